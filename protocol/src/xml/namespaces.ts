@@ -1,0 +1,46 @@
+/**
+ * XML namespace constants used on the wire. Every package takes namespaces from here,
+ * never as inline string literals.
+ * @module
+ */
+
+/** RFC 6120 / 7395 stream-level namespaces. */
+export const NS_CLIENT = 'jabber:client';
+export const NS_FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
+export const NS_STREAMS = 'http://etherx.jabber.org/streams';
+export const NS_STREAM_ERRORS = 'urn:ietf:params:xml:ns:xmpp-streams';
+export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+export const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
+export const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
+export const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
+
+/** XEP-0198 stream management. */
+export const NS_SM = 'urn:xmpp:sm:3';
+/** XEP-0199 ping. */
+export const NS_PING = 'urn:xmpp:ping';
+/** XEP-0030 service discovery. */
+export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
+/** XEP-0004 data forms. */
+export const NS_DATA_FORMS = 'jabber:x:data';
+/** XEP-0115 entity capabilities. */
+export const NS_CAPS = 'http://jabber.org/protocol/caps';
+/** XEP-0172 user nickname. */
+export const NS_NICK = 'http://jabber.org/protocol/nick';
+/** XEP-0215 external service discovery (STUN/TURN). */
+export const NS_EXTDISCO = 'urn:xmpp:extdisco:2';
+/** XEP-0203 delayed delivery. */
+export const NS_DELAY = 'urn:xmpp:delay';
+
+/** XEP-0045 multi-user chat. */
+export const NS_MUC = 'http://jabber.org/protocol/muc';
+export const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
+export const NS_MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
+export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
+export const NS_MUC_ROOMCONFIG = 'http://jabber.org/protocol/muc#roomconfig';
+export const NS_MUC_ROOMINFO = 'http://jabber.org/protocol/muc#roominfo';
+
+/** Jitsi extensions. */
+export const NS_FOCUS = 'http://jitsi.org/protocol/focus';
+export const NS_JITMEET = 'http://jitsi.org/jitmeet';
+export const NS_COLIBRI2 = 'jitsi:colibri2';
