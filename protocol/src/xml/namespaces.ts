@@ -44,3 +44,6 @@ export const NS_MUC_ROOMINFO = 'http://jabber.org/protocol/muc#roominfo';
 export const NS_FOCUS = 'http://jitsi.org/protocol/focus';
 export const NS_JITMEET = 'http://jitsi.org/jitmeet';
 export const NS_COLIBRI2 = 'jitsi:colibri2';
+
+/** The `xml:` prefix, bound by definition (Namespaces in XML 1.0 §3). */
+export const NS_XML = 'http://www.w3.org/XML/1998/namespace';

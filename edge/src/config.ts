@@ -1,0 +1,118 @@
+/**
+ * Edge configuration: parsed once per isolate from the Worker's environment into a frozen,
+ * typed object. Every key has a documented default (docs/configuration.md lists them); a bad value
+ * fails fast with one error naming every bad key.
+ * @module
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface EdgeConfig {
+  /** XMPP virtual host; client JIDs are `uuid@domain/resource`. */
+  readonly domain: string;
+  /** MUC service; room JIDs are `room@mucDomain`. */
+  readonly mucDomain: string;
+  /** Address of the focus component (Jicofo's `focus.<domain>`). */
+  readonly focusDomain: string;
+  /** WebSocket URL published in /config.js; derived from the request's host when empty. */
+  readonly websocketUrl: string | undefined;
+  /** Largest accepted stanza, in UTF-8 bytes (RFC 7395 message). */
+  readonly maxStanzaBytes: number;
+  /** Stanzas per second a connection may send, sustained. */
+  readonly rateLimitPerSecond: number;
+  /** Stanzas a connection may send in one burst. */
+  readonly rateLimitBurst: number;
+  /** How long a XEP-0198 session waits for its client to resume after the socket drops. */
+  readonly resumeTimeoutSeconds: number;
+  /** Unacknowledged stanzas kept per session before the session is ended. */
+  readonly smMaxQueue: number;
+  /** Occupants per room (XEP-0045 maxusers). */
+  readonly maxOccupants: number;
+  readonly logLevel: LogLevel;
+}
+
+type Raw = Record<string, unknown>;
+
+class ConfigProblems {
+  readonly problems: string[] = [];
+  add(key: string, message: string): void {
+    this.problems.push(`${key}: ${message}`);
+  }
+}
+
+const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+function str(raw: Raw, key: string): string | undefined {
+  const v = raw[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  return String(v).trim();
+}
+
+function domainOf(raw: Raw, key: string, fallback: string, p: ConfigProblems): string {
+  const v = (str(raw, key) ?? fallback).toLowerCase();
+  if (!DOMAIN_RE.test(v)) p.add(key, `not a valid domain name: ${JSON.stringify(v)}`);
+  return v;
+}
+
+function intOf(raw: Raw, key: string, fallback: number, min: number, max: number, p: ConfigProblems): number {
+  const s = str(raw, key);
+  if (s === undefined) return fallback;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    p.add(key, `expected an integer from ${min} to ${max}, got ${JSON.stringify(s)}`);
+    return fallback;
+  }
+  return n;
+}
+
+/** Thrown when configuration is invalid; the message names every bad key. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * Parses the Worker environment (vars and secrets) into an {@link EdgeConfig}.
+ * @example
+ * const config = parseEdgeConfig({ XMPP_DOMAIN: 'meet.example.com' });
+ * config.mucDomain; // 'conference.meet.example.com'
+ */
+export function parseEdgeConfig(raw: Raw): EdgeConfig {
+  const p = new ConfigProblems();
+  const domain = domainOf(raw, 'XMPP_DOMAIN', 'meet.jitsi', p);
+  const websocketUrl = str(raw, 'WEBSOCKET_URL');
+  if (websocketUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(websocketUrl)) {
+    p.add('WEBSOCKET_URL', 'expected a ws:// or wss:// URL');
+  }
+  const logLevel = (str(raw, 'LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) p.add('LOG_LEVEL', 'expected debug, info, warn or error');
+  const config: EdgeConfig = {
+    domain,
+    mucDomain: domainOf(raw, 'XMPP_MUC_DOMAIN', `conference.${domain}`, p),
+    focusDomain: domainOf(raw, 'XMPP_FOCUS_DOMAIN', `focus.${domain}`, p),
+    websocketUrl,
+    maxStanzaBytes: intOf(raw, 'MAX_STANZA_BYTES', 262_144, 1024, 1_000_000, p),
+    rateLimitPerSecond: intOf(raw, 'RATE_LIMIT_STANZAS_PER_SECOND', 200, 1, 1_000_000, p),
+    rateLimitBurst: intOf(raw, 'RATE_LIMIT_BURST', 400, 1, 1_000_000, p),
+    resumeTimeoutSeconds: intOf(raw, 'SM_RESUME_TIMEOUT_SECONDS', 60, 0, 3600, p),
+    smMaxQueue: intOf(raw, 'SM_MAX_QUEUE', 1000, 10, 100_000, p),
+    maxOccupants: intOf(raw, 'MAX_OCCUPANTS', 100, 1, 10_000, p),
+    logLevel,
+  };
+  if (p.problems.length > 0) throw new ConfigError(p.problems);
+  return Object.freeze(config);
+}
+
+const cache = new WeakMap<object, EdgeConfig>();
+
+/** {@link parseEdgeConfig} memoised per env object (once per isolate in practice). */
+export function configFromEnv(env: object): EdgeConfig {
+  let config = cache.get(env);
+  if (!config) {
+    config = parseEdgeConfig(env as Raw);
+    cache.set(env, config);
+  }
+  return config;
+}

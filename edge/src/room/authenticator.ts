@@ -1,0 +1,41 @@
+/**
+ * The seam where a connection's identity is decided at SASL time. Today: anonymous logins.
+ * The login milestone adds a JWT authenticator (the token arrives in the URL, `?token=`, while
+ * the client still uses SASL ANONYMOUS, as lib-jitsi-meet does).
+ * @module
+ */
+// Internal: not exported from the package entry.
+
+export interface AuthRequest {
+  readonly mechanism: string;
+  /** The JWT from the WebSocket URL, if any. */
+  readonly token: string | null;
+}
+
+export interface Principal {
+  /** JID local part for this connection. */
+  readonly node: string;
+}
+
+export class AuthFailure extends Error {
+  override name = 'AuthFailure';
+  /** RFC 6120 §6.5 SASL failure condition. */
+  constructor(readonly condition: 'not-authorized' | 'invalid-mechanism' | 'malformed-request' | 'aborted', message: string) {
+    super(message);
+  }
+}
+
+export interface Authenticator {
+  readonly mechanisms: readonly string[];
+  authenticate(request: AuthRequest): Promise<Principal> | Principal;
+}
+
+/** SASL ANONYMOUS (RFC 4505): every login gets a fresh random local part. */
+export class AnonymousAuthenticator implements Authenticator {
+  readonly mechanisms = ['ANONYMOUS'] as const;
+  authenticate(request: AuthRequest): Principal {
+    if (request.mechanism !== 'ANONYMOUS') throw new AuthFailure('invalid-mechanism', 'only ANONYMOUS is offered');
+    // lib-jitsi-meet takes the first 8 hex characters of the node as its endpoint id.
+    return { node: crypto.randomUUID() };
+  }
+}

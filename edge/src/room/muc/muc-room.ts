@@ -1,0 +1,270 @@
+/**
+ * The XEP-0045 room held by a Room DO: joins, presence updates, leaves, nickname changes,
+ * groupchat and private messages, IQs between occupants, roles and affiliations, kicks and
+ * destruction. Settings follow Jitsi's Prosody profile: rooms are created unlocked on first join,
+ * non-anonymous (`whois = anyone`), temporary (destroyed when the last occupant leaves).
+ * @module
+ */
+// Internal: not exported from the package entry.
+import { NS_CLIENT, NS_MUC, StanzaError, errorReply, jid as makeJid, xml, type Element, type Jid } from '@edgemeet/protocol';
+import type { EdgeConfig } from '../../config.ts';
+import type { Logger } from '../../log.ts';
+import type { Sessions } from '../sessions.ts';
+import type { OccupantRow, RoomSettings, RoomStore } from '../store.ts';
+import { STATUS, occupantPresence, storablePresence, type PresenceExtras } from './occupant-presence.ts';
+
+export type Affiliation = 'owner' | 'admin' | 'member' | 'none' | 'outcast';
+export type Role = 'moderator' | 'participant' | 'visitor' | 'none';
+
+const AFFILIATION_RANK: Record<Affiliation, number> = { outcast: -1, none: 0, member: 1, admin: 2, owner: 3 };
+
+export function roleFor(affiliation: Affiliation): Role {
+  return affiliation === 'owner' || affiliation === 'admin' ? 'moderator' : 'participant';
+}
+
+export function bareOf(fullJid: string): string {
+  const slash = fullJid.indexOf('/');
+  return slash === -1 ? fullJid : fullJid.slice(0, slash);
+}
+
+export class MucRoom {
+  readonly jid: string;
+  readonly #store: RoomStore;
+  readonly #sessions: Sessions;
+  readonly #config: EdgeConfig;
+  readonly #log: Logger;
+  readonly #now: () => number;
+
+  constructor(options: { jid: Jid; store: RoomStore; sessions: Sessions; config: EdgeConfig; log: Logger; now: () => number }) {
+    this.jid = options.jid.toString();
+    this.#store = options.store;
+    this.#sessions = options.sessions;
+    this.#config = options.config;
+    this.#log = options.log;
+    this.#now = options.now;
+  }
+
+  get settings(): RoomSettings | null { return this.#store.settings; }
+  get occupants(): ReadonlyMap<string, OccupantRow> { return this.#store.occupants; }
+
+  affiliationOf(fullOrBare: string): Affiliation {
+    return (this.#store.affiliations.get(bareOf(fullOrBare)) ?? 'none') as Affiliation;
+  }
+
+  occupantBySid(sid: string): OccupantRow | undefined {
+    for (const o of this.#store.occupants.values()) if (o.sid === sid) return o;
+    return undefined;
+  }
+
+  // Presence
+
+  /** Presence from a session to `room/nick` (XEP-0045 §7.2, §7.6, §7.14). */
+  handlePresence(sid: string, from: string, presence: Element, nick: string): void {
+    const type = presence.attrs.type as string | undefined;
+    const self = this.occupantBySid(sid);
+    if (type === 'unavailable' || type === 'error') {
+      if (self) this.leave(self, { statuses: [] });
+      return;
+    }
+    if (type !== undefined) return; // subscription presence types mean nothing to a room
+    if (!self) return this.#join(sid, from, presence, nick);
+    if (self.nick === nick) return this.#update(self, presence);
+    this.#changeNick(self, presence, nick);
+  }
+
+  #join(sid: string, from: string, presence: Element, nick: string): void {
+    const created = this.#store.settings === null;
+    const refuse = (condition: ConstructorParameters<typeof StanzaError>[0], text?: string) => {
+      const reply = errorReply(presence, new StanzaError(condition, { text }));
+      reply.attrs.from = `${this.jid}/${nick}`;
+      reply.attrs.to = from;
+      this.#sessions.deliver(sid, reply);
+    };
+    const settings = this.#store.settings ?? this.#newSettings();
+    const affiliation = created ? 'owner' : this.affiliationOf(from);
+    const password = presence.getChild('x', NS_MUC)?.getChildText('password') ?? null;
+    const holder = this.#store.occupants.get(nick);
+    if (affiliation === 'outcast') return refuse('forbidden', 'you are banned from this room');
+    if (settings.password !== null && password !== settings.password) return refuse('not-authorized', 'a password is required');
+    if (settings.membersOnly && AFFILIATION_RANK[affiliation] < AFFILIATION_RANK.member) {
+      return refuse('registration-required', 'this room is members-only');
+    }
+    if (holder) return refuse('conflict', 'that nickname is already in use');
+    if (this.#store.occupants.size >= settings.maxOccupants) return refuse('service-unavailable', 'the room is full');
+
+    if (created) {
+      this.#store.saveSettings(settings);
+      this.#store.setAffiliation(bareOf(from), 'owner');
+      this.#log.info('room.created', { room: this.jid });
+    }
+    const occ: OccupantRow = {
+      nick, sid, jid: from, role: roleFor(affiliation), presence: storablePresence(presence), joinedAt: this.#now(),
+    };
+    for (const other of this.#store.occupants.values()) {
+      this.#sessions.deliver(sid, occupantPresence(this.jid, other, this.affiliationOf(other.jid), from));
+    }
+    this.#store.putOccupant(occ);
+    this.#broadcastPresence(occ, {}, created ? [STATUS.NON_ANONYMOUS, STATUS.CREATED] : [STATUS.NON_ANONYMOUS]);
+    this.#sessions.deliver(sid, xml('message', { xmlns: NS_CLIENT, type: 'groupchat', from: this.jid, to: from },
+      xml('subject', null, settings.subject)));
+    this.#log.info('occupant.joined', { nick, occupants: this.#store.occupants.size });
+  }
+
+  #newSettings(): RoomSettings {
+    return {
+      name: this.jid.slice(0, this.jid.indexOf('@')), createdAt: this.#now(), meetingId: crypto.randomUUID(),
+      password: null, membersOnly: false, subject: '', title: '', maxOccupants: this.#config.maxOccupants,
+    };
+  }
+
+  #update(occ: OccupantRow, presence: Element): void {
+    occ.presence = storablePresence(presence);
+    this.#store.putOccupant(occ);
+    this.#broadcastPresence(occ);
+  }
+
+  #changeNick(occ: OccupantRow, presence: Element, nick: string): void {
+    if (this.#store.occupants.has(nick)) {
+      const reply = errorReply(presence, new StanzaError('conflict', { text: 'that nickname is already in use' }));
+      reply.attrs.from = `${this.jid}/${nick}`;
+      reply.attrs.to = occ.jid;
+      this.#sessions.deliver(occ.sid, reply);
+      return;
+    }
+    this.#broadcastPresence(occ, { type: 'unavailable', statuses: [STATUS.NICK_CHANGED], newNick: nick });
+    this.#store.deleteOccupant(occ.nick);
+    const renamed: OccupantRow = { ...occ, nick, presence: storablePresence(presence) };
+    this.#store.putOccupant(renamed);
+    this.#broadcastPresence(renamed);
+  }
+
+  /** Sends `occ`'s presence to every occupant; the occupant's own copy gets status 110. */
+  #broadcastPresence(occ: OccupantRow, extras: PresenceExtras = {}, selfStatuses: readonly string[] = []): void {
+    const affiliation = this.affiliationOf(occ.jid);
+    const recipients = [...this.#store.occupants.values()].filter((o) => o.sid !== occ.sid);
+    for (const other of recipients) {
+      this.#sessions.deliver(other.sid, occupantPresence(this.jid, occ, affiliation, other.jid, extras));
+    }
+    const statuses = [...(extras.statuses ?? []), ...selfStatuses, STATUS.SELF];
+    this.#sessions.deliver(occ.sid, occupantPresence(this.jid, occ, affiliation, occ.jid, { ...extras, statuses }));
+  }
+
+  /** Removes an occupant, telling everyone (and the occupant, with status 110). */
+  leave(occ: OccupantRow, extras: Omit<PresenceExtras, 'type'>): void {
+    if (this.#store.occupants.get(occ.nick)?.sid !== occ.sid) return;
+    this.#broadcastPresence(occ, { ...extras, type: 'unavailable' });
+    this.#store.deleteOccupant(occ.nick);
+    this.#log.info('occupant.left', { nick: occ.nick, statuses: extras.statuses, occupants: this.#store.occupants.size });
+    if (this.#store.occupants.size === 0) {
+      this.#store.clearRoom();
+      this.#log.info('room.destroyed', { room: this.jid, reason: 'empty' });
+      return;
+    }
+    this.#ensureModerator();
+  }
+
+  /**
+   * Like Jicofo's AutoOwnerRoleManager: a room always has an owner; when the last one leaves, the
+   * longest-present occupant becomes owner.
+   */
+  #ensureModerator(): void {
+    const occupants = [...this.#store.occupants.values()];
+    if (occupants.some((o) => this.affiliationOf(o.jid) === 'owner')) return;
+    const next = occupants.sort((a, b) => a.joinedAt - b.joinedAt)[0];
+    if (next) this.setAffiliation(bareOf(next.jid), 'owner', null);
+  }
+
+  /** Ends the session's presence in the room, e.g. when the session ends. */
+  removeSession(sid: string, statuses: readonly string[] = []): void {
+    const occ = this.occupantBySid(sid);
+    if (occ) this.leave(occ, { statuses });
+  }
+
+  // Roles and affiliations (XEP-0045 §8–10); permission checks happen in muc-admin.ts
+
+  setRole(occ: OccupantRow, role: Role, actor: OccupantRow | null, reason?: string): void {
+    if (role === 'none') {
+      this.leave(occ, { statuses: [STATUS.KICKED], actorNick: actor?.nick, reason });
+      return;
+    }
+    occ.role = role;
+    this.#store.putOccupant(occ);
+    this.#broadcastPresence(occ, { actorNick: actor?.nick, reason });
+  }
+
+  setAffiliation(bareJid: string, affiliation: Affiliation, actor: OccupantRow | null, reason?: string): void {
+    this.#store.setAffiliation(bareJid, affiliation);
+    for (const occ of [...this.#store.occupants.values()]) {
+      if (bareOf(occ.jid) !== bareJid) continue;
+      if (affiliation === 'outcast') {
+        this.leave(occ, { statuses: [STATUS.BANNED], actorNick: actor?.nick, reason });
+      } else if (this.#store.settings?.membersOnly && AFFILIATION_RANK[affiliation] < AFFILIATION_RANK.member) {
+        this.leave(occ, { statuses: [STATUS.AFFILIATION_CHANGED, STATUS.MEMBERS_ONLY], actorNick: actor?.nick, reason });
+      } else {
+        occ.role = roleFor(affiliation);
+        this.#store.putOccupant(occ);
+        this.#broadcastPresence(occ, { actorNick: actor?.nick, reason });
+      }
+    }
+  }
+
+  saveSettings(settings: RoomSettings): void {
+    this.#store.saveSettings(settings);
+  }
+
+  /** Destroys the room (XEP-0045 §10.9): everyone leaves with a `<destroy/>` notice. */
+  destroy(reason?: string): void {
+    for (const occ of [...this.#store.occupants.values()]) {
+      this.#broadcastPresence(occ, { type: 'unavailable', destroy: { reason } });
+      this.#store.deleteOccupant(occ.nick);
+    }
+    this.#store.clearRoom();
+    this.#log.info('room.destroyed', { room: this.jid, reason: 'owner' });
+  }
+
+  // Messages and IQs
+
+  /** A groupchat message to the room: broadcast to every occupant as from `room/nick`. */
+  handleGroupchat(sid: string, message: Element): void {
+    const sender = this.occupantBySid(sid);
+    if (!sender) throw new StanzaError('not-acceptable', { text: 'only occupants may send messages to the room' });
+    const subject = message.getChild('subject');
+    if (subject && !message.getChild('body')) {
+      if (sender.role !== 'moderator') throw new StanzaError('forbidden', { text: 'only moderators may change the subject' });
+      const settings = this.#store.settings;
+      if (settings) this.#store.saveSettings({ ...settings, subject: subject.text() });
+    }
+    for (const occ of this.#store.occupants.values()) {
+      const copy = xml('message', { ...message.attrs, xmlns: NS_CLIENT, from: `${this.jid}/${sender.nick}`, to: occ.jid });
+      copy.children = message.children;
+      this.#sessions.deliver(occ.sid, copy);
+    }
+  }
+
+  /**
+   * A private message or IQ to `room/nick` (XEP-0045 §7.5, IQ proxying): delivered to the
+   * occupant's real JID as from the sender's occupant JID. IQ responses travel the same way back.
+   */
+  relayToOccupant(sid: string, stanza: Element, nick: string): void {
+    const sender = this.occupantBySid(sid);
+    const isResponse = stanza.attrs.type === 'result' || stanza.attrs.type === 'error';
+    if (!sender) {
+      if (isResponse) return;
+      throw new StanzaError('not-acceptable', { text: 'only occupants may address other occupants' });
+    }
+    const target = this.#store.occupants.get(nick);
+    if (!target) {
+      if (isResponse) return;
+      throw new StanzaError('item-not-found', { text: 'no such occupant' });
+    }
+    const copy = xml(stanza.name, { ...stanza.attrs, xmlns: NS_CLIENT, from: `${this.jid}/${sender.nick}`, to: target.jid });
+    copy.children = stanza.children;
+    this.#sessions.deliver(target.sid, copy);
+  }
+
+  /** The occupant JID of a nickname, for replies built elsewhere. */
+  occupantJid(nick: string): Jid {
+    const at = this.jid.indexOf('@');
+    return makeJid(this.jid.slice(0, at), this.jid.slice(at + 1), nick);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The Room Durable Object: one per conference (`idFromName(room)`), holding that room's XMPP
+ * connections (WebSocket Hibernation API) and its MUC. A thin shell: every entry point is wrapped,
+ * logged with the room's name, and handed to {@link RoomXmppServer}. Per-connection state lives
+ * in socket attachments and room state in SQLite storage, so hibernation and eviction lose nothing.
+ * @module
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { configFromEnv, type EdgeConfig } from '../config.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { AnonymousAuthenticator } from './authenticator.ts';
+import { HibernatingConnection, type ConnectionState } from './connection.ts';
+import { RoomStore } from './store.ts';
+import { RoomXmppServer } from './xmpp-server.ts';
+
+/** Header by which the Worker tells the object which room it is (ids from `idFromName` are one-way). */
+export const ROOM_HEADER = 'x-edgemeet-room';
+
+export class RoomDurableObject extends DurableObject<Env> {
+  readonly #config: EdgeConfig;
+  readonly #store: RoomStore;
+  #log: Logger;
+  #server: RoomXmppServer | null = null;
+  readonly #connections = new WeakMap<WebSocket, HibernatingConnection>();
+  #wakeAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#config = configFromEnv(env);
+    this.#log = createLogger(this.#config.logLevel, { ns: 'edge:room' });
+    this.#store = new RoomStore(ctx.storage.sql);
+    if (this.#store.roomName) this.#start(this.#store.roomName);
+  }
+
+  #start(room: string): RoomXmppServer {
+    this.#log = this.#log.child({ room });
+    this.#server = new RoomXmppServer({
+      config: this.#config, log: this.#log, store: this.#store, roomName: room,
+      authenticator: new AnonymousAuthenticator(),
+      scheduleWakeUp: (at) => { this.#wakeAt = this.#wakeAt === null ? at : Math.min(this.#wakeAt, at); },
+    });
+    for (const ws of this.ctx.getWebSockets()) this.#server.adopt(this.#connection(ws));
+    return this.#server;
+  }
+
+  #connection(ws: WebSocket, state?: ConnectionState): HibernatingConnection {
+    let conn = this.#connections.get(ws);
+    if (!conn) {
+      conn = new HibernatingConnection(ws, state);
+      this.#connections.set(ws, conn);
+    }
+    return conn;
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    try {
+      const room = request.headers.get(ROOM_HEADER);
+      if (!room) return new Response('missing room', { status: 400 });
+      if (!this.#store.roomName) this.#store.roomName = room;
+      if (this.#store.roomName !== room) return new Response('room mismatch', { status: 500 });
+      if (!this.#server) this.#start(room);
+      const pair = new WebSocketPair();
+      const [client, ws] = [pair[0], pair[1]];
+      this.ctx.acceptWebSocket(ws);
+      const state: ConnectionState = {
+        cid: crypto.randomUUID(), stage: 'initial', room, token: new URL(request.url).searchParams.get('token'),
+        node: null, sid: null, ackRequested: false,
+      };
+      this.#connection(ws, state).save();
+      // RFC 7395 §3.1: the server must confirm the `xmpp` subprotocol or clients give up.
+      const asked = (request.headers.get('Sec-WebSocket-Protocol') ?? '').split(',').map((p) => p.trim());
+      const headers = asked.includes('xmpp') ? { 'Sec-WebSocket-Protocol': 'xmpp' } : undefined;
+      return new Response(null, { status: 101, webSocket: client, headers });
+    } catch (err) {
+      this.#log.error('room.fetch_failed', { err });
+      return new Response('internal error', { status: 500 });
+    }
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    try {
+      await this.#server?.onMessage(this.#connection(ws), message);
+      await this.#applyWakeUp();
+    } catch (err) {
+      this.#log.error('room.message_failed', { err });
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    await this.#closed(ws);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.#log.info('socket.error', { err: error instanceof Error ? error.message : String(error) });
+    await this.#closed(ws);
+  }
+
+  async #closed(ws: WebSocket): Promise<void> {
+    try {
+      this.#server?.onClose(this.#connection(ws));
+      await this.#applyWakeUp();
+    } catch (err) {
+      this.#log.error('room.close_failed', { err });
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      const next = this.#server?.onWakeUp() ?? null;
+      if (next !== null) this.#wakeAt = next;
+      await this.#applyWakeUp(true);
+    } catch (err) {
+      this.#log.error('room.alarm_failed', { err });
+    }
+  }
+
+  async #applyWakeUp(fromAlarm = false): Promise<void> {
+    const at = this.#wakeAt;
+    if (at === null) return;
+    this.#wakeAt = null;
+    const current = fromAlarm ? null : await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+}

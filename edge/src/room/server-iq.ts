@@ -1,0 +1,59 @@
+/**
+ * IQs addressed to the server (the XMPP domain) and to the MUC service: service discovery
+ * (XEP-0030) with what Jitsi's Prosody advertises, ping (XEP-0199), external services
+ * (XEP-0215: none yet; TURN arrives with operations), and the legacy session IQ.
+ * @module
+ */
+// Internal: not exported from the package entry.
+import {
+  IqRouter, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_EXTDISCO, NS_MUC, NS_PING, NS_SESSION, xml, type Element,
+} from '@edgemeet/protocol';
+import type { EdgeConfig } from '../config.ts';
+
+export interface ServerIqContext {
+  readonly config: EdgeConfig;
+  /** The room this connection belongs to, while it exists. */
+  readonly roomJid: string | null;
+}
+
+const SERVER_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, 'urn:xmpp:sm:3', NS_EXTDISCO];
+
+function serverInfo(): Element {
+  return xml('query', { xmlns: NS_DISCO_INFO },
+    xml('identity', { category: 'server', type: 'im', name: 'edgemeet' }),
+    ...SERVER_FEATURES.map((v) => xml('feature', { var: v })));
+}
+
+function serverItems(ctx: ServerIqContext): Element {
+  return xml('query', { xmlns: NS_DISCO_ITEMS },
+    xml('item', { jid: ctx.config.mucDomain, name: 'Conferences' }),
+    xml('item', { jid: ctx.config.focusDomain, name: 'Focus' }));
+}
+
+function mucInfo(): Element {
+  return xml('query', { xmlns: NS_DISCO_INFO },
+    xml('identity', { category: 'conference', type: 'text', name: 'Conferences' }),
+    ...[NS_MUC, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING].map((v) => xml('feature', { var: v })));
+}
+
+function mucItems(ctx: ServerIqContext): Element {
+  return xml('query', { xmlns: NS_DISCO_ITEMS }, ctx.roomJid ? xml('item', { jid: ctx.roomJid }) : null);
+}
+
+/** Router for IQs to the XMPP domain (or with no `to`). */
+export function createServerIqRouter(onHandlerError: (err: unknown, iq: Element) => void): IqRouter<ServerIqContext> {
+  return new IqRouter<ServerIqContext>({ onHandlerError })
+    .on('get', NS_DISCO_INFO, 'query', serverInfo)
+    .on('get', NS_DISCO_ITEMS, 'query', serverItems)
+    .on('get', NS_PING, 'ping', () => null)
+    .on('get', NS_EXTDISCO, 'services', () => xml('services', { xmlns: NS_EXTDISCO }))
+    .on('set', NS_SESSION, 'session', () => null);
+}
+
+/** Router for IQs to the MUC service domain. */
+export function createMucServiceIqRouter(onHandlerError: (err: unknown, iq: Element) => void): IqRouter<ServerIqContext> {
+  return new IqRouter<ServerIqContext>({ onHandlerError })
+    .on('get', NS_DISCO_INFO, 'query', mucInfo)
+    .on('get', NS_DISCO_ITEMS, 'query', mucItems)
+    .on('get', NS_PING, 'ping', () => null);
+}

@@ -1,0 +1,149 @@
+/**
+ * Routes a client's stanza by its `to` (RFC 6120 §10): the server itself, another session of
+ * this room's DO, the MUC service, this room and its occupants, or the focus. Everything a
+ * stanza may reach lives inside this one Durable Object, so stanzas for other rooms are refused.
+ * @module
+ */
+// Internal: not exported from the package entry.
+import {
+  NS_CLIENT, StanzaError, errorReply, tryParseJid, xml, type Element, type IqRouter, type Jid,
+} from '@edgemeet/protocol';
+import type { EdgeConfig } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { MucRoom } from './muc/muc-room.ts';
+import type { RoomIqContext } from './muc/room-iq.ts';
+import type { ServerIqContext } from './server-iq.ts';
+import type { Sessions } from './sessions.ts';
+import type { SessionRow } from './store.ts';
+
+export interface StanzaRouterOptions {
+  config: EdgeConfig;
+  log: Logger;
+  sessions: Sessions;
+  room: MucRoom;
+  roomName: string;
+  serverIq: IqRouter<ServerIqContext>;
+  mucServiceIq: IqRouter<ServerIqContext>;
+  roomIq: IqRouter<RoomIqContext>;
+}
+
+export class StanzaRouter {
+  readonly #o: StanzaRouterOptions;
+
+  constructor(options: StanzaRouterOptions) {
+    this.#o = options;
+  }
+
+  /** Routes one stanza whose `from` has already been stamped with the session's full JID. */
+  async route(session: SessionRow, stanza: Element): Promise<void> {
+    try {
+      await this.#route(session, stanza);
+    } catch (err) {
+      this.#bounce(session, stanza, err);
+    }
+  }
+
+  async #route(session: SessionRow, stanza: Element): Promise<void> {
+    const { config } = this.#o;
+    const rawTo = stanza.attrs.to as string | undefined;
+    const to = rawTo === undefined ? undefined : tryParseJid(rawTo);
+    if (rawTo !== undefined && !to) throw new StanzaError('jid-malformed', { text: 'invalid to address' });
+    const own = tryParseJid(session.jid);
+    if (!to || (to.domain === config.domain && (to.local === '' || (own && to.bare().equals(own.bare())) && !to.resource))) {
+      return this.#toServer(session, stanza, to);
+    }
+    if (to.domain === config.domain) return this.#toUser(session, stanza, to);
+    if (to.domain === config.mucDomain) {
+      if (to.local === '') return this.#iqOnly(session, stanza, this.#o.mucServiceIq, { config, roomJid: this.#roomJidIfExists() });
+      if (to.local !== this.#o.roomName) {
+        throw new StanzaError('not-allowed', { text: `this connection belongs to room ${this.#o.roomName}; open another connection for ${to.local}` });
+      }
+      return this.#toRoom(session, stanza, to);
+    }
+    if (to.domain === config.focusDomain) {
+      throw new StanzaError('service-unavailable', { text: 'the focus is not available on this deployment yet' });
+    }
+    throw new StanzaError('remote-server-not-found', { text: `unknown domain ${to.domain}` });
+  }
+
+  #roomJidIfExists(): string | null {
+    return this.#o.room.settings ? this.#o.room.jid : null;
+  }
+
+  async #toServer(session: SessionRow, stanza: Element, to: Jid | undefined): Promise<void> {
+    if (stanza.name === 'presence') {
+      // A broadcast unavailable presence ends the user's presence everywhere, rooms included (RFC 6121 §4.5).
+      if (!to && stanza.attrs.type === 'unavailable') this.#o.room.removeSession(session.sid);
+      return;
+    }
+    await this.#iqOnly(session, stanza, this.#o.serverIq, { config: this.#o.config, roomJid: this.#roomJidIfExists() });
+  }
+
+  async #iqOnly<C>(session: SessionRow, stanza: Element, router: IqRouter<C>, ctx: C): Promise<void> {
+    if (stanza.name !== 'iq') {
+      if (stanza.name === 'message' && stanza.attrs.type !== 'error') throw new StanzaError('service-unavailable');
+      return;
+    }
+    const reply = await router.route(ctx, stanza);
+    if (reply) this.#o.sessions.deliver(session.sid, reply);
+  }
+
+  #toUser(session: SessionRow, stanza: Element, to: Jid): void {
+    const target = to.resource ? this.#o.sessions.byJid(to.toString()) : this.#bareTarget(to);
+    if (!target) {
+      if (stanza.name === 'presence' || stanza.attrs.type === 'result' || stanza.attrs.type === 'error') return;
+      throw new StanzaError('service-unavailable', { text: 'no such user here' });
+    }
+    const copy = xml(stanza.name, { ...stanza.attrs, xmlns: NS_CLIENT });
+    copy.children = stanza.children;
+    this.#o.sessions.deliver(target.sid, copy);
+  }
+
+  #bareTarget(to: Jid): SessionRow | undefined {
+    return this.#o.sessions.byBareJid(to.bare().toString());
+  }
+
+  async #toRoom(session: SessionRow, stanza: Element, to: Jid): Promise<void> {
+    const { room } = this.#o;
+    if (stanza.name === 'presence') {
+      if (!to.resource) throw new StanzaError('jid-malformed', { text: 'join a room with room@service/nickname' });
+      room.handlePresence(session.sid, session.jid, stanza, to.resource);
+      return;
+    }
+    if (to.resource) {
+      if (stanza.name === 'message' && stanza.attrs.type === 'groupchat') {
+        throw new StanzaError('bad-request', { text: 'groupchat messages go to the bare room JID' });
+      }
+      if (stanza.name === 'iq' && this.#isSelfPing(session, stanza, to)) {
+        this.#o.sessions.deliver(session.sid, xml('iq', { type: 'result', id: stanza.attrs.id, from: to.toString(), to: session.jid }));
+        return;
+      }
+      room.relayToOccupant(session.sid, stanza, to.resource);
+      return;
+    }
+    if (stanza.name === 'message') {
+      if (stanza.attrs.type === 'error') return;
+      if (stanza.attrs.type !== 'groupchat') throw new StanzaError('bad-request', { text: 'only groupchat messages go to the room' });
+      room.handleGroupchat(session.sid, stanza);
+      return;
+    }
+    const reply = await this.#o.roomIq.route({ sid: session.sid, from: session.jid, room, sessions: this.#o.sessions }, stanza);
+    if (reply) this.#o.sessions.deliver(session.sid, reply);
+  }
+
+  /** XEP-0410 MUC self-ping: an occupant pinging its own occupant JID learns it is still joined. */
+  #isSelfPing(session: SessionRow, iq: Element, to: Jid): boolean {
+    const occ = this.#o.room.occupants.get(to.resource);
+    return iq.attrs.type === 'get' && occ?.sid === session.sid && iq.getChild('ping') !== undefined;
+  }
+
+  /** Answers a failed stanza with an error (never answering an error, RFC 6120 §8.3.1). */
+  #bounce(session: SessionRow, stanza: Element, err: unknown): void {
+    const error = StanzaError.from(err);
+    if (!(err instanceof StanzaError)) this.#o.log.error('stanza.failed', { err, name: stanza.name, type: stanza.attrs.type });
+    if (stanza.attrs.type === 'error' || stanza.attrs.type === 'result') return;
+    const reply = errorReply(stanza, error);
+    reply.attrs.to = session.jid;
+    this.#o.sessions.deliver(session.sid, reply);
+  }
+}

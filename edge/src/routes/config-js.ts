@@ -1,0 +1,27 @@
+/**
+ * `GET /config.js`: the `config` object the Jitsi web client and lib-jitsi-meet read
+ * (jitsi-wire-protocol §2.1): XMPP hosts, the focus address and the WebSocket service URL.
+ * @module
+ */
+import { Hono } from 'hono';
+import type { AppBindings } from '../app-types.ts';
+import type { EdgeConfig } from '../config.ts';
+
+/** The client configuration for a request arriving at `origin`. */
+export function clientConfig(config: EdgeConfig, requestUrl: URL) {
+  const ws = config.websocketUrl ?? `${requestUrl.protocol === 'https:' ? 'wss' : 'ws'}://${requestUrl.host}/xmpp-websocket`;
+  return {
+    hosts: { domain: config.domain, muc: config.mucDomain, focus: config.focusDomain },
+    websocket: ws,
+    serviceUrl: ws,
+    enableWebsocketResume: true,
+    websocketKeepAlive: 60_000,
+    p2p: { enabled: true, stunServers: [] as string[] },
+    resolution: 480,
+  };
+}
+
+export const configJs = new Hono<AppBindings>().get('/config.js', (c) => {
+  const body = `var config = ${JSON.stringify(clientConfig(c.var.config, new URL(c.req.url)), null, 2)};\n`;
+  return c.body(body, 200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-store' });
+});

@@ -1,0 +1,13 @@
+import { fileURLToPath } from 'node:url';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+// Worker and Durable Object tests, run inside workerd with the bindings of the root wrangler.toml.
+export default defineConfig({
+  plugins: [cloudflareTest({ wrangler: { configPath: fileURLToPath(new URL('../wrangler.toml', import.meta.url)) } })],
+  test: {
+    name: 'workers',
+    include: ['edge/test/**/*.test.ts'],
+    root: fileURLToPath(new URL('..', import.meta.url)),
+  },
+});

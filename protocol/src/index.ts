@@ -1,0 +1,54 @@
+/**
+ * @edgemeet/protocol: the runtime-agnostic XMPP core shared by the edge, the focus and the
+ * media nodes. Explicit named exports only.
+ * @module
+ */
+export { Element, xml, serialize } from './xml/element.ts';
+export type { XmlAttrs, XmlChild } from './xml/element.ts';
+export { parseXml, getNamespace, XmlParseError, MAX_XML_DEPTH } from './xml/parse.ts';
+export type { ParseXmlOptions, XmlParseErrorCondition } from './xml/parse.ts';
+export {
+  NS_CLIENT,
+  NS_FRAMING,
+  NS_STREAMS,
+  NS_STREAM_ERRORS,
+  NS_STANZAS,
+  NS_SASL,
+  NS_BIND,
+  NS_SESSION,
+  NS_SM,
+  NS_PING,
+  NS_DISCO_INFO,
+  NS_DISCO_ITEMS,
+  NS_DATA_FORMS,
+  NS_CAPS,
+  NS_NICK,
+  NS_EXTDISCO,
+  NS_DELAY,
+  NS_MUC,
+  NS_MUC_USER,
+  NS_MUC_ADMIN,
+  NS_MUC_OWNER,
+  NS_MUC_ROOMCONFIG,
+  NS_MUC_ROOMINFO,
+  NS_FOCUS,
+  NS_JITMEET,
+  NS_COLIBRI2,
+  NS_XML,
+} from './xml/namespaces.ts';
+
+export { AppError, InvalidStateError, ERROR_TABLE } from './errors.ts';
+export type { ErrorCode, ErrorMapping } from './errors.ts';
+
+export { Jid, JidError, parseJid, tryParseJid, jid, escapeLocal, unescapeLocal } from './xmpp/jid.ts';
+export { StanzaError, StreamError, errorReply } from './xmpp/stanza-error.ts';
+export type {
+  StanzaErrorType,
+  StanzaErrorCondition,
+  StanzaErrorOptions,
+  StreamErrorCondition,
+} from './xmpp/stanza-error.ts';
+export { IqRouter, resultReply } from './xmpp/iq-router.ts';
+export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';
+export { IqCaller } from './xmpp/iq-caller.ts';
+export type { IqCallerOptions } from './xmpp/iq-caller.ts';
