@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 
 // Worker and Durable Object tests, run inside workerd with the bindings of the root wrangler.toml.
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: fileURLToPath(new URL('../wrangler.toml', import.meta.url)) } })],
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: fileURLToPath(new URL('../wrangler.toml', import.meta.url)) },
+      miniflare: { bindings: { LOG_LEVEL: 'warn' } },
+    }),
+  ],
   test: {
     name: 'workers',
     include: ['edge/test/**/*.test.ts'],
