@@ -8,8 +8,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { configFromEnv, type EdgeConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { AnonymousAuthenticator } from './authenticator.ts';
-import { HibernatingConnection, type ConnectionState } from './connection.ts';
+import { AnonymousAuthenticator } from '../xmpp/authenticator.ts';
+import { HibernatingConnection, type ConnectionState } from '../xmpp/connection.ts';
 import { RoomStore } from './store.ts';
 import { RoomXmppServer } from './xmpp-server.ts';
 

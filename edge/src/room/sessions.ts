@@ -8,7 +8,7 @@
 import { NS_CLIENT, NS_SM, NS_STANZAS, serialize, xml, type Element } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
-import type { Connection } from './connection.ts';
+import type { Connection } from '../xmpp/connection.ts';
 import type { RoomStore, SessionRow } from './store.ts';
 
 /** Why a session ended; logged, and for the MUC the occupant leaves. */

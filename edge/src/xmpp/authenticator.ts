@@ -10,6 +10,8 @@ export interface AuthRequest {
   readonly mechanism: string;
   /** The JWT from the WebSocket URL, if any. */
   readonly token: string | null;
+  /** The base64 initial response carried in `<auth/>` (RFC 6120 §6.4.2), empty if none. */
+  readonly response: string;
 }
 
 export interface Principal {
