@@ -11,6 +11,7 @@ import { configFromEnv } from './config.ts';
 import { createLogger } from './log.ts';
 import { configJs } from './routes/config-js.ts';
 import { health } from './routes/health.ts';
+import { registryWebsocket } from './routes/registry-websocket.ts';
 import { xmppWebsocket } from './routes/xmpp-websocket.ts';
 
 export const app = new Hono<AppBindings>();
@@ -25,6 +26,7 @@ app.use(async function context(c, next) {
 app.route('/', health);
 app.route('/', configJs);
 app.route('/', xmppWebsocket);
+app.route('/', registryWebsocket);
 
 app.notFound((c) => c.json({ error: { code: 'not-found', message: 'no such path' } }, 404));
 

@@ -29,6 +29,20 @@ export interface EdgeConfig {
   /** Occupants per room (XEP-0045 maxusers). */
   readonly maxOccupants: number;
   readonly logLevel: LogLevel;
+  /** Shared secret media nodes present (SASL PLAIN password) to register; none: no node may register. */
+  readonly bridgeSecret: string | undefined;
+  /** Region of this edge's Registry (the brewery media nodes join by default). */
+  readonly region: string;
+  /** XMPP domain media nodes log in to (Jitsi's `auth.<domain>`). */
+  readonly nodeDomain: string;
+  /** The brewery MUC media nodes join (Jitsi's `jvbbrewery@internal.auth.<domain>`). */
+  readonly breweryJid: string;
+  /** How long a node whose control connection dropped keeps its conferences before it is dropped. */
+  readonly bridgeGraceSeconds: number;
+  /** A node that sent no presence for this long is considered gone. */
+  readonly bridgeStaleSeconds: number;
+  /** How long the focus waits for a Colibri2 answer from a node. */
+  readonly colibriTimeoutMs: number;
 }
 
 type Raw = Record<string, unknown>;
@@ -63,6 +77,14 @@ function intOf(raw: Raw, key: string, fallback: number, min: number, max: number
     return fallback;
   }
   return n;
+}
+
+const REGION_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function regionOf(raw: Raw, p: ConfigProblems): string {
+  const v = str(raw, 'REGION') ?? 'default';
+  if (!REGION_RE.test(v)) p.add('REGION', 'expected lower-case letters, digits and dashes');
+  return v;
 }
 
 /** Thrown when configuration is invalid; the message names every bad key. */
@@ -100,7 +122,16 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     smMaxQueue: intOf(raw, 'SM_MAX_QUEUE', 1000, 10, 100_000, p),
     maxOccupants: intOf(raw, 'MAX_OCCUPANTS', 100, 1, 10_000, p),
     logLevel,
+    bridgeSecret: str(raw, 'BRIDGE_SECRET'),
+    region: regionOf(raw, p),
+    nodeDomain: `auth.${domain}`,
+    breweryJid: `jvbbrewery@internal.auth.${domain}`,
+    bridgeGraceSeconds: intOf(raw, 'BRIDGE_GRACE_SECONDS', 10, 0, 3600, p),
+    bridgeStaleSeconds: intOf(raw, 'BRIDGE_STALE_SECONDS', 30, 5, 3600, p),
+    colibriTimeoutMs: intOf(raw, 'COLIBRI_TIMEOUT_MS', 10_000, 100, 120_000, p),
   };
+  const secret = config.bridgeSecret;
+  if (secret !== undefined && secret.length < 16) p.add('BRIDGE_SECRET', 'must be at least 16 characters');
   if (p.problems.length > 0) throw new ConfigError(p.problems);
   return Object.freeze(config);
 }

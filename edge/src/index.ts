@@ -4,5 +4,6 @@
  */
 import { app } from './app.ts';
 
+export { RegistryDurableObject } from './registry/registry-do.ts';
 export { RoomDurableObject } from './room/room-do.ts';
 export default app;

@@ -22,8 +22,8 @@ export class FrameClient {
     });
   }
 
-  static async connect(room: string): Promise<FrameClient> {
-    const res = await (exports as { default: Fetcher }).default.fetch(`http://edge.test/xmpp-websocket?room=${room}`, {
+  static async connect(room: string, path = `/xmpp-websocket?room=${room}`): Promise<FrameClient> {
+    const res = await (exports as { default: Fetcher }).default.fetch(`http://edge.test${path}`, {
       headers: { Upgrade: 'websocket', 'Sec-WebSocket-Protocol': 'xmpp' },
     });
     if (!res.webSocket) throw new Error(`no websocket: ${res.status}`);
@@ -58,12 +58,14 @@ export class FrameClient {
     });
   }
 
-  /** Opens the stream, logs in anonymously and binds a resource. */
-  async login(domain = 'meet.jitsi'): Promise<string> {
+  /** Opens the stream, logs in (anonymously unless `plain` credentials are given) and binds a resource. */
+  async login(domain = 'meet.jitsi', plain?: { user: string; password: string }): Promise<string> {
     const open = `<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="${domain}" version="1.0"/>`;
     this.send(open);
-    await this.waitFor('ANONYMOUS');
-    this.send('<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="ANONYMOUS"/>');
+    await this.waitFor('<mechanism>');
+    this.send(plain
+      ? `<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">${btoa(`\0${plain.user}\0${plain.password}`)}</auth>`
+      : '<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="ANONYMOUS"/>');
     await this.waitFor('<success');
     this.send(open);
     await this.waitFor('urn:ietf:params:xml:ns:xmpp-bind');

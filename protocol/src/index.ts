@@ -34,6 +34,8 @@ export {
   NS_FOCUS,
   NS_JITMEET,
   NS_COLIBRI2,
+  NS_COLIBRI,
+  NS_HEALTHCHECK,
   NS_XML,
 } from './xml/namespaces.ts';
 
@@ -52,3 +54,6 @@ export { IqRouter, resultReply } from './xmpp/iq-router.ts';
 export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';
 export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';
+
+export { buildBridgeStats, parseBridgeStats, emptyBridgeStats } from './brewery/bridge-stats.ts';
+export type { BridgeStats } from './brewery/bridge-stats.ts';

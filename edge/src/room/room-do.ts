@@ -52,6 +52,14 @@ export class RoomDurableObject extends DurableObject<Env> {
     return conn;
   }
 
+  /**
+   * RPC from the Registry: media node `bridgeId` is gone. The focus moves this room's
+   * participants to another node (focus milestone); until then the event is logged.
+   */
+  async bridgeDown(bridgeId: string): Promise<void> {
+    this.#log.warn('bridge.down', { bridge: bridgeId });
+  }
+
   override async fetch(request: Request): Promise<Response> {
     try {
       const room = request.headers.get(ROOM_HEADER);

@@ -47,3 +47,7 @@ export const NS_COLIBRI2 = 'jitsi:colibri2';
 
 /** The `xml:` prefix, bound by definition (Namespaces in XML 1.0 §3). */
 export const NS_XML = 'http://www.w3.org/XML/1998/namespace';
+/** Colibri (v1) namespace: bridge stats in brewery presence, the `web-socket` element. */
+export const NS_COLIBRI = 'http://jitsi.org/protocol/colibri';
+/** Jicofo ↔ bridge health checks. */
+export const NS_HEALTHCHECK = 'http://jitsi.org/protocol/healthcheck';
