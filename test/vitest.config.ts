@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Integration tests: a real edge Worker (wrangler's unstable_startWorker, workerd in local mode)
@@ -5,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     name: 'integration',
+    root: fileURLToPath(new URL('..', import.meta.url)),
     environment: 'node',
     include: ['test/integration/**/*.test.ts'],
     testTimeout: 30_000,

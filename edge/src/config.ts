@@ -43,6 +43,8 @@ export interface EdgeConfig {
   readonly bridgeStaleSeconds: number;
   /** How long the focus waits for a Colibri2 answer from a node. */
   readonly colibriTimeoutMs: number;
+  /** Bearer token for `/about/bridges`; unset: the listing is open (development). */
+  readonly statusToken: string | undefined;
 }
 
 type Raw = Record<string, unknown>;
@@ -129,6 +131,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     bridgeGraceSeconds: intOf(raw, 'BRIDGE_GRACE_SECONDS', 10, 0, 3600, p),
     bridgeStaleSeconds: intOf(raw, 'BRIDGE_STALE_SECONDS', 30, 5, 3600, p),
     colibriTimeoutMs: intOf(raw, 'COLIBRI_TIMEOUT_MS', 10_000, 100, 120_000, p),
+    statusToken: str(raw, 'STATUS_TOKEN'),
   };
   const secret = config.bridgeSecret;
   if (secret !== undefined && secret.length < 16) p.add('BRIDGE_SECRET', 'must be at least 16 characters');

@@ -7,7 +7,7 @@
  */
 // Internal: not exported from the package entry.
 import {
-  NS_BIND, NS_FRAMING, NS_SASL, NS_SM, NS_STANZAS, NS_STREAMS, StanzaError, StreamError, XmlParseError, errorReply, jid,
+  NS_BIND, NS_CLIENT, NS_FRAMING, NS_SASL, NS_SM, NS_STANZAS, NS_STREAMS, StanzaError, StreamError, XmlParseError, errorReply, jid,
   parseXml, serialize, xml, type Element,
 } from '@edgemeet/protocol';
 import type { Logger } from '../log.ts';
@@ -149,7 +149,7 @@ export class StreamNegotiator {
       return;
     }
     host.bound(conn, full);
-    conn.send(serialize(xml('iq', { type: 'result', id: el.attrs.id }, xml('bind', { xmlns: NS_BIND }, xml('jid', null, full)))));
+    conn.send(serialize(xml('iq', { xmlns: NS_CLIENT, type: 'result', id: el.attrs.id }, xml('bind', { xmlns: NS_BIND }, xml('jid', null, full)))));
     this.#o.log.info('session.bound', { cid: conn.state.cid, jid: full });
   }
 
