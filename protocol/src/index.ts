@@ -36,6 +36,16 @@ export {
   NS_COLIBRI2,
   NS_COLIBRI,
   NS_HEALTHCHECK,
+  NS_JINGLE,
+  NS_JINGLE_ERRORS,
+  NS_JINGLE_RTP,
+  NS_JINGLE_RTCP_FB,
+  NS_JINGLE_RTP_HDREXT,
+  NS_JINGLE_SSMA,
+  NS_JINGLE_ICE_UDP,
+  NS_JINGLE_DTLS,
+  NS_JINGLE_SCTP,
+  NS_JINGLE_GROUPING,
   NS_XML,
 } from './xml/namespaces.ts';
 
@@ -57,3 +67,22 @@ export type { IqCallerOptions } from './xmpp/iq-caller.ts';
 
 export { buildBridgeStats, parseBridgeStats, emptyBridgeStats } from './brewery/bridge-stats.ts';
 export type { BridgeStats } from './brewery/bridge-stats.ts';
+
+export { parseJingle, buildJingle } from './jingle/jingle.ts';
+export { parseRtpDescription, buildRtpDescription } from './jingle/description.ts';
+export { parseIceUdpTransport, buildIceUdpTransport } from './jingle/transport.ts';
+export type {
+  MediaType, SsrcSource, SsrcGroup, PayloadParameter, RtcpFeedback, PayloadType, HeaderExtension, RtpDescription, Fingerprint,
+  IceCandidate, IceUdpTransport, JingleContent, BridgeSession, JingleReason, JingleAction, Jingle,
+} from './jingle/types.ts';
+export { decodeJsonSources, encodeJsonSources, emptyEndpointSources } from './sources/json-sources.ts';
+export { sourcesFromContents, validateEndpointSources } from './sources/endpoint-sources.ts';
+export type { SourceLimits } from './sources/endpoint-sources.ts';
+export type { EndpointSources, EndpointSourceMap } from './sources/types.ts';
+export {
+  parseConferenceModify, buildConferenceModify, parseConferenceModified, buildConferenceModified, buildColibri2Error, parseColibri2Error,
+} from './colibri2/colibri2.ts';
+export type {
+  Colibri2Media, Colibri2MediaSource, Colibri2Endpoint, Colibri2ConferenceModify, Colibri2EndpointResult, Colibri2ConferenceModified,
+  Colibri2ErrorReason,
+} from './colibri2/types.ts';

@@ -37,6 +37,7 @@ export class RoomDurableObject extends DurableObject<Env> {
     this.#server = new RoomXmppServer({
       config: this.#config, log: this.#log, store: this.#store, roomName: room,
       authenticator: new AnonymousAuthenticator(),
+      registry: this.env.REGISTRY.get(this.env.REGISTRY.idFromName(this.#config.region)),
       scheduleWakeUp: (at) => { this.#wakeAt = this.#wakeAt === null ? at : Math.min(this.#wakeAt, at); },
     });
     for (const ws of this.ctx.getWebSockets()) this.#server.adopt(this.#connection(ws));
@@ -54,10 +55,16 @@ export class RoomDurableObject extends DurableObject<Env> {
 
   /**
    * RPC from the Registry: media node `bridgeId` is gone. The focus moves this room's
-   * participants to another node (focus milestone); until then the event is logged.
+   * participants to another node.
    */
   async bridgeDown(bridgeId: string): Promise<void> {
     this.#log.warn('bridge.down', { bridge: bridgeId });
+    try {
+      await this.#server?.bridgeDown(bridgeId);
+      await this.#applyWakeUp();
+    } catch (err) {
+      this.#log.error('room.bridge_down_failed', { err });
+    }
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -105,7 +112,7 @@ export class RoomDurableObject extends DurableObject<Env> {
 
   async #closed(ws: WebSocket): Promise<void> {
     try {
-      this.#server?.onClose(this.#connection(ws));
+      await this.#server?.onClose(this.#connection(ws));
       await this.#applyWakeUp();
     } catch (err) {
       this.#log.error('room.close_failed', { err });
@@ -114,7 +121,7 @@ export class RoomDurableObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     try {
-      const next = this.#server?.onWakeUp() ?? null;
+      const next = (await this.#server?.onWakeUp()) ?? null;
       if (next !== null) this.#wakeAt = next;
       await this.#applyWakeUp(true);
     } catch (err) {

@@ -33,6 +33,10 @@ export class Sessions {
   readonly #dirty = new Set<string>();
   /** Sessions to end once the current event is done. */
   readonly #doomed = new Map<string, EndReason>();
+  /** In-process sessions (the focus) and the handlers their stanzas go to. */
+  readonly #local = new Map<string, (stanza: Element) => Promise<void>>();
+  /** Stanzas for in-process sessions, handled after the current stanza (never re-entrantly). */
+  readonly #localQueue: Array<{ sid: string; stanza: Element }> = [];
 
   constructor(options: { store: RoomStore; config: EdgeConfig; log: Logger; hooks: SessionHooks; now: () => number }) {
     this.#store = options.store;
@@ -80,10 +84,41 @@ export class Sessions {
     return row;
   }
 
+  /**
+   * Binds (or re-binds after a restart) an in-process session such as the focus: no socket, no
+   * XEP-0198; its stanzas go to `handler` once the current stanza is done.
+   */
+  bindLocal(sid: string, jid: string, handler: (stanza: Element) => Promise<void>): SessionRow {
+    let row = this.#store.sessions.get(sid);
+    if (!row) {
+      row = { sid, jid, sm: false, resumable: false, hIn: 0, hOut: 0, acked: 0, detachedUntil: null };
+      this.#store.putSession(row);
+    }
+    this.#local.set(sid, handler);
+    return row;
+  }
+
+  /** Handles queued stanzas for in-process sessions, including any they cause in turn. */
+  async drainLocal(onError: (err: unknown) => void): Promise<void> {
+    for (let next = this.#localQueue.shift(); next; next = this.#localQueue.shift()) {
+      const handler = this.#local.get(next.sid);
+      if (!handler) continue;
+      try {
+        await handler(next.stanza);
+      } catch (err) {
+        onError(err);
+      }
+    }
+  }
+
   /** Sends a stanza to a session, queueing it for XEP-0198 when enabled. */
   deliver(sid: string, stanza: Element): void {
     const s = this.#store.sessions.get(sid);
     if (!s || this.#doomed.has(sid)) return;
+    if (this.#local.has(sid)) {
+      this.#localQueue.push({ sid, stanza });
+      return;
+    }
     stanza.attrs.xmlns ??= NS_CLIENT;
     const frame = serialize(stanza);
     if (s.sm) {
@@ -218,6 +253,7 @@ export class Sessions {
     this.#doomed.set(sid, reason);
     this.#hooks.sessionEnded(sid, reason);
     this.#store.deleteSession(sid);
+    this.#local.delete(sid);
     this.#doomed.delete(sid);
     this.#dirty.delete(sid);
     const conn = this.#live.get(sid);

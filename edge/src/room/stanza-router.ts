@@ -25,6 +25,12 @@ export interface StanzaRouterOptions {
   serverIq: IqRouter<ServerIqContext>;
   mucServiceIq: IqRouter<ServerIqContext>;
   roomIq: IqRouter<RoomIqContext>;
+  /** IQs to the focus component (`focus.<domain>`); absent where no focus runs. */
+  focusIq?: IqRouter<FocusIqContext>;
+}
+
+export interface FocusIqContext {
+  readonly session: SessionRow;
 }
 
 export class StanzaRouter {
@@ -60,8 +66,8 @@ export class StanzaRouter {
       }
       return this.#toRoom(session, stanza, to);
     }
-    if (to.domain === config.focusDomain) {
-      throw new StanzaError('service-unavailable', { text: 'the focus is not available on this deployment yet' });
+    if (to.domain === config.focusDomain && this.#o.focusIq) {
+      return this.#iqOnly(session, stanza, this.#o.focusIq, { session });
     }
     throw new StanzaError('remote-server-not-found', { text: `unknown domain ${to.domain}` });
   }

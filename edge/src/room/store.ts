@@ -66,6 +66,7 @@ export class RoomStore {
   readonly affiliations = new Map<string, string>();
   #settings: RoomSettings | null = null;
   #roomName: string | null = null;
+  #focus: unknown = null;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -93,6 +94,7 @@ export class RoomStore {
     for (const r of this.#sql.exec<SqlRow>('SELECT key, value FROM meta')) {
       if (r.key === 'settings') this.#settings = JSON.parse(String(r.value)) as RoomSettings;
       if (r.key === 'room') this.#roomName = String(r.value);
+      if (r.key === 'focus') this.#focus = JSON.parse(String(r.value)) as unknown;
     }
   }
 
@@ -164,6 +166,14 @@ export class RoomStore {
       this.affiliations.set(bareJid, affiliation);
       this.#sql.exec(`INSERT OR REPLACE INTO affiliations (jid, affiliation) VALUES (?, ?)`, bareJid, affiliation);
     }
+  }
+
+  /** The focus's state document (see focus/src/state.ts), or null when no conference runs. */
+  get focusState(): unknown { return this.#focus; }
+  set focusState(state: unknown) {
+    this.#focus = state;
+    if (state === null) this.#sql.exec(`DELETE FROM meta WHERE key = 'focus'`);
+    else this.#sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('focus', ?)`, JSON.stringify(state));
   }
 
   get settings(): RoomSettings | null { return this.#settings; }

@@ -14,6 +14,7 @@ import { TokenBuckets } from '../xmpp/rate-limit.ts';
 import { StreamNegotiator, type StreamHost } from '../xmpp/stream-negotiator.ts';
 import { MucRoom } from './muc/muc-room.ts';
 import { createRoomIqRouter } from './muc/room-iq.ts';
+import { FOCUS_SID, FocusLink, type RegistryClient } from './focus-link.ts';
 import { createMucServiceIqRouter, createServerIqRouter } from './server-iq.ts';
 import { Sessions } from './sessions.ts';
 import { StanzaRouter } from './stanza-router.ts';
@@ -28,6 +29,8 @@ export interface RoomXmppServerOptions {
   now?: () => number;
   /** Wake the host at `at` (epoch ms); the Durable Object sets an alarm. */
   scheduleWakeUp: (at: number) => void;
+  /** Where media nodes are found; without it the room runs no focus (plain XMPP MUC). */
+  registry?: RegistryClient;
 }
 
 const STANZAS = new Set(['iq', 'message', 'presence']);
@@ -42,6 +45,7 @@ export class RoomXmppServer implements StreamHost {
   readonly sessions: Sessions;
   readonly room: MucRoom;
   readonly #router: StanzaRouter;
+  readonly focus: FocusLink | null;
 
   constructor(o: RoomXmppServerOptions) {
     this.#log = o.log;
@@ -53,15 +57,42 @@ export class RoomXmppServer implements StreamHost {
       store: o.store, config: o.config, log: o.log, now: this.#now,
       hooks: { sessionEnded: (sid) => this.room.removeSession(sid), scheduleWakeUp: o.scheduleWakeUp },
     });
+    const focusBare = `focus@auth.${o.config.domain}`;
     this.room = new MucRoom({
       jid: jid(o.roomName, o.config.mucDomain), store: o.store, sessions: this.sessions, config: o.config, log: o.log, now: this.#now,
+      superOwners: o.registry ? [focusBare] : [],
     });
     const onHandlerError = (err: unknown, iq: Element) => this.#log.error('iq.handler_failed', { err, iq: serialize(iq).slice(0, 512) });
+    this.focus = o.registry
+      ? new FocusLink({
+        config: o.config, log: o.log, store: o.store, sessions: this.sessions, room: this.room, roomName: o.roomName,
+        registry: o.registry, now: this.#now, scheduleWakeUp: o.scheduleWakeUp,
+        route: (stanza) => this.#routeFromFocus(stanza),
+      })
+      : null;
     this.#router = new StanzaRouter({
       config: o.config, log: o.log, sessions: this.sessions, room: this.room, roomName: o.roomName,
       serverIq: createServerIqRouter(onHandlerError), mucServiceIq: createMucServiceIqRouter(onHandlerError),
-      roomIq: createRoomIqRouter(onHandlerError),
+      roomIq: createRoomIqRouter(onHandlerError), focusIq: this.focus?.iqRouter(onHandlerError),
     });
+  }
+
+  async #routeFromFocus(stanza: Element): Promise<void> {
+    const session = this.sessions.get(FOCUS_SID);
+    if (!session) return;
+    stanza.attrs.from = session.jid;
+    await this.#router.route(session, stanza);
+  }
+
+  async #settle(): Promise<void> {
+    await this.sessions.drainLocal((err) => this.#log.error('local.stanza_failed', { err }));
+    this.sessions.flush();
+  }
+
+  /** RPC from the Registry: a media node is gone; the focus moves its participants. */
+  async bridgeDown(bridgeId: string): Promise<void> {
+    await this.focus?.focus.bridgeDown(bridgeId);
+    await this.#settle();
   }
 
   /** Takes over a connection that existed before hibernation. */
@@ -74,21 +105,22 @@ export class RoomXmppServer implements StreamHost {
     try {
       await this.#negotiator.onMessage(conn, data);
     } finally {
-      this.sessions.flush();
+      await this.#settle();
     }
   }
 
   /** The socket closed or failed without a `<close/>` from the client. */
-  onClose(conn: Connection): void {
+  async onClose(conn: Connection): Promise<void> {
     this.#buckets.forget(conn.state.cid);
     this.sessions.disconnected(conn, false);
-    this.sessions.flush();
+    await this.#settle();
   }
 
-  /** Alarm: expire sessions whose resumption window passed; returns the next deadline. */
-  onWakeUp(): number | null {
+  /** Alarm: expire sessions whose resumption window passed, wake the focus; returns the next deadline. */
+  async onWakeUp(): Promise<number | null> {
     const next = this.sessions.expire();
-    this.sessions.flush();
+    this.focus?.focus.onWakeUp();
+    await this.#settle();
     return next;
   }
 

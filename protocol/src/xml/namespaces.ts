@@ -51,3 +51,15 @@ export const NS_XML = 'http://www.w3.org/XML/1998/namespace';
 export const NS_COLIBRI = 'http://jitsi.org/protocol/colibri';
 /** Jicofo ↔ bridge health checks. */
 export const NS_HEALTHCHECK = 'http://jitsi.org/protocol/healthcheck';
+
+/** XEP-0166 Jingle and its Jitsi-used extensions (jitsi-wire-protocol §4). */
+export const NS_JINGLE = 'urn:xmpp:jingle:1';
+export const NS_JINGLE_ERRORS = 'urn:xmpp:jingle:errors:1';
+export const NS_JINGLE_RTP = 'urn:xmpp:jingle:apps:rtp:1';
+export const NS_JINGLE_RTCP_FB = 'urn:xmpp:jingle:apps:rtp:rtcp-fb:0';
+export const NS_JINGLE_RTP_HDREXT = 'urn:xmpp:jingle:apps:rtp:rtp-hdrext:0';
+export const NS_JINGLE_SSMA = 'urn:xmpp:jingle:apps:rtp:ssma:0';
+export const NS_JINGLE_ICE_UDP = 'urn:xmpp:jingle:transports:ice-udp:1';
+export const NS_JINGLE_DTLS = 'urn:xmpp:jingle:apps:dtls:0';
+export const NS_JINGLE_SCTP = 'urn:xmpp:jingle:transports:dtls-sctp:1';
+export const NS_JINGLE_GROUPING = 'urn:xmpp:jingle:apps:grouping:0';

@@ -35,8 +35,14 @@ export class MucRoom {
   readonly #log: Logger;
   readonly #now: () => number;
 
-  constructor(options: { jid: Jid; store: RoomStore; sessions: Sessions; config: EdgeConfig; log: Logger; now: () => number }) {
+  /** Bare JIDs that own every room (the focus user, as Jitsi's Prosody makes focus@auth an admin). */
+  readonly #superOwners: ReadonlySet<string>;
+
+  constructor(options: {
+    jid: Jid; store: RoomStore; sessions: Sessions; config: EdgeConfig; log: Logger; now: () => number; superOwners?: readonly string[];
+  }) {
     this.jid = options.jid.toString();
+    this.#superOwners = new Set(options.superOwners ?? []);
     this.#store = options.store;
     this.#sessions = options.sessions;
     this.#config = options.config;
@@ -48,6 +54,7 @@ export class MucRoom {
   get occupants(): ReadonlyMap<string, OccupantRow> { return this.#store.occupants; }
 
   affiliationOf(fullOrBare: string): Affiliation {
+    if (this.#superOwners.has(bareOf(fullOrBare))) return 'owner';
     return (this.#store.affiliations.get(bareOf(fullOrBare)) ?? 'none') as Affiliation;
   }
 

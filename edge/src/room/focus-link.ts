@@ -1,0 +1,105 @@
+/**
+ * Hosts the focus (Jicofo's logic, focus/) inside a room: an in-process session whose occupant is
+ * `room/focus`, stanzas to and from it through the same router as everyone's, its state in the
+ * room's storage, and media nodes reached through the region's Registry.
+ * @module
+ */
+// Internal: not exported from the package entry.
+import { AppError, IqRouter, NS_FOCUS, parseXml, serialize, type Element } from '@edgemeet/protocol';
+import { FocusComponent, focusConfig, type BridgeDirectory, type FocusLogger } from '@edgemeet/focus';
+import type { EdgeConfig } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { RegistryReply } from '../registry/registry-do.ts';
+import type { BridgeInfo } from '../registry/registry-server.ts';
+import type { MucRoom } from './muc/muc-room.ts';
+import type { Sessions } from './sessions.ts';
+import type { FocusIqContext, StanzaRouter } from './stanza-router.ts';
+import type { RoomStore } from './store.ts';
+
+export const FOCUS_SID = 'focus';
+
+/** What a room needs from the Registry (RPC to the Registry Durable Object in production). */
+export interface RegistryClient {
+  bridges(): Promise<BridgeInfo[]>;
+  request(bridgeId: string, room: string, payloadXml: string, options?: { expire?: boolean }): Promise<RegistryReply>;
+}
+
+export function bridgeDirectory(registry: RegistryClient, room: string): BridgeDirectory {
+  return {
+    list: () => registry.bridges(),
+    async request(bridgeId, payload, options) {
+      const answer = await registry.request(bridgeId, room, serialize(payload), options);
+      if (!answer.ok) throw new AppError(answer.code, answer.message);
+      return parseXml(answer.reply);
+    },
+  };
+}
+
+export interface FocusLinkOptions {
+  config: EdgeConfig;
+  log: Logger;
+  store: RoomStore;
+  sessions: Sessions;
+  room: MucRoom;
+  roomName: string;
+  registry: RegistryClient;
+  now: () => number;
+  scheduleWakeUp: (at: number) => void;
+  /** Routes a stanza from the focus session (set once the router exists). */
+  route: (stanza: Element) => Promise<void>;
+}
+
+export class FocusLink {
+  readonly focus: FocusComponent;
+  readonly #o: FocusLinkOptions;
+  readonly #jid: string;
+
+  constructor(o: FocusLinkOptions) {
+    this.#o = o;
+    const config = focusConfig(o.config.domain, { focusDomain: o.config.focusDomain });
+    this.#jid = `${config.focusJid}/${config.focusNick}`;
+    this.focus = new FocusComponent({
+      config, mucDomain: o.config.mucDomain, room: o.roomName,
+      meetingId: () => o.room.settings?.meetingId ?? crypto.randomUUID(),
+      host: {
+        send: (stanza) => { void this.#send(stanza); },
+        bridges: bridgeDirectory(o.registry, o.roomName),
+        store: { load: () => o.store.focusState, save: (state) => { o.store.focusState = state; } },
+        log: o.log as FocusLogger,
+        now: o.now,
+        scheduleWakeUp: o.scheduleWakeUp,
+      },
+    });
+    if (o.store.sessions.has(FOCUS_SID)) this.#bind();
+  }
+
+  /** The focus's real JID (`focus@auth.<domain>/focus`): owner of every room. */
+  get jid(): string {
+    return this.#jid;
+  }
+
+  #bind(): void {
+    this.#o.sessions.bindLocal(FOCUS_SID, this.#jid, (stanza) => this.focus.handleStanza(stanza));
+  }
+
+  async #send(stanza: Element): Promise<void> {
+    try {
+      if (!this.#o.sessions.get(FOCUS_SID)) this.#bind();
+      await this.#o.route(stanza);
+      await this.#o.sessions.drainLocal((err) => this.#o.log.error('focus.stanza_failed', { err }));
+      this.#o.sessions.flush();
+    } catch (err) {
+      this.#o.log.error('focus.send_failed', { err });
+    }
+  }
+
+  /** IQs to `focus.<domain>`: the conference request (jitsi-wire-protocol §2.3) and logout. */
+  iqRouter(onHandlerError: (err: unknown, iq: Element) => void): IqRouter<FocusIqContext> {
+    return new IqRouter<FocusIqContext>({ onHandlerError })
+      .on('set', NS_FOCUS, 'conference', (_ctx, iq, payload) => {
+        if (!this.#o.sessions.get(FOCUS_SID)) this.#bind();
+        return this.focus.handleConferenceIq(iq, payload);
+      })
+      .on('set', NS_FOCUS, 'logout', () => null);
+  }
+}

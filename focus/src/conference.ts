@@ -1,0 +1,316 @@
+/**
+ * One conference as the focus runs it (Jicofo's JitsiMeetConferenceImpl, split up): who takes
+ * part, which bridge hosts them, each participant's Jingle session with the focus, and the
+ * signalling of sources between participants. The stanza plumbing is in focus-component.ts;
+ * Colibri2 is in colibri-session.ts; source rules are in sources.ts.
+ * @module
+ */
+import { AppError, StanzaError, type EndpointSourceMap, type EndpointSources, type IceUdpTransport } from '@edgemeet/protocol';
+import { SingleBridgeSelectionStrategy, type BridgeSelectionStrategy } from './bridge-selector.ts';
+import { ColibriSessionManager } from './colibri-session.ts';
+import type { FocusConfig } from './config.ts';
+import { BridgeSelectionFailedError, ColibriAllocationFailedError } from './errors.ts';
+import type { FocusHost, FocusLogger } from './host.ts';
+import { sessionInitiate, sessionTerminate, sourceUpdate } from './jingle/jingle-messages.ts';
+import { isEmpty, mergeSources, removeSources, ssrcsOf, stripSimulcast, validateSources, withOwner } from './sources.ts';
+import { emptySources, type ConferenceState, type ParticipantState } from './state.ts';
+
+export interface ConferenceOptions {
+  host: FocusHost;
+  config: FocusConfig;
+  mucDomain: string;
+  state: ConferenceState;
+  strategy?: BridgeSelectionStrategy;
+}
+
+export class Conference {
+  readonly #host: FocusHost;
+  readonly #config: FocusConfig;
+  readonly #log: FocusLogger;
+  readonly #colibri: ColibriSessionManager;
+  readonly #strategy: BridgeSelectionStrategy;
+  readonly #roomJid: string;
+  readonly state: ConferenceState;
+  /** Bridge operations run one at a time, so the first allocation creates the conference once. */
+  #queue: Promise<void> = Promise.resolve();
+  #ids = 0;
+
+  constructor(o: ConferenceOptions) {
+    this.#host = o.host;
+    this.#config = o.config;
+    this.state = o.state;
+    this.#roomJid = `${o.state.room}@${o.mucDomain}`;
+    this.#log = o.host.log.child({ ns: 'focus:conference', room: o.state.room });
+    this.#colibri = new ColibriSessionManager(o.host.bridges, o.mucDomain);
+    this.#strategy = o.strategy ?? new SingleBridgeSelectionStrategy();
+  }
+
+  get participants(): ParticipantState[] {
+    return Object.values(this.state.participants);
+  }
+
+  participant(endpointId: string): ParticipantState | undefined {
+    return this.state.participants[endpointId];
+  }
+
+  #save(): void {
+    this.#host.store.save(this.state);
+  }
+
+  #nextId(prefix: string): string {
+    this.#ids += 1;
+    return `${prefix}-${this.#host.now().toString(36)}-${this.#ids}`;
+  }
+
+  #occupant(endpointId: string): string {
+    return `${this.#roomJid}/${endpointId}`;
+  }
+
+  /** Runs bridge work in order; a failure is logged, never thrown at the caller's event. */
+  #enqueue(label: string, op: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(op).catch((err: unknown) => this.#log.error('conference.operation_failed', { op: label, err }));
+    this.#queue = run;
+    return run;
+  }
+
+  // Membership
+
+  addParticipant(p: Omit<ParticipantState, 'bridgeId' | 'jingle' | 'sources' | 'reinvites' | 'mediaDeclined'>): void {
+    if (this.state.participants[p.endpointId]) return;
+    this.state.participants[p.endpointId] = { ...p, bridgeId: null, jingle: null, sources: emptySources(), reinvites: 0, mediaDeclined: false };
+    this.#save();
+    this.#log.info('participant.added', { endpoint: p.endpointId, participants: this.participants.length });
+    void this.#inviteWaiting();
+  }
+
+  removeParticipant(endpointId: string): Promise<void> {
+    const p = this.state.participants[endpointId];
+    if (!p) return Promise.resolve();
+    delete this.state.participants[endpointId];
+    this.#save();
+    this.#log.info('participant.removed', { endpoint: endpointId, participants: this.participants.length });
+    if (!isEmpty(p.sources)) this.#broadcastSources('source-remove', endpointId, p.sources);
+    return this.#enqueue('expire', async () => {
+      await this.#colibri.expire(this.state, p).catch((err: unknown) => this.#log.warn('colibri.expire_failed', { err }));
+      if (!this.participants.some((x) => x.bridgeId !== null) && this.state.bridgeId) {
+        const bridgeId = this.state.bridgeId;
+        this.state.bridgeId = null;
+        this.state.bridgeConference = false;
+        this.state.feedbackSources = null;
+        this.#save();
+        await this.#colibri.expireConference(this.state, bridgeId).catch((err: unknown) => this.#log.warn('colibri.expire_failed', { err }));
+      }
+    });
+  }
+
+  /** Invites everyone without a session once enough participants are here (Jicofo min-participants). */
+  #inviteWaiting(): Promise<void> {
+    if (this.participants.length < this.#config.minParticipants) return Promise.resolve();
+    const waiting = this.participants.filter((p) => p.jingle === null && !p.mediaDeclined && p.reinvites < this.#config.maxReinvites);
+    return Promise.all(waiting.map((p) => this.#invite(p))).then(() => undefined);
+  }
+
+  #invite(p: ParticipantState): Promise<void> {
+    p.jingle = { sid: crypto.randomUUID().replaceAll('-', '').slice(0, 16), state: 'allocating', since: this.#host.now(), iqId: null };
+    this.#save();
+    return this.#enqueue('invite', () => this.#allocateAndOffer(p.endpointId));
+  }
+
+  async #allocateAndOffer(endpointId: string): Promise<void> {
+    const p = this.state.participants[endpointId];
+    if (!p || p.jingle?.state !== 'allocating') return;
+    try {
+      await this.#ensureBridge(p.region);
+      const allocation = await this.#colibri.allocate(this.state, p);
+      this.state.bridgeConference = true;
+      if (allocation.feedbackSources) this.state.feedbackSources = allocation.feedbackSources;
+      if (!this.state.participants[endpointId] || p.jingle?.state !== 'allocating') return;
+      p.bridgeId = this.state.bridgeId;
+      this.#offer(p, allocation.transport);
+    } catch (err) {
+      if (err instanceof ColibriAllocationFailedError && err.bridgeFailed && this.state.bridgeId) {
+        this.#log.warn('bridge.failed', { bridge: this.state.bridgeId, err });
+        await this.#moveOffBridge(this.state.bridgeId);
+        return;
+      }
+      p.jingle = null;
+      this.#save();
+      if (err instanceof BridgeSelectionFailedError) {
+        this.#log.warn('bridge.none_available', { endpoint: endpointId });
+        this.#host.scheduleWakeUp(this.#host.now() + 5_000);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async #ensureBridge(region: string): Promise<void> {
+    const candidates = await this.#host.bridges.list();
+    const chosen = this.#strategy.select(candidates, {
+      current: this.state.bridgeId, region: region || this.#config.defaultRegion, exclude: new Set(this.state.failedBridges),
+    });
+    if (!chosen) throw new BridgeSelectionFailedError();
+    if (chosen.id !== this.state.bridgeId) {
+      this.state.bridgeId = chosen.id;
+      this.state.bridgeConference = false;
+      this.state.feedbackSources = null;
+      this.#log.info('bridge.selected', { bridge: chosen.id, stress: chosen.stressLevel, region: chosen.region });
+    }
+    this.#save();
+  }
+
+  #offer(p: ParticipantState, transport: IceUdpTransport): void {
+    const sources: EndpointSourceMap = {};
+    for (const other of this.participants) {
+      if (other.endpointId !== p.endpointId && !isEmpty(other.sources)) sources[other.endpointId] = withOwner(stripSimulcast(other.sources), other.endpointId);
+    }
+    if (this.state.feedbackSources) sources.jvb = withOwner(this.state.feedbackSources, 'jvb');
+    const id = this.#nextId('si');
+    p.jingle = { sid: p.jingle!.sid, state: 'initiated', since: this.#host.now(), iqId: id };
+    this.#save();
+    this.#host.send(sessionInitiate({
+      to: this.#occupant(p.endpointId), id, sid: p.jingle.sid, initiator: `${this.#config.focusJid}/${this.#config.focusNick}`,
+      transport, sources, bridgeSessionId: `${this.state.meetingId}:${p.bridgeId}`,
+    }));
+    this.#host.scheduleWakeUp(this.#host.now() + this.#config.sessionAcceptTimeoutMs);
+    this.#log.info('jingle.session_initiate', { endpoint: p.endpointId, bridge: p.bridgeId, sources: Object.keys(sources).length });
+  }
+
+  // Jingle from participants (already matched to the participant's session by the component)
+
+  /** Validates synchronously (throws StanzaError); the returned promise is the bridge update. */
+  sessionAccept(p: ParticipantState, sources: EndpointSources, transport: IceUdpTransport | undefined): Promise<void> {
+    this.#checkSources(p, sources);
+    p.sources = sources;
+    p.jingle = { ...p.jingle!, state: 'active', since: this.#host.now() };
+    this.#save();
+    this.#log.info('jingle.session_accept', { endpoint: p.endpointId, ssrcs: ssrcsOf(sources).length });
+    if (!isEmpty(sources)) this.#broadcastSources('source-add', p.endpointId, sources);
+    return this.#enqueue('accept', () => this.#colibri.update(this.state, p, { transport, sources }));
+  }
+
+  transportInfo(p: ParticipantState, transport: IceUdpTransport): Promise<void> {
+    return this.#enqueue('transport', () => this.#colibri.update(this.state, p, { transport }));
+  }
+
+  sourceAdd(p: ParticipantState, added: EndpointSources): Promise<void> {
+    const next = mergeSources(p.sources, added);
+    this.#checkSources(p, next);
+    p.sources = next;
+    this.#save();
+    this.#broadcastSources('source-add', p.endpointId, added);
+    return this.#enqueue('source-add', () => this.#colibri.update(this.state, p, { sources: next }));
+  }
+
+  sourceRemove(p: ParticipantState, removed: EndpointSources): Promise<void> {
+    p.sources = removeSources(p.sources, removed);
+    this.#save();
+    this.#broadcastSources('source-remove', p.endpointId, removed);
+    return this.#enqueue('source-remove', () => this.#colibri.update(this.state, p, { sources: p.sources }));
+  }
+
+  /**
+   * The participant ended its session: its endpoint is expired. With `restart` (lib-jitsi-meet's
+   * "restart required" after ICE failure) it gets a fresh session; otherwise it stays in the room
+   * without media until it asks again.
+   */
+  sessionTerminated(p: ParticipantState, restart: boolean): Promise<void> {
+    if (!isEmpty(p.sources)) this.#broadcastSources('source-remove', p.endpointId, p.sources);
+    p.sources = emptySources();
+    p.jingle = null;
+    p.mediaDeclined = !restart;
+    this.#save();
+    const expired = this.#enqueue('terminate', async () => {
+      await this.#colibri.expire(this.state, p);
+      p.bridgeId = null;
+      this.#save();
+    });
+    return restart ? expired.then(() => this.reinvite(p, 'restart requested')) : expired;
+  }
+
+  /** The session-initiate was refused or the participant never answered: try again, boundedly. */
+  reinvite(p: ParticipantState, why: string): Promise<void> {
+    if (p.reinvites >= this.#config.maxReinvites) {
+      this.#log.warn('participant.given_up', { endpoint: p.endpointId, why });
+      p.jingle = null;
+      this.#save();
+      return this.#enqueue('expire', () => this.#colibri.expire(this.state, p));
+    }
+    p.reinvites += 1;
+    this.#log.info('participant.reinvite', { endpoint: p.endpointId, why, attempt: p.reinvites });
+    return this.#invite(p);
+  }
+
+  async forceMute(target: ParticipantState, media: 'audio' | 'video'): Promise<void> {
+    if (media === 'audio') target.audioMuted = true;
+    else target.videoMuted = true;
+    this.#save();
+    await this.#enqueue('force-mute', () => this.#colibri.forceMute(this.state, target, { [media]: true }));
+  }
+
+  #checkSources(p: ParticipantState, sources: EndpointSources): void {
+    const reserved = this.state.feedbackSources ? ssrcsOf(this.state.feedbackSources) : [];
+    try {
+      validateSources(p.endpointId, sources, this.participants, this.#config, reserved);
+    } catch (err) {
+      if (err instanceof AppError) throw new StanzaError('bad-request', { text: err.message });
+      throw err;
+    }
+  }
+
+  /** Tells every other participant with a session about `owner`'s sources (stripped of simulcast layers). */
+  #broadcastSources(action: 'source-add' | 'source-remove', owner: string, sources: EndpointSources): void {
+    const payload: EndpointSourceMap = { [owner]: withOwner(stripSimulcast(sources), owner) };
+    for (const other of this.participants) {
+      if (other.endpointId === owner || !other.jingle || other.jingle.state === 'allocating') continue;
+      this.#host.send(sourceUpdate(action, this.#occupant(other.endpointId), this.#nextId('src'), other.jingle.sid, payload));
+    }
+  }
+
+  // Failures
+
+  /** A bridge went away (or failed an allocation): everyone on it is moved to another bridge. */
+  bridgeDown(bridgeId: string): Promise<void> {
+    if (this.state.bridgeId !== bridgeId && !this.participants.some((p) => p.bridgeId === bridgeId)) return Promise.resolve();
+    return this.#moveOffBridge(bridgeId);
+  }
+
+  async #moveOffBridge(bridgeId: string): Promise<void> {
+    if (!this.state.failedBridges.includes(bridgeId)) this.state.failedBridges.push(bridgeId);
+    if (this.state.bridgeId === bridgeId) {
+      this.state.bridgeId = null;
+      this.state.bridgeConference = false;
+      this.state.feedbackSources = null;
+    }
+    const moved = this.participants.filter((p) => p.bridgeId === bridgeId || p.jingle?.state === 'allocating');
+    for (const p of moved) {
+      if (p.jingle && p.jingle.state !== 'allocating') {
+        this.#host.send(sessionTerminate(this.#occupant(p.endpointId), this.#nextId('st'), p.jingle.sid,
+          { condition: 'success', text: 'moving' }, `${this.state.meetingId}:${bridgeId}`));
+      }
+      p.bridgeId = null;
+      p.jingle = null;
+    }
+    this.#save();
+    this.#log.warn('bridge.moving', { bridge: bridgeId, participants: moved.length });
+    for (const p of moved) {
+      if (p.reinvites >= this.#config.maxReinvites) continue;
+      p.reinvites += 1;
+      p.jingle = { sid: crypto.randomUUID().replaceAll('-', '').slice(0, 16), state: 'allocating', since: this.#host.now(), iqId: null };
+    }
+    this.#save();
+    // Runs inside the queue already when called from an allocation: schedule instead of awaiting.
+    for (const p of moved) if (p.jingle?.state === 'allocating') void this.#enqueue('reinvite', () => this.#allocateAndOffer(p.endpointId));
+  }
+
+  /** Wake-up: retry waiting invitations; re-invite participants that never accepted. */
+  onWakeUp(): void {
+    const now = this.#host.now();
+    for (const p of this.participants) {
+      if (p.jingle?.state === 'initiated' && now - p.jingle.since >= this.#config.sessionAcceptTimeoutMs) {
+        void this.reinvite(p, 'no session-accept');
+      }
+    }
+    void this.#inviteWaiting();
+  }
+}

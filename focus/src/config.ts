@@ -1,0 +1,41 @@
+/**
+ * Focus settings, with Jicofo's defaults (jicofo reference.conf) where Jicofo has one.
+ * @module
+ */
+
+export interface FocusConfig {
+  /** The XMPP domain (`hosts.domain`). */
+  readonly domain: string;
+  /** The focus component address (`focus.<domain>`). */
+  readonly focusDomain: string;
+  /** The focus user's bare JID, announced as `focusjid` (`focus@auth.<domain>`). */
+  readonly focusJid: string;
+  /** The focus's nickname in every room; lib-jitsi-meet requires `focus`. */
+  readonly focusNick: string;
+  /** Participants needed before anyone is invited to a bridge (Jicofo `min-participants`). */
+  readonly minParticipants: number;
+  readonly maxSsrcsPerMedia: number;
+  readonly maxGroupsPerMedia: number;
+  /** How long a participant may take to accept a session-initiate before it is re-invited. */
+  readonly sessionAcceptTimeoutMs: number;
+  /** Re-invitations after bridge failures, per participant, before giving up. */
+  readonly maxReinvites: number;
+  /** Region to prefer for new conferences when participants announce none. */
+  readonly defaultRegion: string;
+}
+
+export function focusConfig(domain: string, overrides: Partial<FocusConfig> = {}): FocusConfig {
+  return Object.freeze({
+    domain,
+    focusDomain: `focus.${domain}`,
+    focusJid: `focus@auth.${domain}`,
+    focusNick: 'focus',
+    minParticipants: 2,
+    maxSsrcsPerMedia: 20,
+    maxGroupsPerMedia: 20,
+    sessionAcceptTimeoutMs: 15_000,
+    maxReinvites: 3,
+    defaultRegion: '',
+    ...overrides,
+  });
+}

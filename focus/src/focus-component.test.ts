@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { parseXml, serialize, xml, type Element } from '@edgemeet/protocol';
+import { focusConfig } from './config.ts';
+import { FocusComponent } from './focus-component.ts';
+import type { BridgeCandidate, FocusHost } from './host.ts';
+
+const ROOM = 'r1@conference.meet.jitsi';
+
+function candidate(id: string, extra: Partial<BridgeCandidate> = {}): BridgeCandidate {
+  return {
+    id, region: '', stressLevel: 0.1, averageParticipantStress: 0.01, healthy: true, drain: false, gracefulShutdown: false,
+    shuttingDown: false, version: '1', connected: true, ...extra,
+  };
+}
+
+/** A scripted media node answering Colibri2 like JVB (jitsi-wire-protocol §5.1). */
+function scriptedBridges(ids: string[]) {
+  const requests: Array<{ bridge: string; payload: Element }> = [];
+  const down = new Set<string>();
+  return {
+    requests,
+    down,
+    directory: {
+      list: async () => ids.map((id) => candidate(id, { connected: !down.has(id) })),
+      async request(bridge: string, payload: Element) {
+        requests.push({ bridge, payload });
+        if (down.has(bridge)) throw new Error('gone');
+        const endpoints = payload.getChildren('endpoint').filter((e) => e.attrs.create === 'true').map((e) => `
+          <endpoint id="${e.attrs.id}"><transport><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="uf-${bridge}" pwd="pw-${bridge}-0123456789">
+            <fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="actpass">AA:BB</fingerprint>
+            <candidate component="1" foundation="1" generation="0" id="c1" network="0" priority="2130706431" protocol="udp" type="host" ip="127.0.0.1" port="10000"/>
+            <rtcp-mux/><web-socket xmlns="http://jitsi.org/protocol/colibri" url="ws://127.0.0.1:9090/colibri-ws/${bridge}/c/${e.attrs.id}?pwd=x"/>
+          </transport></transport></endpoint>`).join('');
+        const feedback = payload.attrs.create === 'true'
+          ? `<sources><media-source type="audio" id="jvb-a0"><source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="424242" name="jvb-a0"/></media-source>
+             <media-source type="video" id="jvb-v0"><source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="434343" name="jvb-v0"/></media-source></sources>`
+          : '';
+        return parseXml(`<iq type="result"><conference-modified xmlns="jitsi:colibri2">${endpoints}${feedback}</conference-modified></iq>`
+          .replace(/>\s+</g, '><'));
+      },
+    },
+  };
+}
+
+function setup(bridgeIds = ['b1', 'b2']) {
+  const sent: Element[] = [];
+  let saved: unknown = null;
+  const bridges = scriptedBridges(bridgeIds);
+  const log = { debug() {}, info() {}, warn() {}, error() {}, child() { return log; } };
+  const host: FocusHost = {
+    send: (s) => sent.push(s), bridges: bridges.directory, log, now: () => Date.now(), scheduleWakeUp() {},
+    store: { load: () => saved, save: (s) => { saved = JSON.parse(JSON.stringify(s)); } },
+  };
+  const focus = new FocusComponent({ host, config: focusConfig('meet.jitsi'), mucDomain: 'conference.meet.jitsi', room: 'r1', meetingId: () => 'meeting-1' });
+  return { focus, sent, bridges, saved: () => saved };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 5));
+
+function presence(nick: string, affiliation = 'none', type?: string): Element {
+  return xml('presence', { from: `${ROOM}/${nick}`, type },
+    xml('stats-id', null, `stats-${nick}`),
+    xml('x', { xmlns: 'http://jabber.org/protocol/muc#user' },
+      xml('item', { jid: `${nick}-uuid@meet.jitsi/res`, affiliation, role: affiliation === 'owner' ? 'moderator' : 'participant' })));
+}
+
+function accept(nick: string, sid: string, audioSsrc: number, videoSsrc: number): Element {
+  return parseXml(`<iq type="set" id="acc-${nick}" from="${ROOM}/${nick}" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="session-accept" sid="${sid}">
+    <content creator="responder" name="audio"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio">
+      <source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="${audioSsrc}" name="${nick}-a0"/></description>
+      <transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="cu" pwd="cpwd0123456789012345"><fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="active">CC:DD</fingerprint></transport></content>
+    <content creator="responder" name="video"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="video">
+      <source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="${videoSsrc}" name="${nick}-v0"/></description></content>
+    </jingle></iq>`.replace(/>\s+</g, '><'));
+}
+
+function sidOf(stanzas: Element[], to: string, action: string): string {
+  const iq = stanzas.find((s) => s.attrs.to === to && s.getChild('jingle')?.attrs.action === action);
+  if (!iq) throw new Error(`no ${action} to ${to}: ${stanzas.map((s) => serialize(s)).join('\n')}`);
+  return String(iq.getChild('jingle')!.attrs.sid);
+}
+
+describe('FocusComponent', () => {
+  it('handleConferenceIq() joins the room as focus and answers ready with the focus JID', () => {
+    const { focus, sent } = setup();
+    const reply = focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    expect(reply.attrs).toMatchObject({ ready: 'true', focusjid: 'focus@auth.meet.jitsi', room: ROOM });
+    expect(sent[0]?.name).toBe('presence');
+    expect(sent[0]?.attrs.to).toBe(`${ROOM}/focus`);
+  });
+
+  it('handleConferenceIq() for another room is refused with not-allowed', () => {
+    const { focus } = setup();
+    expect(() => focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: 'other@conference.meet.jitsi' })))
+      .toThrow(expect.objectContaining({ condition: 'not-allowed' }));
+  });
+
+  it('two participants are allocated on one bridge, offered, and told about each other\'s sources', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    // The first participant is made owner (Jicofo's AutoOwnerRoleManager).
+    expect(sent.some((s) => s.getChild('query')?.getChild('item')?.attrs.affiliation === 'owner')).toBe(true);
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    expect(bridges.requests.map((r) => [r.bridge, r.payload.attrs.create])).toEqual([['b1', 'true'], ['b1', undefined]]);
+    const aliceSid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    const bobSid = sidOf(sent, `${ROOM}/bob`, 'session-initiate');
+    const offer = serialize(sent.find((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle'))!);
+    expect(offer).toContain('ufrag="uf-b1"');
+    expect(offer).toContain('colibri-ws/b1');
+    expect(offer).toContain('ssrc="434343"');
+
+    sent.length = 0;
+    await focus.handleStanza(accept('alice', aliceSid, 1111, 2222));
+    await settle();
+    expect(sent.find((s) => s.attrs.id === 'acc-alice')?.attrs.type).toBe('result');
+    expect(serialize(sent.find((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle')?.attrs.action === 'source-add')!)).toContain('ssrc="1111"');
+    const update = bridges.requests.at(-1)!.payload;
+    expect(serialize(update)).toContain('ssrc="2222"');
+    expect(serialize(update)).toContain('ufrag="cu"');
+
+    // Bob claims alice's SSRC: refused, nothing forwarded.
+    sent.length = 0;
+    await focus.handleStanza(accept('bob', bobSid, 1111, 3333));
+    const refusal = sent.find((s) => s.attrs.id === 'acc-bob');
+    expect(refusal?.attrs.type).toBe('error');
+    expect(serialize(refusal!)).toContain('bad-request');
+    expect(sent.some((s) => s.getChild('jingle')?.attrs.action === 'source-add')).toBe(false);
+
+    // Alice leaves: bob gets source-remove, the bridge expires her endpoint.
+    sent.length = 0;
+    await focus.handleStanza(presence('alice', 'owner', 'unavailable'));
+    await settle();
+    expect(serialize(sent.find((s) => s.getChild('jingle')?.attrs.action === 'source-remove')!)).toContain('ssrc="1111"');
+    expect(serialize(bridges.requests.at(-1)!.payload)).toContain('expire="true"');
+  });
+
+  it('Jingle with an unknown sid gets item-not-found with unknown-session', async () => {
+    const { focus, sent } = setup();
+    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    await focus.handleStanza(accept('alice', 'not-the-sid', 1, 2));
+    const reply = sent.find((s) => s.attrs.id === 'acc-alice');
+    expect(serialize(reply!)).toContain('item-not-found');
+    expect(serialize(reply!)).toContain('unknown-session');
+  });
+
+  it('bridgeDown() terminates sessions with "moving" and re-offers on the other bridge', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    sent.length = 0;
+    bridges.down.add('b1');
+    await focus.bridgeDown('b1');
+    await settle();
+    const terminates = sent.filter((s) => s.getChild('jingle')?.attrs.action === 'session-terminate');
+    expect(terminates).toHaveLength(2);
+    expect(serialize(terminates[0]!)).toContain('moving');
+    const reoffers = sent.filter((s) => s.getChild('jingle')?.attrs.action === 'session-initiate');
+    expect(reoffers).toHaveLength(2);
+    expect(serialize(reoffers[0]!)).toContain('uf-b2');
+    expect(bridges.requests.filter((r) => r.bridge === 'b2')[0]?.payload.attrs.create).toBe('true');
+  });
+
+  it('a moderator mute request is forwarded to the target and enforced on the bridge; others are refused', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice', 'owner'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    const mute = (from: string, target: string) => xml('iq', { type: 'set', id: `m-${from}`, from: `${ROOM}/${from}` },
+      xml('mute', { xmlns: 'http://jitsi.org/jitmeet/audio', jid: `${ROOM}/${target}` }, 'true'));
+    await focus.handleStanza(mute('bob', 'alice'));
+    expect(serialize(sent.find((s) => s.attrs.id === 'm-bob')!)).toContain('not-allowed');
+    await focus.handleStanza(mute('alice', 'bob'));
+    await settle();
+    expect(sent.find((s) => s.attrs.id === 'm-alice')?.attrs.type).toBe('result');
+    const forwarded = sent.find((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('mute'));
+    expect(forwarded?.getChild('mute')?.attrs.actor).toBe(`${ROOM}/alice`);
+    expect(serialize(bridges.requests.at(-1)!.payload)).toContain('force-mute');
+  });
+
+  it('state saved by one instance lets a new instance carry on (hibernation)', async () => {
+    const a = setup();
+    a.focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await a.focus.handleStanza(presence('alice'));
+    await a.focus.handleStanza(presence('bob'));
+    await settle();
+    const state = a.saved() as { participants: Record<string, { jingle: { sid: string } }> };
+    const log = { debug() {}, info() {}, warn() {}, error() {}, child() { return log; } };
+    const sent: Element[] = [];
+    const b = new FocusComponent({
+      host: { send: (s) => sent.push(s), bridges: a.bridges.directory, log, now: () => Date.now(), scheduleWakeUp() {}, store: { load: () => state, save() {} } },
+      config: focusConfig('meet.jitsi'), mucDomain: 'conference.meet.jitsi', room: 'r1', meetingId: () => 'x',
+    });
+    await b.handleStanza(accept('alice', state.participants.alice!.jingle.sid, 5, 6));
+    await settle();
+    expect(sent.find((s) => s.attrs.id === 'acc-alice')?.attrs.type).toBe('result');
+    expect(serialize(sent.find((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle'))!)).toContain('ssrc="5"');
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * The focus of one room (`focus.<domain>`, Jicofo's role): answers the `conference` IQ, joins the
+ * MUC as `focus`, follows occupants through their presence, keeps one owner, handles Jingle from
+ * participants and mute requests, and drives the {@link Conference}. It talks only through
+ * {@link FocusHost}; the host delivers stanzas addressed to the focus occupant and presence
+ * broadcasts via {@link FocusComponent.handleStanza}.
+ * @module
+ */
+import {
+  NS_FOCUS, NS_MUC, NS_MUC_ADMIN, NS_MUC_USER, StanzaError, parseJingle, sourcesFromContents, tryParseJid, xml,
+  type Element, type EndpointSources, type Jingle,
+} from '@edgemeet/protocol';
+import type { FocusConfig } from './config.ts';
+import { Conference } from './conference.ts';
+import type { FocusHost, FocusLogger } from './host.ts';
+import { mergeSources } from './sources.ts';
+import { emptySources, type ConferenceState, type ParticipantState } from './state.ts';
+
+const NS_JINGLE = 'urn:xmpp:jingle:1';
+const NS_JINGLE_ERRORS = 'urn:xmpp:jingle:errors:1';
+const MUTE_NAMESPACES: Record<string, 'audio' | 'video'> = {
+  'http://jitsi.org/jitmeet/audio': 'audio', 'http://jitsi.org/jitmeet/video': 'video', 'http://jitsi.org/jitmeet/desktop': 'video',
+};
+
+export interface FocusComponentOptions {
+  host: FocusHost;
+  config: FocusConfig;
+  mucDomain: string;
+  room: string;
+  /** The room's meeting id (`muc#roominfo_meetingId`), used as the Colibri2 meeting-id. */
+  meetingId: () => string;
+}
+
+export class FocusComponent {
+  readonly #o: FocusComponentOptions;
+  readonly #log: FocusLogger;
+  readonly #roomJid: string;
+  #conference: Conference | null = null;
+
+  constructor(o: FocusComponentOptions) {
+    this.#o = o;
+    this.#roomJid = `${o.room}@${o.mucDomain}`;
+    this.#log = o.host.log.child({ ns: 'focus', room: o.room });
+    const saved = o.host.store.load() as ConferenceState | null;
+    if (saved && saved.room === o.room) this.#conference = this.#makeConference(saved);
+  }
+
+  #makeConference(state: ConferenceState): Conference {
+    return new Conference({ host: this.#o.host, config: this.#o.config, mucDomain: this.#o.mucDomain, state });
+  }
+
+  /** The conference, once the focus runs one in this room. */
+  get conference(): Conference | null { return this.#conference; }
+
+  /** True while the focus is an occupant of the room. */
+  get joined(): boolean { return this.#conference?.state.joined ?? false; }
+
+  /**
+   * The `conference` IQ to `focus.<domain>` (jitsi-wire-protocol §2.3): the focus joins the room
+   * if it has not yet, and answers ready with its JID.
+   */
+  handleConferenceIq(iq: Element, conferenceEl: Element): Element {
+    const room = String(conferenceEl.attrs.room ?? '').toLowerCase();
+    if (room !== this.#roomJid) throw new StanzaError('not-allowed', { text: `this connection belongs to ${this.#roomJid}` });
+    if (!this.joined) this.#join();
+    return xml('conference', { xmlns: NS_FOCUS, room: this.#roomJid, ready: 'true', focusjid: this.#o.config.focusJid },
+      xml('property', { name: 'authentication', value: 'false' }),
+      xml('property', { name: 'visitors-supported', value: 'false' }));
+  }
+
+  #join(): void {
+    const state: ConferenceState = this.#conference?.state ?? {
+      room: this.#o.room, meetingId: this.#o.meetingId(), createdMs: this.#o.host.now(), joined: false, bridgeId: null,
+      bridgeConference: false, feedbackSources: null, failedBridges: [], participants: {},
+    };
+    this.#conference ??= this.#makeConference(state);
+    state.joined = true;
+    this.#o.host.store.save(state);
+    this.#o.host.send(xml('presence', { to: `${this.#roomJid}/${this.#o.config.focusNick}` },
+      xml('x', { xmlns: NS_MUC }),
+      xml('conference-properties', { xmlns: NS_FOCUS },
+        xml('property', { key: 'support-terminate-restart', value: 'true' }),
+        xml('property', { key: 'created-ms', value: String(state.createdMs) }))));
+    this.#log.info('focus.joined');
+  }
+
+  /** A stanza delivered to the focus occupant (presence broadcasts, IQs from occupants, replies). */
+  async handleStanza(stanza: Element): Promise<void> {
+    const conference = this.#conference;
+    if (!conference) return;
+    const from = tryParseJid(stanza.attrs.from as string | undefined);
+    if (!from || from.bare().toString() !== this.#roomJid || !from.resource) return;
+    if (stanza.name === 'presence') return this.#presence(conference, stanza, from.resource);
+    if (stanza.name === 'iq') return this.#iq(conference, stanza, from.resource);
+  }
+
+  #presence(conference: Conference, presence: Element, nick: string): void {
+    if (nick === this.#o.config.focusNick) {
+      if (presence.attrs.type === 'unavailable') conference.state.joined = false;
+      return;
+    }
+    if (presence.attrs.type === 'unavailable') {
+      void conference.removeParticipant(nick).then(() => this.#ensureOwner(conference));
+      return;
+    }
+    if (presence.attrs.type !== undefined) return;
+    const item = presence.getChild('x', NS_MUC_USER)?.getChild('item');
+    const realJid = String(item?.attrs.jid ?? '');
+    const isOwner = item?.attrs.affiliation === 'owner';
+    const role = String(item?.attrs.role ?? 'participant');
+    const known = conference.participant(nick);
+    if (known) {
+      known.isOwner = isOwner;
+      known.role = role;
+      return;
+    }
+    conference.addParticipant({
+      endpointId: nick, realJid, statsId: presence.getChildText('stats-id') ?? null,
+      region: presence.getChildText('jitsi_participant_region') ?? '', audioMuted: false, videoMuted: false, isOwner, role,
+    });
+    this.#ensureOwner(conference);
+  }
+
+  /** Jicofo's AutoOwnerRoleManager: if no participant owns the room, the longest-present one does. */
+  #ensureOwner(conference: Conference): void {
+    const participants = conference.participants;
+    if (participants.length === 0 || participants.some((p) => p.isOwner)) return;
+    const next = participants[0]!;
+    next.isOwner = true;
+    const bare = next.realJid.split('/')[0] ?? next.realJid;
+    this.#o.host.send(xml('iq', { type: 'set', to: this.#roomJid, id: `owner-${this.#o.host.now().toString(36)}` },
+      xml('query', { xmlns: NS_MUC_ADMIN }, xml('item', { affiliation: 'owner', jid: bare }))));
+  }
+
+  async #iq(conference: Conference, iq: Element, nick: string): Promise<void> {
+    const type = iq.attrs.type;
+    if (type === 'result' || type === 'error') return this.#reply(conference, iq, nick);
+    const p = conference.participant(nick);
+    try {
+      const jingle = iq.getChild('jingle', NS_JINGLE);
+      const mute = iq.children.find((c): c is Element => typeof c !== 'string' && c.name === 'mute' && String(c.attrs.xmlns) in MUTE_NAMESPACES);
+      let work: Promise<void> | undefined;
+      if (jingle && type === 'set') {
+        if (!p) throw new StanzaError('item-not-found', { text: 'not a participant' });
+        work = this.#jingle(conference, p, jingle);
+      } else if (mute && type === 'set') {
+        work = this.#mute(conference, nick, mute);
+      } else {
+        throw new StanzaError('service-unavailable');
+      }
+      this.#o.host.send(xml('iq', { type: 'result', to: iq.attrs.from, id: iq.attrs.id }));
+      await work;
+    } catch (err) {
+      const error = StanzaError.from(err);
+      if (!(err instanceof StanzaError)) this.#log.error('focus.iq_failed', { err, from: nick });
+      this.#o.host.send(xml('iq', { type: 'error', to: iq.attrs.from, id: iq.attrs.id }, error.toElement()));
+    }
+  }
+
+  /** Validates synchronously (throwing StanzaError); returns the asynchronous bridge work. */
+  #jingle(conference: Conference, p: ParticipantState, el: Element): Promise<void> {
+    let j: Jingle;
+    try {
+      j = parseJingle(el);
+    } catch (err) {
+      throw new StanzaError('bad-request', { text: err instanceof Error ? err.message : 'malformed jingle', cause: err });
+    }
+    if (!p.jingle || p.jingle.sid !== j.sid) {
+      throw new StanzaError('item-not-found', { text: 'unknown session', application: xml('unknown-session', { xmlns: NS_JINGLE_ERRORS }) });
+    }
+    const transport = j.contents.find((c) => c.transport)?.transport;
+    switch (j.action) {
+      case 'session-accept':
+        return conference.sessionAccept(p, this.#sources(j, p.endpointId), transport);
+      case 'transport-info':
+        if (!transport) throw new StanzaError('bad-request', { text: 'transport-info without a transport' });
+        return conference.transportInfo(p, transport);
+      case 'source-add':
+      case 'addsource':
+        return conference.sourceAdd(p, this.#sources(j, p.endpointId));
+      case 'source-remove':
+      case 'removesource':
+        return conference.sourceRemove(p, this.#sources(j, p.endpointId));
+      case 'session-terminate':
+        return conference.sessionTerminated(p, j.bridgeSession?.restart === true);
+      case 'session-info':
+        return Promise.resolve();
+      default:
+        throw new StanzaError('feature-not-implemented', { text: `unsupported action ${j.action}` });
+    }
+  }
+
+  /** Everything the participant announced, as its own (clients cannot announce others' sources). */
+  #sources(j: Jingle, endpointId: string): EndpointSources {
+    let all = emptySources();
+    const maps = [sourcesFromContents(j.contents, endpointId), j.jsonSources ?? {}];
+    try {
+      for (const map of maps) for (const s of Object.values(map)) all = mergeSources(all, s);
+    } catch (err) {
+      throw new StanzaError('bad-request', { text: err instanceof Error ? err.message : 'bad sources' });
+    }
+    return all;
+  }
+
+  /** A moderator's mute request (jitsi-wire-protocol §3.4): forwarded to the target and enforced on the bridge. */
+  #mute(conference: Conference, actorNick: string, mute: Element): Promise<void> {
+    const actor = conference.participant(actorNick);
+    if (!actor || actor.role !== 'moderator') throw new StanzaError('not-allowed', { text: 'only moderators may mute others' });
+    const targetJid = tryParseJid(mute.attrs.jid as string | undefined);
+    const target = targetJid?.resource ? conference.participant(targetJid.resource) : undefined;
+    if (!target) throw new StanzaError('item-not-found', { text: 'no such participant' });
+    if (mute.text().trim() !== 'true') throw new StanzaError('not-allowed', { text: 'moderators can only mute' });
+    const media = MUTE_NAMESPACES[String(mute.attrs.xmlns)]!;
+    this.#o.host.send(xml('iq', { type: 'set', to: `${this.#roomJid}/${target.endpointId}`, id: `mute-${this.#o.host.now().toString(36)}` },
+      xml('mute', { xmlns: String(mute.attrs.xmlns), actor: `${this.#roomJid}/${actorNick}` }, 'true')));
+    this.#log.info('participant.muted', { target: target.endpointId, media, actor: actorNick });
+    return conference.forceMute(target, media);
+  }
+
+  #reply(conference: Conference, iq: Element, nick: string): void {
+    const p = conference.participant(nick);
+    if (!p?.jingle || p.jingle.iqId !== iq.attrs.id) return;
+    if (iq.attrs.type === 'error') void conference.reinvite(p, 'session-initiate refused');
+  }
+
+  /** The Registry says a media node is gone. */
+  bridgeDown(bridgeId: string): Promise<void> {
+    return this.#conference?.bridgeDown(bridgeId) ?? Promise.resolve();
+  }
+
+  onWakeUp(): void {
+    this.#conference?.onWakeUp();
+  }
+}
+
+

@@ -1,0 +1,55 @@
+/**
+ * What the focus needs from whoever hosts it (the Room Durable Object in production, scripted
+ * fakes in tests). The focus never touches sockets, storage APIs or timers directly.
+ * @module
+ */
+import type { Element } from '@edgemeet/protocol';
+
+export interface FocusLogger {
+  debug(event: string, fields?: Record<string, unknown>): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+  child(context: Record<string, unknown>): FocusLogger;
+}
+
+/** A media node as the focus sees it when selecting one (from its brewery stats). */
+export interface BridgeCandidate {
+  readonly id: string;
+  readonly region: string;
+  readonly stressLevel: number;
+  readonly averageParticipantStress: number;
+  readonly healthy: boolean;
+  readonly drain: boolean;
+  readonly gracefulShutdown: boolean;
+  readonly shuttingDown: boolean;
+  readonly version: string;
+  readonly connected: boolean;
+}
+
+/** Reaches media nodes (through the Registry in production). */
+export interface BridgeDirectory {
+  list(): Promise<BridgeCandidate[]>;
+  /**
+   * Sends a Colibri2 payload to a node; resolves with the node's reply IQ (result or error).
+   * Rejects with an AppError when the node cannot be reached or does not answer.
+   */
+  request(bridgeId: string, payload: Element, options?: { expire?: boolean }): Promise<Element>;
+}
+
+/** Durable JSON state of the focus for one room. */
+export interface FocusStore {
+  load(): unknown;
+  save(state: unknown): void;
+}
+
+export interface FocusHost {
+  /** Sends a stanza as the focus occupant; the host stamps `from` (`room@muc/focus`). */
+  send(stanza: Element): void;
+  readonly bridges: BridgeDirectory;
+  readonly store: FocusStore;
+  readonly log: FocusLogger;
+  now(): number;
+  /** Asks to be woken (FocusComponent.onWakeUp) at `at`, epoch ms. */
+  scheduleWakeUp(at: number): void;
+}

@@ -1,0 +1,12 @@
+/**
+ * @edgemeet/focus: Jicofo's conference logic as a runtime-agnostic library.
+ * @module
+ */
+export { FocusComponent } from './focus-component.ts';
+export type { FocusComponentOptions } from './focus-component.ts';
+export { focusConfig } from './config.ts';
+export type { FocusConfig } from './config.ts';
+export type { BridgeCandidate, BridgeDirectory, FocusHost, FocusLogger, FocusStore } from './host.ts';
+export { SingleBridgeSelectionStrategy } from './bridge-selector.ts';
+export type { BridgeSelectionStrategy, SelectionRequest } from './bridge-selector.ts';
+export { BridgeSelectionFailedError, ColibriAllocationFailedError } from './errors.ts';

@@ -1,0 +1,64 @@
+/**
+ * The codecs and RTP header extensions the focus offers and tells the bridge about, in Jicofo's
+ * payload-type numbering (jicofo-common reference.conf): Opus 111, telephone-event 126, VP8 100
+ * with RTX 96. Only VP8 video for now: the bridge's simulcast layer selection reads VP8 headers.
+ * No transport-cc: the bridge does not send transport-wide feedback (werift 0.24's breaks Chrome's
+ * estimate); goog-remb lets the bridge feed an estimate back.
+ * @module
+ */
+import type { Colibri2Media, HeaderExtension, PayloadType, RtpDescription } from '@edgemeet/protocol';
+
+const AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+const MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+const ABS_SEND_TIME = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
+
+function audioPayloadTypes(): PayloadType[] {
+  return [
+    {
+      id: 111, name: 'opus', clockrate: 48000, channels: 2,
+      parameters: [{ name: 'minptime', value: '10' }, { name: 'useinbandfec', value: '1' }], rtcpFeedback: [],
+    },
+    { id: 126, name: 'telephone-event', clockrate: 8000, parameters: [], rtcpFeedback: [] },
+  ];
+}
+
+function videoPayloadTypes(): PayloadType[] {
+  return [
+    {
+      id: 100, name: 'VP8', clockrate: 90000, parameters: [],
+      rtcpFeedback: [{ type: 'ccm', subtype: 'fir' }, { type: 'nack' }, { type: 'nack', subtype: 'pli' }, { type: 'goog-remb' }],
+    },
+    { id: 96, name: 'rtx', clockrate: 90000, parameters: [{ name: 'apt', value: '100' }], rtcpFeedback: [] },
+  ];
+}
+
+function headerExtensions(media: 'audio' | 'video'): HeaderExtension[] {
+  return media === 'audio'
+    ? [{ id: 1, uri: AUDIO_LEVEL }, { id: 10, uri: MID }]
+    : [{ id: 3, uri: ABS_SEND_TIME }, { id: 10, uri: MID }];
+}
+
+/** The `<description/>` of an offered content, without sources. */
+export function offerDescription(media: 'audio' | 'video'): RtpDescription {
+  return {
+    media,
+    payloadTypes: media === 'audio' ? audioPayloadTypes() : videoPayloadTypes(),
+    headerExtensions: headerExtensions(media),
+    rtcpMux: true,
+    extmapAllowMixed: true,
+    maxptime: media === 'audio' ? 60 : undefined,
+    sources: [],
+    groups: [],
+    rtcpFeedback: [],
+  };
+}
+
+/** The `<media/>` elements of a Colibri2 endpoint: the same codecs as the offer. */
+export function colibriMedia(): Colibri2Media[] {
+  return (['audio', 'video'] as const).map((type) => ({
+    type,
+    payloadTypes: type === 'audio' ? audioPayloadTypes() : videoPayloadTypes(),
+    headerExtensions: headerExtensions(type),
+    extmapAllowMixed: true,
+  }));
+}

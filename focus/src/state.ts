@@ -1,0 +1,54 @@
+/**
+ * The focus's durable state for one room, kept as one JSON document by the host so that a
+ * hibernated or restarted room carries on (jitsi-wire-protocol §10.5: Jicofo loses this on restart).
+ * @module
+ */
+import type { EndpointSources } from '@edgemeet/protocol';
+
+export type JingleState = 'allocating' | 'initiated' | 'active';
+
+export interface ParticipantState {
+  /** Endpoint id = MUC nickname. */
+  readonly endpointId: string;
+  /** Real JID of the occupant. */
+  readonly realJid: string;
+  statsId: string | null;
+  region: string;
+  /** Bridge the participant is allocated on, if any. */
+  bridgeId: string | null;
+  jingle: { sid: string; state: JingleState; since: number; iqId: string | null } | null;
+  /** Sources the participant announced (session-accept / source-add), full (not simulcast-stripped). */
+  sources: EndpointSources;
+  audioMuted: boolean;
+  videoMuted: boolean;
+  /** Re-invitations after failures, to bound retries. */
+  reinvites: number;
+  /** The participant terminated its media session; it is not invited again on its own. */
+  mediaDeclined: boolean;
+  /** Has owner affiliation in the room (the focus keeps one owner, as Jicofo's AutoOwnerRoleManager). */
+  isOwner: boolean;
+  /** MUC role, for permission checks (mute requests need a moderator). */
+  role: string;
+}
+
+export interface ConferenceState {
+  readonly room: string;
+  /** Colibri2 meeting id (the room's `muc#roominfo_meetingId`). */
+  readonly meetingId: string;
+  readonly createdMs: number;
+  /** The focus has joined the MUC. */
+  joined: boolean;
+  /** Bridge hosting the conference. */
+  bridgeId: string | null;
+  /** The conference exists on that bridge (first allocation sent create=true). */
+  bridgeConference: boolean;
+  /** The bridge's own sources (`jvb-a0`, `jvb-v0`), from the first allocation. */
+  feedbackSources: EndpointSources | null;
+  /** Bridges that failed for this conference, never selected again. */
+  failedBridges: string[];
+  participants: Record<string, ParticipantState>;
+}
+
+export function emptySources(): EndpointSources {
+  return { audio: { sources: [], groups: [] }, video: { sources: [], groups: [] } };
+}

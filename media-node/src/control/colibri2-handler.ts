@@ -1,0 +1,89 @@
+/**
+ * Answers Colibri2 `conference-modify` requests from the focus (jitsi-wire-protocol §5), as JVB's
+ * Colibri2ConferenceHandler does: create/expire conferences and endpoints, apply the remote ICE/DTLS
+ * transport, replace an endpoint's sources, force-mute. Errors carry the Colibri2 reason element.
+ * The media work is behind {@link ConferenceDirectory}.
+ * @module
+ */
+import {
+  AppError, StanzaError, buildColibri2Error, buildConferenceModified, parseConferenceModify,
+  type Colibri2ConferenceModified, type Colibri2EndpointResult, type Colibri2ErrorReason, type Colibri2MediaSource,
+  type Element, type IceUdpTransport,
+} from '@edgemeet/protocol';
+
+/** An endpoint of a conference, as the control plane sees it. */
+export interface EndpointControl {
+  readonly id: string;
+  /** Our side of the transport: ICE ufrag/pwd, DTLS fingerprint, candidates, colibri-ws URL. */
+  localTransport(): IceUdpTransport;
+  setRemoteTransport(transport: IceUdpTransport): void;
+  setSources(sources: readonly Colibri2MediaSource[]): void;
+  forceMute(audio: boolean | undefined, video: boolean | undefined): void;
+}
+
+export interface ConferenceControl {
+  readonly meetingId: string;
+  endpoint(id: string): EndpointControl | undefined;
+  createEndpoint(id: string, options: { statsId?: string }): EndpointControl;
+  expireEndpoint(id: string): void;
+  /** The bridge's own sources (`jvb-a0`, `jvb-v0`), announced when the conference is created. */
+  feedbackSources(): Colibri2MediaSource[];
+}
+
+export interface ConferenceDirectory {
+  /** Whether new conferences are refused (drain or graceful shutdown). */
+  readonly refusingNew: boolean;
+  get(meetingId: string): ConferenceControl | undefined;
+  create(meetingId: string, name: string | undefined): ConferenceControl;
+  expire(meetingId: string): void;
+}
+
+function colibriError(condition: ConstructorParameters<typeof StanzaError>[0], reason: Colibri2ErrorReason, text: string, endpointId?: string): StanzaError {
+  return new StanzaError(condition, { text, application: buildColibri2Error(reason, endpointId) });
+}
+
+/** Handles one `<conference-modify/>`; returns `<conference-modified/>` or throws a StanzaError. */
+export function handleConferenceModify(directory: ConferenceDirectory, payload: Element): Element {
+  let request;
+  try {
+    request = parseConferenceModify(payload);
+  } catch (err) {
+    if (err instanceof AppError) throw new StanzaError('bad-request', { text: err.message });
+    throw err;
+  }
+  let conference = directory.get(request.meetingId);
+  const result: Colibri2ConferenceModified = { endpoints: [] };
+  if (request.create) {
+    if (conference) throw colibriError('conflict', 'conference_already_exists', `conference ${request.meetingId} exists`);
+    if (directory.refusingNew) throw colibriError('service-unavailable', 'graceful_shutdown', 'this bridge takes no new conferences');
+    conference = directory.create(request.meetingId, request.name);
+    result.sources = conference.feedbackSources();
+  } else if (!conference) {
+    throw colibriError('item-not-found', 'conference_not_found', `no conference ${request.meetingId}`);
+  }
+  if (request.expire) {
+    directory.expire(request.meetingId);
+    return buildConferenceModified({ endpoints: [] });
+  }
+  for (const ep of request.endpoints) {
+    if (ep.expire) {
+      conference.expireEndpoint(ep.id);
+      continue;
+    }
+    let endpoint = conference.endpoint(ep.id);
+    const out: Colibri2EndpointResult = { id: ep.id };
+    if (ep.create) {
+      if (endpoint) throw colibriError('conflict', 'unspecified', `endpoint ${ep.id} exists`, ep.id);
+      if (!ep.transport) throw colibriError('bad-request', 'unspecified', 'an endpoint is created with a transport', ep.id);
+      endpoint = conference.createEndpoint(ep.id, { statsId: ep.statsId });
+      out.transport = endpoint.localTransport();
+    } else if (!endpoint) {
+      throw colibriError('item-not-found', 'unknown_endpoint', `no endpoint ${ep.id}`, ep.id);
+    }
+    if (ep.transport?.ice) endpoint.setRemoteTransport(ep.transport.ice);
+    if (ep.sources !== undefined) endpoint.setSources(ep.sources);
+    if (ep.forceMute) endpoint.forceMute(ep.forceMute.audio, ep.forceMute.video);
+    if (out.transport) result.endpoints.push(out);
+  }
+  return buildConferenceModified(result);
+}
