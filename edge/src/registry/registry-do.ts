@@ -96,6 +96,7 @@ export class RegistryDurableObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
+    this.#connection(ws).acknowledgeClose();
     await this.#closed(ws);
   }
 

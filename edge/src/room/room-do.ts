@@ -102,6 +102,7 @@ export class RoomDurableObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
+    this.#connection(ws).acknowledgeClose();
     await this.#closed(ws);
   }
 

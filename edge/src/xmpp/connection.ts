@@ -68,6 +68,19 @@ export class HibernatingConnection implements Connection {
     this.#ws.send(frame);
   }
 
+  /**
+   * Completes a close the client started: workerd does not echo the close frame for hibernatable
+   * sockets, so clients would wait for it. Without a code, because echoing 1005 throws.
+   */
+  acknowledgeClose(): void {
+    try {
+      this.#ws.close();
+    } catch (err) {
+      // Already closed by the runtime: nothing to acknowledge.
+      if (!(err instanceof Error && /close|state|invalid/i.test(err.message))) throw err;
+    }
+  }
+
   close(code = 1000, reason = ''): void {
     if (this.state.stage !== 'closed') {
       this.state.stage = 'closed';
