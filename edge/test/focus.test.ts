@@ -64,6 +64,17 @@ describe('focus in the Room Durable Object', () => {
     const add = await bob.waitFor('action="source-add"', 5000);
     expect(add).toContain('ssrc="1234"');
     expect(add).toContain('owner="alice"');
+
+    // Both leave: the focus leaves too, so the MUC room is destroyed.
+    alice.send(`<presence to="${MUC}/alice" type="unavailable" xmlns="jabber:client"/>`);
+    bob.send(`<presence to="${MUC}/bob" type="unavailable" xmlns="jabber:client"/>`);
+    await bob.waitFor(/from="focusroom@conference.meet.jitsi\/bob"[^>]*type="unavailable"|type="unavailable"[^>]*from="focusroom@conference.meet.jitsi\/bob"/);
+    const probe = await FrameClient.connect(ROOM);
+    await probe.login();
+    await expect.poll(async () => {
+      probe.send(`<iq type="get" id="d${Date.now()}" to="${MUC}" xmlns="jabber:client"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`);
+      return probe.waitFor(/<iq[^>]*id="d\d+"/);
+    }, { timeout: 3000 }).toContain('item-not-found');
   });
 
   it('a conference IQ for another room is refused with not-allowed', async () => {

@@ -136,6 +136,23 @@ describe('FocusComponent', () => {
     expect(serialize(bridges.requests.at(-1)!.payload)).toContain('expire="true"');
   });
 
+  it('the focus leaves the room and forgets the conference when the last participant leaves', async () => {
+    const { focus, sent, bridges, saved } = setup();
+    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    await focus.handleStanza(presence('alice', 'owner', 'unavailable'));
+    await settle();
+    expect(focus.joined).toBe(true);
+    await focus.handleStanza(presence('bob', 'owner', 'unavailable'));
+    await settle();
+    expect(sent.at(-1)?.attrs).toMatchObject({ to: `${ROOM}/focus`, type: 'unavailable' });
+    expect(focus.joined).toBe(false);
+    expect(saved()).toBeNull();
+    expect(bridges.requests.at(-1)?.payload.attrs.expire).toBe('true');
+  });
+
   it('Jingle with an unknown sid gets item-not-found with unknown-session', async () => {
     const { focus, sent } = setup();
     focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));

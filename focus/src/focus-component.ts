@@ -100,7 +100,10 @@ export class FocusComponent {
       return;
     }
     if (presence.attrs.type === 'unavailable') {
-      void conference.removeParticipant(nick).then(() => this.#ensureOwner(conference));
+      void conference.removeParticipant(nick).then(() => {
+        if (conference.participants.length === 0) this.#leave(conference);
+        else this.#ensureOwner(conference);
+      });
       return;
     }
     if (presence.attrs.type !== undefined) return;
@@ -119,6 +122,18 @@ export class FocusComponent {
       region: presence.getChildText('jitsi_participant_region') ?? '', audioMuted: false, videoMuted: false, isOwner, role,
     });
     this.#ensureOwner(conference);
+  }
+
+  /**
+   * The last participant left: the conference is over (its bridge conference was expired by
+   * removeParticipant); the focus leaves the room so that the MUC can be destroyed.
+   */
+  #leave(conference: Conference): void {
+    if (this.#conference !== conference || conference.participants.length > 0) return;
+    this.#conference = null;
+    this.#o.host.store.save(null);
+    this.#o.host.send(xml('presence', { to: `${this.#roomJid}/${this.#o.config.focusNick}`, type: 'unavailable' }));
+    this.#log.info('focus.left');
   }
 
   /** Jicofo's AutoOwnerRoleManager: if no participant owns the room, the longest-present one does. */
