@@ -9,7 +9,8 @@ import { AppError, type ErrorCode } from '@edgemeet/protocol';
 import { DurableObject } from 'cloudflare:workers';
 import { configFromEnv } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { HibernatingConnection, type ConnectionState } from '../xmpp/connection.ts';
+import type { ConnectionState } from '../xmpp/connection.ts';
+import { SocketHost } from '../xmpp/socket-host.ts';
 import { RegistryServer, type BridgeInfo } from './registry-server.ts';
 import { RegistryStore } from './registry-store.ts';
 
@@ -20,28 +21,19 @@ export type RegistryReply = { ok: true; reply: string } | { ok: false; code: Err
 export class RegistryDurableObject extends DurableObject<Env> {
   readonly #log: Logger;
   readonly #server: RegistryServer;
-  readonly #connections = new WeakMap<WebSocket, HibernatingConnection>();
-  #wakeAt: number | null = null;
+  readonly #sockets: SocketHost;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const config = configFromEnv(env);
     this.#log = createLogger(config.logLevel, { ns: 'edge:registry' });
+    this.#sockets = new SocketHost(ctx);
     this.#server = new RegistryServer({
       config, log: this.#log, store: new RegistryStore(ctx.storage.sql),
-      scheduleWakeUp: (at) => { this.#wakeAt = this.#wakeAt === null ? at : Math.min(this.#wakeAt, at); },
+      scheduleWakeUp: (at) => this.#sockets.scheduleWakeUp(at),
       notifyRoom: (room, bridgeId) => env.ROOM.get(env.ROOM.idFromName(room)).bridgeDown(bridgeId),
     });
-    for (const ws of ctx.getWebSockets()) this.#server.adopt(this.#connection(ws));
-  }
-
-  #connection(ws: WebSocket, state?: ConnectionState): HibernatingConnection {
-    let conn = this.#connections.get(ws);
-    if (!conn) {
-      conn = new HibernatingConnection(ws, state);
-      this.#connections.set(ws, conn);
-    }
-    return conn;
+    for (const conn of this.#sockets.existing()) this.#server.adopt(conn);
   }
 
   /** RPC: registered media nodes of this region. */
@@ -62,24 +54,19 @@ export class RegistryDurableObject extends DurableObject<Env> {
       this.#log.error('registry.request_failed', { err, bridge: bridgeId });
       return { ok: false, code: 'internal', message: 'internal error' };
     } finally {
-      await this.#applyWakeUp();
+      await this.#sockets.applyWakeUp();
     }
   }
 
   override async fetch(request: Request): Promise<Response> {
     try {
       const region = request.headers.get(REGION_HEADER) ?? 'default';
-      const pair = new WebSocketPair();
-      const [client, ws] = [pair[0], pair[1]];
-      this.ctx.acceptWebSocket(ws);
       const state: ConnectionState = {
         cid: crypto.randomUUID(), stage: 'initial', room: region, token: null, node: null, sid: null, ackRequested: false,
       };
-      const conn = this.#connection(ws, state);
-      conn.save();
+      const { conn, response } = this.#sockets.accept(request, state);
       this.#server.adopt(conn);
-      const asked = (request.headers.get('Sec-WebSocket-Protocol') ?? '').split(',').map((p) => p.trim());
-      return new Response(null, { status: 101, webSocket: client, headers: asked.includes('xmpp') ? { 'Sec-WebSocket-Protocol': 'xmpp' } : undefined });
+      return response;
     } catch (err) {
       this.#log.error('registry.fetch_failed', { err });
       return new Response('internal error', { status: 500 });
@@ -88,15 +75,15 @@ export class RegistryDurableObject extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
-      await this.#server.onMessage(this.#connection(ws), message);
-      await this.#applyWakeUp();
+      await this.#server.onMessage(this.#sockets.connection(ws), message);
+      await this.#sockets.applyWakeUp();
     } catch (err) {
       this.#log.error('registry.message_failed', { err });
     }
   }
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
-    this.#connection(ws).acknowledgeClose();
+    this.#sockets.connection(ws).acknowledgeClose();
     await this.#closed(ws);
   }
 
@@ -106,8 +93,8 @@ export class RegistryDurableObject extends DurableObject<Env> {
 
   async #closed(ws: WebSocket): Promise<void> {
     try {
-      this.#server.onClose(this.#connection(ws));
-      await this.#applyWakeUp();
+      this.#server.onClose(this.#sockets.connection(ws));
+      await this.#sockets.applyWakeUp();
     } catch (err) {
       this.#log.error('registry.close_failed', { err });
     }
@@ -116,18 +103,10 @@ export class RegistryDurableObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     try {
       const next = await this.#server.onWakeUp();
-      if (next !== null) this.#wakeAt = next;
-      await this.#applyWakeUp(true);
+      if (next !== null) this.#sockets.scheduleWakeUp(next);
+      await this.#sockets.applyWakeUp(true);
     } catch (err) {
       this.#log.error('registry.alarm_failed', { err });
     }
-  }
-
-  async #applyWakeUp(fromAlarm = false): Promise<void> {
-    const at = this.#wakeAt;
-    if (at === null) return;
-    this.#wakeAt = null;
-    const current = fromAlarm ? null : await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 }

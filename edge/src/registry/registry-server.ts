@@ -11,6 +11,7 @@ import {
   AppError, IqCaller, NS_MUC_USER, NS_PING, StanzaError, StreamError, errorReply, parseBridgeStats, parseXml,
   resultReply, serialize, tryParseJid, xml, type Element,
 } from '@edgemeet/protocol';
+import type { BridgeCandidate } from '@edgemeet/focus';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Connection } from '../xmpp/connection.ts';
@@ -18,19 +19,8 @@ import { StreamNegotiator, type StreamHost } from '../xmpp/stream-negotiator.ts'
 import { NodeAuthenticator } from './node-authenticator.ts';
 import type { BridgeRecord, RegistryStore } from './registry-store.ts';
 
-/** What rooms see of a registered node. */
-export interface BridgeInfo {
-  readonly id: string;
-  readonly region: string;
-  readonly stressLevel: number;
-  readonly averageParticipantStress: number;
-  readonly healthy: boolean;
-  readonly drain: boolean;
-  readonly gracefulShutdown: boolean;
-  readonly shuttingDown: boolean;
-  readonly version: string;
-  readonly connected: boolean;
-}
+/** What rooms see of a registered node: the focus's bridge candidate. */
+export type BridgeInfo = BridgeCandidate;
 
 export interface RegistryServerOptions {
   config: EdgeConfig;

@@ -1,15 +1,16 @@
 /**
  * The Room Durable Object: one per conference (`idFromName(room)`), holding that room's XMPP
- * connections (WebSocket Hibernation API) and its MUC. A thin shell: every entry point is wrapped,
- * logged with the room's name, and handed to {@link RoomXmppServer}. Per-connection state lives
- * in socket attachments and room state in SQLite storage, so hibernation and eviction lose nothing.
+ * connections (WebSocket Hibernation API), its MUC and its focus. A thin shell: every entry point is
+ * wrapped, logged with the room's name, and handed to {@link RoomXmppServer}. Per-connection state
+ * lives in socket attachments and room state in SQLite storage, so hibernation and eviction lose nothing.
  * @module
  */
 import { DurableObject } from 'cloudflare:workers';
 import { configFromEnv, type EdgeConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { AnonymousAuthenticator } from '../xmpp/authenticator.ts';
-import { HibernatingConnection, type ConnectionState } from '../xmpp/connection.ts';
+import type { ConnectionState } from '../xmpp/connection.ts';
+import { SocketHost } from '../xmpp/socket-host.ts';
 import { RoomStore } from './store.ts';
 import { RoomXmppServer } from './xmpp-server.ts';
 
@@ -19,16 +20,16 @@ export const ROOM_HEADER = 'x-edgemeet-room';
 export class RoomDurableObject extends DurableObject<Env> {
   readonly #config: EdgeConfig;
   readonly #store: RoomStore;
+  readonly #sockets: SocketHost;
   #log: Logger;
   #server: RoomXmppServer | null = null;
-  readonly #connections = new WeakMap<WebSocket, HibernatingConnection>();
-  #wakeAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#config = configFromEnv(env);
     this.#log = createLogger(this.#config.logLevel, { ns: 'edge:room' });
     this.#store = new RoomStore(ctx.storage.sql);
+    this.#sockets = new SocketHost(ctx);
     if (this.#store.roomName) this.#start(this.#store.roomName);
   }
 
@@ -38,30 +39,18 @@ export class RoomDurableObject extends DurableObject<Env> {
       config: this.#config, log: this.#log, store: this.#store, roomName: room,
       authenticator: new AnonymousAuthenticator(),
       registry: this.env.REGISTRY.get(this.env.REGISTRY.idFromName(this.#config.region)),
-      scheduleWakeUp: (at) => { this.#wakeAt = this.#wakeAt === null ? at : Math.min(this.#wakeAt, at); },
+      scheduleWakeUp: (at) => this.#sockets.scheduleWakeUp(at),
     });
-    for (const ws of this.ctx.getWebSockets()) this.#server.adopt(this.#connection(ws));
+    for (const conn of this.#sockets.existing()) this.#server.adopt(conn);
     return this.#server;
   }
 
-  #connection(ws: WebSocket, state?: ConnectionState): HibernatingConnection {
-    let conn = this.#connections.get(ws);
-    if (!conn) {
-      conn = new HibernatingConnection(ws, state);
-      this.#connections.set(ws, conn);
-    }
-    return conn;
-  }
-
-  /**
-   * RPC from the Registry: media node `bridgeId` is gone. The focus moves this room's
-   * participants to another node.
-   */
+  /** RPC from the Registry: media node `bridgeId` is gone; the focus moves this room's participants. */
   async bridgeDown(bridgeId: string): Promise<void> {
     this.#log.warn('bridge.down', { bridge: bridgeId });
     try {
       await this.#server?.bridgeDown(bridgeId);
-      await this.#applyWakeUp();
+      await this.#sockets.applyWakeUp();
     } catch (err) {
       this.#log.error('room.bridge_down_failed', { err });
     }
@@ -74,18 +63,11 @@ export class RoomDurableObject extends DurableObject<Env> {
       if (!this.#store.roomName) this.#store.roomName = room;
       if (this.#store.roomName !== room) return new Response('room mismatch', { status: 500 });
       if (!this.#server) this.#start(room);
-      const pair = new WebSocketPair();
-      const [client, ws] = [pair[0], pair[1]];
-      this.ctx.acceptWebSocket(ws);
       const state: ConnectionState = {
         cid: crypto.randomUUID(), stage: 'initial', room, token: new URL(request.url).searchParams.get('token'),
         node: null, sid: null, ackRequested: false,
       };
-      this.#connection(ws, state).save();
-      // RFC 7395 §3.1: the server must confirm the `xmpp` subprotocol or clients give up.
-      const asked = (request.headers.get('Sec-WebSocket-Protocol') ?? '').split(',').map((p) => p.trim());
-      const headers = asked.includes('xmpp') ? { 'Sec-WebSocket-Protocol': 'xmpp' } : undefined;
-      return new Response(null, { status: 101, webSocket: client, headers });
+      return this.#sockets.accept(request, state).response;
     } catch (err) {
       this.#log.error('room.fetch_failed', { err });
       return new Response('internal error', { status: 500 });
@@ -94,15 +76,15 @@ export class RoomDurableObject extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
-      await this.#server?.onMessage(this.#connection(ws), message);
-      await this.#applyWakeUp();
+      await this.#server?.onMessage(this.#sockets.connection(ws), message);
+      await this.#sockets.applyWakeUp();
     } catch (err) {
       this.#log.error('room.message_failed', { err });
     }
   }
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
-    this.#connection(ws).acknowledgeClose();
+    this.#sockets.connection(ws).acknowledgeClose();
     await this.#closed(ws);
   }
 
@@ -113,8 +95,8 @@ export class RoomDurableObject extends DurableObject<Env> {
 
   async #closed(ws: WebSocket): Promise<void> {
     try {
-      await this.#server?.onClose(this.#connection(ws));
-      await this.#applyWakeUp();
+      await this.#server?.onClose(this.#sockets.connection(ws));
+      await this.#sockets.applyWakeUp();
     } catch (err) {
       this.#log.error('room.close_failed', { err });
     }
@@ -123,18 +105,10 @@ export class RoomDurableObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     try {
       const next = (await this.#server?.onWakeUp()) ?? null;
-      if (next !== null) this.#wakeAt = next;
-      await this.#applyWakeUp(true);
+      if (next !== null) this.#sockets.scheduleWakeUp(next);
+      await this.#sockets.applyWakeUp(true);
     } catch (err) {
       this.#log.error('room.alarm_failed', { err });
     }
-  }
-
-  async #applyWakeUp(fromAlarm = false): Promise<void> {
-    const at = this.#wakeAt;
-    if (at === null) return;
-    this.#wakeAt = null;
-    const current = fromAlarm ? null : await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 }
