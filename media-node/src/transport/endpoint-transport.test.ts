@@ -1,0 +1,107 @@
+import { createSocket } from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from 'werift';
+import { createDtlsIdentity, type DtlsIdentity } from './certificate.ts';
+import { EndpointTransport } from './endpoint-transport.ts';
+import { UdpMux } from './udp-mux.ts';
+
+/** The offer the focus would make from our Colibri2 answer (one audio m-line, bridge ICE-lite). */
+function offerFor(t: EndpointTransport, forwardSsrc: number): string {
+  const p = t.localParameters();
+  const c = p.candidates[0]!;
+  return [
+    'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'a=ice-lite', 'a=msid-semantic: WMS *',
+    `m=audio ${c.port} UDP/TLS/RTP/SAVPF 111`, 'c=IN IP4 127.0.0.1', 'a=mid:0', 'a=sendrecv',
+    `a=ice-ufrag:${p.ufrag}`, `a=ice-pwd:${p.pwd}`, `a=fingerprint:sha-256 ${p.fingerprint.value}`, 'a=setup:actpass', 'a=rtcp-mux',
+    'a=rtpmap:111 opus/48000/2',
+    `a=candidate:${c.foundation} 1 udp ${c.priority} ${c.ip} ${c.port} typ host generation 0`,
+    `a=ssrc:${forwardSsrc} cname:bridge`, `a=ssrc:${forwardSsrc} msid:bridge audio-${forwardSsrc}`, '',
+  ].join('\r\n');
+}
+
+const loopbackOnly = {
+  iceServers: [], iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'],
+  iceInterfaceAddresses: { udp4: '127.0.0.1' }, bundlePolicy: 'max-bundle' as const,
+};
+
+async function client(t: EndpointTransport, forwardSsrc: number) {
+  const pc = new RTCPeerConnection(loopbackOnly);
+  const received: number[] = [];
+  pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => received.push(rtp.header.ssrc)));
+  await pc.setRemoteDescription({ type: 'offer', sdp: offerFor(t, forwardSsrc) });
+  const track = new MediaStreamTrack({ kind: 'audio' });
+  const transceiver = pc.getTransceivers()[0]!;
+  transceiver.setDirection('sendrecv');
+  await transceiver.sender.replaceTrack(track);
+  await pc.setLocalDescription(await pc.createAnswer());
+  const fp = /a=fingerprint:sha-256 ([0-9A-Fa-f:]+)/.exec(pc.localDescription!.sdp)?.[1];
+  if (!fp) throw new Error('no fingerprint in answer');
+  return { pc, track, received, fingerprint: fp };
+}
+
+function opusPacket(seq: number): RtpPacket {
+  return new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 1, marker: false }), Buffer.alloc(60, seq));
+}
+
+describe('EndpointTransport on one shared UDP port', () => {
+  let mux: UdpMux;
+  let identity: DtlsIdentity;
+  beforeAll(async () => {
+    mux = await UdpMux.bind('127.0.0.1', 0);
+    identity = await createDtlsIdentity();
+  });
+  afterAll(async () => {
+    await mux?.close();
+  });
+
+  it('two werift peers do ICE + DTLS-SRTP with one mux port; RTP from A, forwarded, decrypts at B', async () => {
+    const a = new EndpointTransport({ mux, identity });
+    const b = new EndpointTransport({ mux, identity });
+    const ca = await client(a, 4001);
+    const cb = await client(b, 4002);
+    a.setRemoteFingerprint('sha-256', ca.fingerprint);
+    b.setRemoteFingerprint('sha-256', cb.fingerprint);
+    await Promise.all([a, b].map((t) => new Promise<void>((resolve) => {
+      if (t.state === 'connected') resolve();
+      else t.onConnected.once(() => resolve());
+    })));
+    // The smallest forwarding loop: A's packets go to B with the SSRC B was told about.
+    let fromA = 0;
+    a.onRtp.subscribe((rtp) => {
+      fromA += 1;
+      const copy = Buffer.from(rtp);
+      copy.writeUInt32BE(4002, 8);
+      b.sendRtp(copy);
+    });
+    // Garbage on the shared port must not disturb anyone.
+    const junk = createSocket('udp4');
+    junk.send(Buffer.from('not a stun, dtls or rtp packet'), mux.address.port, '127.0.0.1');
+    junk.send(Buffer.from([0x00, 0x01, 0x00, 0x00, 1, 2, 3]), mux.address.port, '127.0.0.1');
+    for (let seq = 1; seq <= 50; seq++) {
+      ca.track.writeRtp(opusPacket(seq));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await expect.poll(() => cb.received.length, { timeout: 5000 }).toBeGreaterThan(10);
+    expect(fromA).toBeGreaterThan(10);
+    expect(new Set(cb.received)).toEqual(new Set([4002]));
+    expect(mux.counters.dropped).toBeGreaterThanOrEqual(2);
+    junk.close();
+    await Promise.all([ca.pc.close(), cb.pc.close()]);
+    a.close();
+    b.close();
+    a.close();
+  });
+
+  it('a DTLS client whose certificate does not match the signalled fingerprint fails only its endpoint', async () => {
+    const good = new EndpointTransport({ mux, identity });
+    const bad = new EndpointTransport({ mux, identity });
+    const cg = await client(good, 5001);
+    const cbad = await client(bad, 5002);
+    good.setRemoteFingerprint('sha-256', cg.fingerprint);
+    bad.setRemoteFingerprint('sha-256', '00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF');
+    await expect.poll(() => [good.state, bad.state], { timeout: 10_000 }).toEqual(['connected', 'failed']);
+    await Promise.all([cg.pc.close(), cbad.pc.close()]);
+    good.close();
+    bad.close();
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * One endpoint's media transport, as JVB builds it from Colibri2 and not from SDP: ICE-lite on the
+ * shared UDP port ({@link UdpMux}), DTLS as server (the client answers `setup:active`), SRTP keys
+ * from the DTLS exporter (RFC 5764), rtcp-mux and BUNDLE. It exposes its local ICE/DTLS parameters
+ * for the Colibri2 answer and hands decrypted RTP/RTCP to the router.
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  DtlsServer, Event, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtcpSession, SrtpSession,
+  isRtcp, keyLength, saltLength, type Transport,
+} from 'werift';
+import type { DtlsIdentity } from './certificate.ts';
+import type { BindingRequest } from './stun-responder.ts';
+import type { MuxEndpoint, UdpMux } from './udp-mux.ts';
+
+const ICE_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/';
+
+function iceString(length: number): string {
+  return [...randomBytes(length)].map((b) => ICE_CHARS[b % ICE_CHARS.length]).join('');
+}
+
+function normalizeFingerprint(value: string): string {
+  return value.replaceAll(':', '').toLowerCase();
+}
+
+export interface LocalTransportParameters {
+  ufrag: string;
+  pwd: string;
+  fingerprint: { hash: 'sha-256'; value: string; setup: 'actpass' };
+  candidates: Array<{ foundation: string; component: 1; protocol: 'udp'; priority: number; ip: string; port: number; type: 'host'; generation: 0; id: string }>;
+}
+
+export type TransportState = 'new' | 'checking' | 'connected' | 'failed' | 'closed';
+
+export class EndpointTransport implements MuxEndpoint {
+  readonly localUfrag = iceString(8);
+  readonly localPwd = iceString(24);
+  readonly onConnected = new Event<[]>();
+  readonly onRtp = new Event<[Buffer]>();
+  readonly onRtcp = new Event<[Buffer]>();
+  readonly onStateChange = new Event<[TransportState]>();
+  #state: TransportState = 'new';
+  #remote: { host: string; port: number } | null = null;
+  #remoteFingerprint: string | null = null;
+  #dtls: DtlsServer | null = null;
+  #dtlsInput: ((data: Buffer) => void) | null = null;
+  #srtp: SrtpSession | null = null;
+  #srtcp: SrtcpSession | null = null;
+  readonly #mux: UdpMux;
+  readonly #identity: DtlsIdentity;
+  readonly #publicIp: string;
+
+  constructor(options: { mux: UdpMux; identity: DtlsIdentity; publicIp?: string }) {
+    this.#mux = options.mux;
+    this.#identity = options.identity;
+    this.#publicIp = options.publicIp ?? options.mux.address.host;
+    this.#mux.add(this);
+  }
+
+  get state(): TransportState {
+    return this.#state;
+  }
+
+  #setState(state: TransportState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.onStateChange.execute(state);
+  }
+
+  localParameters(): LocalTransportParameters {
+    return {
+      ufrag: this.localUfrag, pwd: this.localPwd,
+      fingerprint: { hash: 'sha-256', value: this.#identity.fingerprint, setup: 'actpass' },
+      candidates: [{
+        foundation: '1', component: 1, protocol: 'udp', priority: 2130706431, ip: this.#publicIp, port: this.#mux.address.port,
+        type: 'host', generation: 0, id: `${this.localUfrag}-1`,
+      }],
+    };
+  }
+
+  /** The client's DTLS fingerprint (from its session-accept, via Colibri2); checked after the handshake. */
+  setRemoteFingerprint(hash: string, value: string): void {
+    if (hash.toLowerCase() !== 'sha-256') throw new TypeError(`unsupported fingerprint hash ${hash}`);
+    this.#remoteFingerprint = normalizeFingerprint(value);
+  }
+
+  // MuxEndpoint
+
+  checked(request: BindingRequest, host: string, port: number): void {
+    if (this.#state === 'closed' || this.#state === 'failed') return;
+    if (!this.#remote || request.useCandidate) this.#remote = { host, port };
+    if (this.#state === 'new') this.#setState('checking');
+    if (!this.#dtls) this.#startDtls();
+  }
+
+  datagram(data: Buffer, kind: 'dtls' | 'media'): void {
+    if (kind === 'dtls') {
+      this.#dtlsInput?.(data);
+      return;
+    }
+    if (!this.#srtp || !this.#srtcp) return;
+    try {
+      if (isRtcp(data)) this.onRtcp.execute(this.#srtcp.decrypt(data));
+      else this.onRtp.execute(this.#srtp.decrypt(data));
+    } catch {
+      // Unauthenticated or malformed SRTP (RFC 3711 §3.3: discard); nothing to tell anyone.
+    }
+  }
+
+  #startDtls(): void {
+    const transport: Transport = {
+      type: 'udp',
+      address: {} as Transport['address'],
+      closed: false,
+      onData: () => undefined,
+      send: async (data: Buffer) => {
+        if (this.#remote) this.#mux.send(data, this.#remote.host, this.#remote.port);
+      },
+      close: async () => undefined,
+    };
+    const dtls = new DtlsServer({
+      cert: this.#identity.certPem, key: this.#identity.keyPem, signatureHash: this.#identity.signatureHash, transport,
+      srtpProfiles: [ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80], extendedMasterSecret: true,
+      certificateRequest: true,
+    });
+    this.#dtls = dtls;
+    this.#dtlsInput = (data) => transport.onData(data, { address: this.#remote?.host ?? '', port: this.#remote?.port ?? 0 } as never);
+    dtls.onConnect.once(() => this.#dtlsConnected(dtls));
+    dtls.onError.once(() => this.#fail());
+  }
+
+  #dtlsConnected(dtls: DtlsServer): void {
+    const cert = dtls.remoteCertificate;
+    if (!cert || !this.#remoteFingerprint || this.#certificateFingerprint(cert) !== this.#remoteFingerprint) {
+      this.#fail();
+      return;
+    }
+    const profile = dtls.srtp.srtpProfile;
+    if (!profile) {
+      this.#fail();
+      return;
+    }
+    const { localKey, localSalt, remoteKey, remoteSalt } = dtls.extractSessionKeys(keyLength(profile), saltLength(profile));
+    const config = { keys: { localMasterKey: localKey, localMasterSalt: localSalt, remoteMasterKey: remoteKey, remoteMasterSalt: remoteSalt }, profile };
+    this.#srtp = new SrtpSession(config);
+    this.#srtcp = new SrtcpSession(config);
+    this.#setState('connected');
+    this.onConnected.execute();
+  }
+
+  #certificateFingerprint(der: Buffer): string {
+    // node:crypto is synchronous and cheap here: once per connection.
+    return createHash('sha256').update(der).digest('hex');
+  }
+
+  #fail(): void {
+    this.#setState('failed');
+    this.#dtls?.close();
+  }
+
+  /** Encrypts and sends a plain RTP packet to the client. */
+  sendRtp(packet: Buffer): void {
+    if (!this.#srtp || !this.#remote) return;
+    const header = RtpHeader.deSerialize(packet);
+    this.#mux.send(this.#srtp.encrypt(packet.subarray(header.payloadOffset), header), this.#remote.host, this.#remote.port);
+  }
+
+  /** Encrypts and sends a plain (compound) RTCP packet to the client. */
+  sendRtcp(packet: Buffer): void {
+    if (!this.#srtcp || !this.#remote) return;
+    this.#mux.send(this.#srtcp.encrypt(packet), this.#remote.host, this.#remote.port);
+  }
+
+  /** Safe to call twice. */
+  close(): void {
+    if (this.#state === 'closed') return;
+    this.#mux.remove(this);
+    this.#dtls?.close();
+    this.#dtls = null;
+    this.#srtp = null;
+    this.#srtcp = null;
+    this.#setState('closed');
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * One UDP socket for every endpoint (JVB's single port, 10000 by default). Datagrams are told
+ * apart by their first byte (RFC 7983: 0–3 STUN, 20–63 DTLS, 128–191 RTP/RTCP) and routed by
+ * source address. An address belongs to an endpoint once it sent a binding request that verified
+ * with that endpoint's ICE password; before that only such requests are heard. Garbage is dropped
+ * and counted, never thrown.
+ * @module
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { bindingSuccess, peekUsername, verifyBindingRequest, type BindingRequest } from './stun-responder.ts';
+
+export interface MuxEndpoint {
+  readonly localUfrag: string;
+  readonly localPwd: string;
+  /** A verified binding request from `address`; the mux already answered it. */
+  checked(request: BindingRequest, address: string, port: number): void;
+  /** A DTLS or RTP/RTCP datagram from an address this endpoint owns. */
+  datagram(data: Buffer, kind: 'dtls' | 'media'): void;
+}
+
+export interface MuxCounters {
+  received: number;
+  dropped: number;
+  stunAnswered: number;
+}
+
+export class UdpMux {
+  readonly #socket: Socket;
+  readonly #byUfrag = new Map<string, MuxEndpoint>();
+  readonly #byAddress = new Map<string, MuxEndpoint>();
+  readonly counters: MuxCounters = { received: 0, dropped: 0, stunAnswered: 0 };
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on('message', (data, rinfo) => this.#receive(data, rinfo.address, rinfo.port));
+  }
+
+  /** Binds the socket (port 0: any free port). */
+  static async bind(host: string, port: number): Promise<UdpMux> {
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => { socket.off('error', reject); resolve(); });
+    });
+    return new UdpMux(socket);
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.#socket.address();
+    return { host: a.address, port: a.port };
+  }
+
+  add(endpoint: MuxEndpoint): void {
+    this.#byUfrag.set(endpoint.localUfrag, endpoint);
+  }
+
+  remove(endpoint: MuxEndpoint): void {
+    this.#byUfrag.delete(endpoint.localUfrag);
+    for (const [addr, ep] of this.#byAddress) if (ep === endpoint) this.#byAddress.delete(addr);
+  }
+
+  send(data: Buffer | Uint8Array, host: string, port: number): void {
+    this.#socket.send(data, port, host);
+  }
+
+  #receive(data: Buffer, host: string, port: number): void {
+    this.counters.received += 1;
+    const first = data[0];
+    if (first === undefined) return this.#drop();
+    const key = `${host}:${port}`;
+    if (first <= 3) {
+      const username = peekUsername(data);
+      const endpoint = username ? this.#byUfrag.get(username.slice(0, username.indexOf(':'))) : undefined;
+      const request = endpoint ? verifyBindingRequest(data, endpoint.localPwd) : undefined;
+      if (!endpoint || !request) return this.#drop();
+      this.#byAddress.set(key, endpoint);
+      this.#socket.send(bindingSuccess(request, host, port, endpoint.localPwd), port, host);
+      this.counters.stunAnswered += 1;
+      endpoint.checked(request, host, port);
+      return;
+    }
+    const endpoint = this.#byAddress.get(key);
+    if (!endpoint) return this.#drop();
+    if (first >= 20 && first <= 63) endpoint.datagram(data, 'dtls');
+    else if (first >= 128 && first <= 191) endpoint.datagram(data, 'media');
+    else this.#drop();
+  }
+
+  #drop(): void {
+    this.counters.dropped += 1;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.#socket.close(() => resolve()));
+  }
+}
