@@ -6,11 +6,11 @@ import { EndpointTransport } from './endpoint-transport.ts';
 import { UdpMux } from './udp-mux.ts';
 
 /** The offer the focus would make from our Colibri2 answer (one audio m-line, bridge ICE-lite). */
-function offerFor(t: EndpointTransport, forwardSsrc: number): string {
+function offerFor(t: EndpointTransport, forwardSsrc: number, lite = true): string {
   const p = t.localParameters();
   const c = p.candidates[0]!;
   return [
-    'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'a=ice-lite', 'a=msid-semantic: WMS *',
+    'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', ...(lite ? ['a=ice-lite'] : []), 'a=msid-semantic: WMS *',
     `m=audio ${c.port} UDP/TLS/RTP/SAVPF 111`, 'c=IN IP4 127.0.0.1', 'a=mid:0', 'a=sendrecv',
     `a=ice-ufrag:${p.ufrag}`, `a=ice-pwd:${p.pwd}`, `a=fingerprint:sha-256 ${p.fingerprint.value}`, 'a=setup:actpass', 'a=rtcp-mux',
     'a=rtpmap:111 opus/48000/2',
@@ -24,11 +24,11 @@ const loopbackOnly = {
   iceInterfaceAddresses: { udp4: '127.0.0.1' }, bundlePolicy: 'max-bundle' as const,
 };
 
-async function client(t: EndpointTransport, forwardSsrc: number) {
+async function client(t: EndpointTransport, forwardSsrc: number, lite = true) {
   const pc = new RTCPeerConnection(loopbackOnly);
   const received: number[] = [];
   pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => received.push(rtp.header.ssrc)));
-  await pc.setRemoteDescription({ type: 'offer', sdp: offerFor(t, forwardSsrc) });
+  await pc.setRemoteDescription({ type: 'offer', sdp: offerFor(t, forwardSsrc, lite) });
   const track = new MediaStreamTrack({ kind: 'audio' });
   const transceiver = pc.getTransceivers()[0]!;
   transceiver.setDirection('sendrecv');
@@ -36,7 +36,9 @@ async function client(t: EndpointTransport, forwardSsrc: number) {
   await pc.setLocalDescription(await pc.createAnswer());
   const fp = /a=fingerprint:sha-256 ([0-9A-Fa-f:]+)/.exec(pc.localDescription!.sdp)?.[1];
   if (!fp) throw new Error('no fingerprint in answer');
-  return { pc, track, received, fingerprint: fp };
+  const ufrag = /a=ice-ufrag:(\S+)/.exec(pc.localDescription!.sdp)?.[1] ?? '';
+  const pwd = /a=ice-pwd:(\S+)/.exec(pc.localDescription!.sdp)?.[1] ?? '';
+  return { pc, track, received, fingerprint: fp, ufrag, pwd };
 }
 
 function opusPacket(seq: number): RtpPacket {
@@ -90,6 +92,16 @@ describe('EndpointTransport on one shared UDP port', () => {
     a.close();
     b.close();
     a.close();
+  });
+
+  it('a client that is not told ice-lite (as in Jingle) stays controlled; our nominating check completes ICE', async () => {
+    const t = new EndpointTransport({ mux, identity });
+    const c = await client(t, 6001, false);
+    t.setRemoteFingerprint('sha-256', c.fingerprint);
+    t.setRemoteIce(c.ufrag, c.pwd);
+    await expect.poll(() => t.state, { timeout: 10_000 }).toBe('connected');
+    await c.pc.close();
+    t.close();
   });
 
   it('a DTLS client whose certificate does not match the signalled fingerprint fails only its endpoint', async () => {

@@ -11,7 +11,7 @@ import {
   isRtcp, keyLength, saltLength, type Transport,
 } from 'werift';
 import type { DtlsIdentity } from './certificate.ts';
-import type { BindingRequest } from './stun-responder.ts';
+import { nominationRequest, type BindingRequest } from './stun-responder.ts';
 import type { MuxEndpoint, UdpMux } from './udp-mux.ts';
 
 const ICE_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/';
@@ -43,6 +43,9 @@ export class EndpointTransport implements MuxEndpoint {
   #state: TransportState = 'new';
   #remote: { host: string; port: number } | null = null;
   #remoteFingerprint: string | null = null;
+  #remoteIce: { ufrag: string; pwd: string } | null = null;
+  #nominations = 0;
+  readonly #tieBreaker = randomBytes(8).readBigUInt64BE(0);
   #dtls: DtlsServer | null = null;
   #dtlsInput: ((data: Buffer) => void) | null = null;
   #srtp: SrtpSession | null = null;
@@ -85,11 +88,22 @@ export class EndpointTransport implements MuxEndpoint {
     this.#remoteFingerprint = normalizeFingerprint(value);
   }
 
+  /** The client's ICE credentials, to send our own (nominating) checks. */
+  setRemoteIce(ufrag: string, pwd: string): void {
+    this.#remoteIce = { ufrag, pwd };
+  }
+
   // MuxEndpoint
 
   checked(request: BindingRequest, host: string, port: number): void {
     if (this.#state === 'closed' || this.#state === 'failed') return;
     if (!this.#remote || request.useCandidate) this.#remote = { host, port };
+    if (this.#remoteIce && this.#state !== 'connected' && this.#nominations < 10 && request.remoteUfrag === this.#remoteIce.ufrag) {
+      this.#nominations += 1;
+      this.#mux.send(nominationRequest({
+        localUfrag: this.localUfrag, remoteUfrag: this.#remoteIce.ufrag, remotePwd: this.#remoteIce.pwd, tieBreaker: this.#tieBreaker,
+      }), host, port);
+    }
     if (this.#state === 'new') this.#setState('checking');
     if (!this.#dtls) this.#startDtls();
   }

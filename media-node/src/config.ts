@@ -1,0 +1,64 @@
+/**
+ * Media node configuration: the only place that reads `process.env`. Every key has a documented
+ * default (docs/configuration.md); bad values fail fast, all named at once.
+ * @module
+ */
+import { hostname } from 'node:os';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface MediaNodeConfig {
+  /** Edge base URL the node dials (`wss://…` in production; `ws://` only on loopback). */
+  readonly edgeUrl: string;
+  readonly region: string;
+  /** The deployment's XMPP domain; the node logs in to `auth.<domain>`. */
+  readonly domain: string;
+  readonly nodeId: string;
+  readonly secret: string;
+  /** Address the media UDP socket binds. */
+  readonly udpHost: string;
+  /** One UDP port for every endpoint (Jitsi's 10000); 0 picks a free one. */
+  readonly udpPort: number;
+  /** Address announced in ICE candidates (defaults to udpHost). */
+  readonly publicIp: string;
+  readonly statsIntervalMs: number;
+  /** Endpoints at which the node reports stress 1. */
+  readonly capacityEndpoints: number;
+  readonly logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): MediaNodeConfig {
+  const problems: string[] = [];
+  const str = (key: string, fallback?: string): string => {
+    const v = source[key]?.trim();
+    if (v) return v;
+    if (fallback === undefined) problems.push(`${key}: required`);
+    return fallback ?? '';
+  };
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const v = source[key]?.trim();
+    if (!v) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${key}: expected an integer from ${min} to ${max}`);
+    return n;
+  };
+  const edgeUrl = str('EDGE_URL', 'ws://127.0.0.1:8787');
+  if (!/^wss?:\/\//.test(edgeUrl)) problems.push('EDGE_URL: expected ws:// or wss://');
+  else if (edgeUrl.startsWith('ws://') && !/^ws:\/\/(127\.|localhost|\[::1\])/.test(edgeUrl)) problems.push('EDGE_URL: plain ws:// is only allowed on loopback');
+  const udpHost = str('MEDIA_UDP_HOST', '127.0.0.1');
+  const logLevel = str('LOG_LEVEL', 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push('LOG_LEVEL: expected debug, info, warn or error');
+  const nodeId = str('NODE_ID', hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 64));
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(nodeId)) problems.push('NODE_ID: lower-case letters, digits and dashes');
+  const config: MediaNodeConfig = {
+    edgeUrl, region: str('REGION', 'default'), domain: str('XMPP_DOMAIN', 'meet.jitsi'), nodeId, secret: str('BRIDGE_SECRET'),
+    udpHost, udpPort: int('MEDIA_UDP_PORT', 10000, 0, 65535), publicIp: str('MEDIA_PUBLIC_IP', udpHost),
+    statsIntervalMs: int('STATS_INTERVAL_MS', 5000, 100, 60_000), capacityEndpoints: int('CAPACITY_ENDPOINTS', 200, 1, 100_000), logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return Object.freeze(config);
+}

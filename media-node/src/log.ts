@@ -1,0 +1,28 @@
+/**
+ * JSON-line logger (journald-friendly); context goes in child loggers.
+ * @module
+ */
+import type { LogLevel } from './config.ts';
+
+export interface Logger {
+  debug(event: string, fields?: Record<string, unknown>): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+  child(context: Record<string, unknown>): Logger;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export function createLogger(level: LogLevel, context: Record<string, unknown> = {}): Logger {
+  const write = (l: LogLevel, event: string, fields?: Record<string, unknown>) => {
+    if (RANK[l] < RANK[level]) return;
+    const err = fields?.err instanceof Error ? { err: { name: fields.err.name, message: fields.err.message } } : {};
+    process.stdout.write(`${JSON.stringify({ level: l, event, time: new Date().toISOString(), ...context, ...fields, ...err })}\n`);
+  };
+  return {
+    debug: (e, f) => write('debug', e, f), info: (e, f) => write('info', e, f),
+    warn: (e, f) => write('warn', e, f), error: (e, f) => write('error', e, f),
+    child: (c) => createLogger(level, { ...context, ...c }),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Assembles a media node: the shared UDP port, the DTLS identity, the conference directory, and
+ * the control connection to the edge's Registry answering Colibri2. `drain()` stops taking new
+ * conferences (announced in the brewery stats), as JVB's graceful shutdown does.
+ * @module
+ */
+import { emptyBridgeStats, type Element } from '@edgemeet/protocol';
+import type { MediaNodeConfig } from './config.ts';
+import { handleConferenceModify } from './control/colibri2-handler.ts';
+import { RegistryClient } from './control/registry-client.ts';
+import type { Logger } from './log.ts';
+import { SfuConferenceDirectory } from './sfu/conference-directory.ts';
+import { createDtlsIdentity } from './transport/certificate.ts';
+import { UdpMux } from './transport/udp-mux.ts';
+
+export interface MediaNode {
+  readonly directory: SfuConferenceDirectory;
+  readonly mux: UdpMux;
+  readonly control: RegistryClient;
+  /** Takes no new conferences; existing ones carry on. */
+  drain(): void;
+  stop(): Promise<void>;
+}
+
+export const VERSION = '0.1.0';
+
+export async function startMediaNode(config: MediaNodeConfig, log: Logger): Promise<MediaNode> {
+  const mux = await UdpMux.bind(config.udpHost, config.udpPort);
+  const identity = await createDtlsIdentity();
+  const directory = new SfuConferenceDirectory({ mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }) });
+  const control = new RegistryClient({
+    edgeUrl: config.edgeUrl, region: config.region, domain: config.domain, nodeId: config.nodeId, secret: config.secret,
+    statsIntervalMs: config.statsIntervalMs, log: log.child({ ns: 'control' }),
+    stats: () => ({
+      ...emptyBridgeStats(), stressLevel: Math.min(1, directory.endpointCount / config.capacityEndpoints),
+      averageParticipantStress: 1 / config.capacityEndpoints, drain: directory.draining, gracefulShutdown: directory.draining,
+      region: config.region, version: VERSION, conferences: directory.conferenceCount, participants: directory.endpointCount,
+    }),
+    colibri: async (payload: Element) => handleConferenceModify(directory, payload),
+  });
+  control.start();
+  log.info('media_node.started', { udp: mux.address, node: config.nodeId, region: config.region });
+  return {
+    directory, mux, control,
+    drain() {
+      directory.draining = true;
+      control.sendStats(false);
+      log.info('media_node.draining', {});
+    },
+    async stop() {
+      await control.stop();
+      directory.closeAll();
+      await mux.close();
+      log.info('media_node.stopped', {});
+    },
+  };
+}

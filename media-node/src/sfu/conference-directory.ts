@@ -1,0 +1,50 @@
+/**
+ * The conferences of this media node, keyed by the focus's meeting id (as JVB keys them).
+ * @module
+ */
+import type { ConferenceDirectory } from '../control/colibri2-handler.ts';
+import { SfuConference, type SfuContext } from './conference.ts';
+
+export class SfuConferenceDirectory implements ConferenceDirectory {
+  readonly #conferences = new Map<string, SfuConference>();
+  draining = false;
+
+  constructor(readonly ctx: SfuContext) {}
+
+  get refusingNew(): boolean {
+    return this.draining;
+  }
+
+  get(meetingId: string): SfuConference | undefined {
+    return this.#conferences.get(meetingId);
+  }
+
+  create(meetingId: string, name: string | undefined): SfuConference {
+    const conference = new SfuConference(meetingId, name, this.ctx);
+    this.#conferences.set(meetingId, conference);
+    this.ctx.log.info('conference.created', { meeting: meetingId, name, id: conference.id });
+    return conference;
+  }
+
+  expire(meetingId: string): void {
+    const conference = this.#conferences.get(meetingId);
+    if (!conference) return;
+    conference.close();
+    this.#conferences.delete(meetingId);
+    this.ctx.log.info('conference.expired', { meeting: meetingId });
+  }
+
+  get conferenceCount(): number {
+    return this.#conferences.size;
+  }
+
+  get endpointCount(): number {
+    let n = 0;
+    for (const c of this.#conferences.values()) n += c.size;
+    return n;
+  }
+
+  closeAll(): void {
+    for (const id of [...this.#conferences.keys()]) this.expire(id);
+  }
+}

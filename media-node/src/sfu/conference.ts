@@ -1,0 +1,157 @@
+/**
+ * A conference on this media node and its endpoints (JVB's Conference/Endpoint): each endpoint
+ * owns an {@link EndpointTransport}; RTP from an endpoint is forwarded, as is, to every other
+ * connected endpoint of the conference; RTCP feedback (PLI, NACK…) goes back to the sender that
+ * owns the media SSRC. Sources come from Colibri2 and say which SSRC belongs to whom.
+ * Simulcast layer selection, last-N and the bridge channel build on this routing table.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import type { Colibri2MediaSource, IceUdpTransport } from '@edgemeet/protocol';
+import type { ConferenceControl, EndpointControl } from '../control/colibri2-handler.ts';
+import type { Logger } from '../log.ts';
+import type { DtlsIdentity } from '../transport/certificate.ts';
+import { EndpointTransport } from '../transport/endpoint-transport.ts';
+import type { UdpMux } from '../transport/udp-mux.ts';
+
+export interface SfuContext {
+  readonly mux: UdpMux;
+  readonly identity: DtlsIdentity;
+  readonly publicIp: string;
+  readonly log: Logger;
+}
+
+const RTCP_PSFB = 206;
+const RTCP_RTPFB = 205;
+
+class SfuEndpoint implements EndpointControl {
+  readonly transport: EndpointTransport;
+  sources: readonly Colibri2MediaSource[] = [];
+  audioMuted = false;
+  videoMuted = false;
+
+  constructor(readonly id: string, readonly conference: SfuConference, ctx: SfuContext) {
+    this.transport = new EndpointTransport({ mux: ctx.mux, identity: ctx.identity, publicIp: ctx.publicIp });
+    this.transport.onRtp.subscribe((rtp) => conference.routeRtp(this, rtp));
+    this.transport.onRtcp.subscribe((rtcp) => conference.routeRtcp(this, rtcp));
+  }
+
+  localTransport(): IceUdpTransport {
+    const p = this.transport.localParameters();
+    return {
+      ufrag: p.ufrag, pwd: p.pwd, rtcpMux: true, webSocketUrls: [],
+      fingerprints: [{ hash: p.fingerprint.hash, value: p.fingerprint.value, setup: p.fingerprint.setup }],
+      candidates: p.candidates.map((c) => ({ ...c })),
+    };
+  }
+
+  setRemoteTransport(t: IceUdpTransport): void {
+    const fp = t.fingerprints[0];
+    if (fp) this.transport.setRemoteFingerprint(fp.hash, fp.value);
+    if (t.ufrag && t.pwd) this.transport.setRemoteIce(t.ufrag, t.pwd);
+  }
+
+  setSources(sources: readonly Colibri2MediaSource[]): void {
+    this.sources = sources;
+    this.conference.reindex();
+  }
+
+  forceMute(audio: boolean | undefined, video: boolean | undefined): void {
+    if (audio !== undefined) this.audioMuted = audio;
+    if (video !== undefined) this.videoMuted = video;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+export class SfuConference implements ConferenceControl {
+  readonly id = randomBytes(8).toString('hex');
+  readonly #endpoints = new Map<string, SfuEndpoint>();
+  /** SSRC → owning endpoint and media type. */
+  #owners = new Map<number, { endpoint: SfuEndpoint; type: 'audio' | 'video' }>();
+  readonly #feedback: Colibri2MediaSource[];
+  readonly #log: Logger;
+  forwardedPackets = 0;
+
+  constructor(readonly meetingId: string, readonly name: string | undefined, readonly ctx: SfuContext) {
+    this.#log = ctx.log.child({ conference: this.id, meeting: meetingId });
+    const ssrc = () => randomBytes(4).readUInt32BE(0) || 1;
+    this.#feedback = [
+      { type: 'audio', id: 'jvb-a0', sources: [{ ssrc: ssrc(), name: 'jvb-a0' }], groups: [] },
+      { type: 'video', id: 'jvb-v0', sources: [{ ssrc: ssrc(), name: 'jvb-v0' }], groups: [] },
+    ];
+  }
+
+  get size(): number {
+    return this.#endpoints.size;
+  }
+
+  endpoint(id: string): EndpointControl | undefined {
+    return this.#endpoints.get(id);
+  }
+
+  createEndpoint(id: string): EndpointControl {
+    const ep = new SfuEndpoint(id, this, this.ctx);
+    this.#endpoints.set(id, ep);
+    ep.transport.onStateChange.subscribe((state) => this.#log.info('endpoint.transport', { endpoint: id, state }));
+    return ep;
+  }
+
+  expireEndpoint(id: string): void {
+    const ep = this.#endpoints.get(id);
+    if (!ep) return;
+    ep.close();
+    this.#endpoints.delete(id);
+    this.reindex();
+  }
+
+  feedbackSources(): Colibri2MediaSource[] {
+    return this.#feedback;
+  }
+
+  reindex(): void {
+    const owners = new Map<number, { endpoint: SfuEndpoint; type: 'audio' | 'video' }>();
+    for (const ep of this.#endpoints.values()) {
+      for (const ms of ep.sources) for (const s of ms.sources) owners.set(s.ssrc, { endpoint: ep, type: ms.type });
+    }
+    this.#owners = owners;
+  }
+
+  routeRtp(from: SfuEndpoint, rtp: Buffer): void {
+    if (rtp.length < 12) return;
+    const owner = this.#owners.get(rtp.readUInt32BE(8));
+    // Only signalled sources are forwarded: an endpoint cannot inject a stream it did not announce.
+    if (!owner || owner.endpoint !== from) return;
+    if ((owner.type === 'audio' && from.audioMuted) || (owner.type === 'video' && from.videoMuted)) return;
+    for (const ep of this.#endpoints.values()) {
+      if (ep === from || ep.transport.state !== 'connected') continue;
+      ep.transport.sendRtp(rtp);
+      this.forwardedPackets += 1;
+    }
+  }
+
+  /** Feedback about a media SSRC goes to the endpoint that sends it (PLI, FIR, NACK). */
+  routeRtcp(from: SfuEndpoint, rtcp: Buffer): void {
+    let offset = 0;
+    while (offset + 12 <= rtcp.length) {
+      const type = rtcp[offset + 1]!;
+      const length = (rtcp.readUInt16BE(offset + 2) + 1) * 4;
+      if (offset + length > rtcp.length) return;
+      if (type === RTCP_PSFB || type === RTCP_RTPFB) {
+        const mediaSsrc = rtcp.readUInt32BE(offset + 8);
+        const owner = this.#owners.get(mediaSsrc);
+        if (owner && owner.endpoint !== from && owner.endpoint.transport.state === 'connected') {
+          owner.endpoint.transport.sendRtcp(rtcp.subarray(offset, offset + length));
+        }
+      }
+      offset += length;
+    }
+  }
+
+  close(): void {
+    for (const ep of this.#endpoints.values()) ep.close();
+    this.#endpoints.clear();
+  }
+}
