@@ -69,6 +69,7 @@ export { buildBridgeStats, parseBridgeStats, emptyBridgeStats } from './brewery/
 export type { BridgeStats } from './brewery/bridge-stats.ts';
 
 export { parseJingle, buildJingle } from './jingle/jingle.ts';
+export { jingleToSdp, sdpToJingleContents } from './jingle/sdp.ts';
 export { parseRtpDescription, buildRtpDescription } from './jingle/description.ts';
 export { parseIceUdpTransport, buildIceUdpTransport } from './jingle/transport.ts';
 export type {
