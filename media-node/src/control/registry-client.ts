@@ -32,6 +32,14 @@ export interface RegistryClientOptions {
 
 type XmppClient = ReturnType<typeof client>;
 
+/**
+ * @xmpp/client builds on ltx's CommonJS Element class, protocol/ on its ES module one; the IQ
+ * callee recognises replies with `instanceof`, so replies are rebuilt with @xmpp/client's `xml`.
+ */
+function toXmppElement(el: Element): Element {
+  return xml(el.name, { ...el.attrs }, ...el.children.map((c) => (typeof c === 'string' ? c : toXmppElement(c))));
+}
+
 export class RegistryClient {
   readonly #o: RegistryClientOptions;
   #xmpp: XmppClient | null = null;
@@ -78,11 +86,11 @@ export class RegistryClient {
     xmpp.on('disconnect', () => this.#disconnected());
     xmpp.iqCallee.set(NS_COLIBRI2, 'conference-modify', async (ctx: { element: Element }) => {
       try {
-        return await this.#o.colibri(ctx.element);
+        return toXmppElement(await this.#o.colibri(ctx.element));
       } catch (err) {
         const error = StanzaError.from(err);
         if (!(err instanceof StanzaError)) log.error('colibri.failed', { err: err instanceof Error ? err.message : String(err) });
-        return error.toElement();
+        return toXmppElement(error.toElement());
       }
     });
     xmpp.iqCallee.get(NS_PING, 'ping', () => true);

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../media-node/src/config.ts';
+import { createLogger } from '../../media-node/src/log.ts';
+import { startMediaNode, type MediaNode } from '../../media-node/src/media-node.ts';
+import { startEdge, type RunningEdge } from '../helpers/edge.ts';
+import { joinConference, type Participant } from '../helpers/jingle-participant.ts';
+
+const SECRET = 'integration-bridge-secret';
+
+async function mediaNode(edge: RunningEdge, nodeId: string): Promise<MediaNode> {
+  const config = loadConfig({
+    EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: SECRET, NODE_ID: nodeId, MEDIA_UDP_HOST: '127.0.0.1', MEDIA_UDP_PORT: '0',
+    STATS_INTERVAL_MS: '500', LOG_LEVEL: 'warn',
+  });
+  const node = await startMediaNode(config, createLogger('warn', { node: nodeId }));
+  await expect.poll(async () => ((await (await fetch(`${edge.url}/about/bridges`)).json()) as { bridges: Array<{ id: string }> }).bridges.map((b) => b.id),
+    { timeout: 10_000 }).toContain(nodeId);
+  return node;
+}
+
+describe('a conference through the focus and a real media node', () => {
+  let edge: RunningEdge;
+  const nodes: MediaNode[] = [];
+  const people: Participant[] = [];
+  beforeAll(async () => {
+    edge = await startEdge({ BRIDGE_SECRET: SECRET, LOG_LEVEL: 'warn', BRIDGE_GRACE_SECONDS: '1' });
+  });
+  afterAll(async () => {
+    await Promise.all(people.map((p) => p.leave().catch(() => undefined)));
+    await Promise.all(nodes.map((n) => n.stop()));
+    await edge?.stop();
+  });
+
+  it('three participants get sessions from the focus and receive each other\'s audio through the node', async () => {
+    nodes.push(await mediaNode(edge, 'node-a'));
+    for (const nick of ['alice', 'bob', 'carol']) people.push(await joinConference(edge.wsUrl, 'media1', nick));
+    const [alice, bob, carol] = people as [Participant, Participant, Participant];
+    await expect.poll(() => people.every((p) => p.ssrc !== null), { timeout: 15_000 }).toBe(true);
+    await Promise.all(people.map((p) => p.sendAudio(60)));
+    for (const [receiver, senders] of [[alice, [bob, carol]], [bob, [alice, carol]], [carol, [alice, bob]]] as const) {
+      for (const sender of senders) {
+        await expect.poll(() => receiver.received.get(sender.ssrc!) ?? 0, { timeout: 10_000 }).toBeGreaterThan(20);
+      }
+      expect(receiver.received.get(receiver.ssrc!) ?? 0).toBe(0);
+    }
+    expect(nodes[0]!.directory.endpointCount).toBe(3);
+  });
+});
