@@ -181,6 +181,9 @@ export class Conference {
   /** Validates synchronously (throws StanzaError); the returned promise is the bridge update. */
   sessionAccept(p: ParticipantState, sources: EndpointSources, transport: IceUdpTransport | undefined): Promise<void> {
     this.#checkSources(p, sources);
+    // A new session (after a move) may come with new SSRCs: the others forget the old ones.
+    const gone = removeSources(p.sources, sources);
+    if (!isEmpty(gone)) this.#broadcastSources('source-remove', p.endpointId, gone);
     p.sources = sources;
     p.jingle = { ...p.jingle!, state: 'active', since: this.#host.now() };
     this.#save();

@@ -26,6 +26,8 @@ export interface Participant {
   ssrc: number | null;
   /** Sessions the focus offered (a re-invite after a bridge failure adds one). */
   readonly sessions: string[];
+  /** Sessions this participant accepted (after the focus acknowledged the session-accept). */
+  readonly accepted: string[];
   /** Sends `count` Opus-sized RTP packets, 20 ms apart. */
   sendAudio(count: number): Promise<void>;
   leave(): Promise<void>;
@@ -44,7 +46,7 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
   let sid = '';
   let version = 2;
   const p: Participant = {
-    nick, xmpp, get pc() { return pc; }, received, ssrc: null, sessions: [],
+    nick, xmpp, get pc() { return pc; }, received, ssrc: null, sessions: [], accepted: [],
     async sendAudio(count) {
       for (let seq = 1; seq <= count; seq++) {
         track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 1 }), Buffer.alloc(80, seq)));
@@ -84,7 +86,8 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
   async function onJingle(iq: Element): Promise<void> {
     const j = parseJingle(iq.getChild('jingle', NS_JINGLE)!);
     if (j.action === 'session-initiate') {
-      if (sid) {
+      // Like lib-jitsi-meet after "moving": a new session gets a new peer connection.
+      if (p.sessions.length > 0) {
         await pc.close();
         pc = new RTCPeerConnection(loopbackOnly);
         version = 2;
@@ -102,6 +105,7 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
       await xmpp.iq(xml('iq', { type: 'set', to: `${roomJid}/focus` }, buildJingle({
         action: 'session-accept', sid, responder: `${roomJid}/${nick}`, contents: local.contents.filter((c) => c.description?.media === 'audio' || c.description?.media === 'video'), groups: local.groups,
       })));
+      p.accepted.push(sid);
     } else if ((j.action === 'source-add' || j.action === 'source-remove') && j.sid === sid) {
       for (const change of j.contents) {
         const target = contents.find((c) => c.name === change.name && c.description);

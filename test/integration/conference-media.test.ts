@@ -44,5 +44,43 @@ describe('a conference through the focus and a real media node', () => {
       expect(receiver.received.get(receiver.ssrc!) ?? 0).toBe(0);
     }
     expect(nodes[0]!.directory.endpointCount).toBe(3);
+
+    // Carol leaves: the others are told to remove her sources, and the node expires her endpoint.
+    const carolSsrc = carol.ssrc!;
+    await carol.leave();
+    people.splice(people.indexOf(carol), 1);
+    for (const p of [alice, bob]) {
+      await p.xmpp.waitFor((st) => st.name === 'iq' && st.getChild('jingle')?.attrs.action === 'source-remove'
+        && st.toString().includes(`ssrc="${carolSsrc}"`), 10_000);
+    }
+    await expect.poll(() => nodes[0]!.directory.endpointCount, { timeout: 10_000 }).toBe(2);
+  });
+
+  it('when the media node in use dies, the focus moves the conference to the other node and media flows again', async () => {
+    const a = await mediaNode(edge, 'node-b');
+    nodes.push(a);
+    const dave = await joinConference(edge.wsUrl, 'media2', 'dave');
+    const erin = await joinConference(edge.wsUrl, 'media2', 'erin');
+    people.push(dave, erin);
+    await expect.poll(() => dave.ssrc !== null && erin.ssrc !== null, { timeout: 15_000 }).toBe(true);
+    const inUse = nodes.find((n) => [...n.directory.conferences()].some((c) => c.endpoint('dave')))!;
+    const used = inUse === nodes[0] ? 'node-a' : 'node-b';
+    await dave.sendAudio(20);
+    await expect.poll(() => erin.received.get(dave.ssrc!) ?? 0, { timeout: 10_000 }).toBeGreaterThan(5);
+
+    // The node in use shuts down: it leaves the brewery and its media port closes.
+    const before = dave.sessions.length;
+    const killedAt = performance.now();
+    await inUse.stop();
+    nodes.splice(nodes.indexOf(inUse), 1);
+    await expect.poll(() => dave.sessions.length > before && erin.sessions.length > before, { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => dave.accepted.length > before && erin.accepted.length > before, { timeout: 10_000 }).toBe(true);
+    const dave2 = dave.ssrc!;
+    erin.received.clear();
+    await dave.sendAudio(40);
+    await expect.poll(() => erin.received.get(dave2) ?? 0, { timeout: 10_000 }).toBeGreaterThan(5);
+    const movedMs = Math.round(performance.now() - killedAt);
+    console.log(`failover: media flowing again ${movedMs} ms after ${used} stopped`);
+    expect([...nodes[0]!.directory.conferences()].some((c) => c.endpoint('dave') && c.endpoint('erin'))).toBe(true);
   });
 });

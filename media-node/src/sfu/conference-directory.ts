@@ -44,6 +44,10 @@ export class SfuConferenceDirectory implements ConferenceDirectory {
     return n;
   }
 
+  conferences(): IterableIterator<SfuConference> {
+    return this.#conferences.values();
+  }
+
   closeAll(): void {
     for (const id of [...this.#conferences.keys()]) this.expire(id);
   }
