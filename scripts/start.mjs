@@ -1,34 +1,57 @@
 #!/usr/bin/env node
 // `npm start`: runs the whole system locally: the edge Worker in `wrangler dev` local mode on
-// 127.0.0.1:8787 (web app, /config.js, XMPP signalling in Durable Objects). Media nodes join here
-// as they are built. Nothing leaves the machine: telemetry, update checks and cf.json fetches are off.
+// 127.0.0.1:8787 (web app, /config.js, XMPP signalling and the focus in Durable Objects, the bridge
+// registry) and one media node (SFU on UDP 127.0.0.1:10000) that registers with it. Nothing leaves
+// the machine: telemetry, update checks and cf.json fetches are off.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 
 const host = process.env.EDGE_HOST ?? '127.0.0.1';
 const port = process.env.EDGE_PORT ?? '8787';
+// A fresh node credential per run: only the media node started here can register.
+const secret = process.env.BRIDGE_SECRET ?? randomBytes(24).toString('hex');
 const env = {
   ...process.env,
   WRANGLER_SEND_METRICS: 'false',
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   WRANGLER_HIDE_BANNER: 'true',
-  // Local tracing costs ~9x in Durable Object WebSocket throughput (docs/toolchain notes).
+  // Local tracing costs ~9x in Durable Object WebSocket throughput.
   X_LOCAL_OBSERVABILITY: 'false',
 };
 
-const edge = spawn('wrangler', ['dev', '--local', '--ip', host, '--port', port, '--show-interactive-dev-session=false'], {
-  env, stdio: ['ignore', 'pipe', 'inherit'],
-});
+const children = [];
+function run(name, cmd, args, extraEnv = {}) {
+  const child = spawn(cmd, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`${name} exited (${signal ?? code}); stopping\n`);
+      stop('SIGTERM');
+      process.exitCode = code ?? 1;
+    }
+  });
+  return child;
+}
 
-let announced = false;
+const edge = run('edge', 'wrangler', ['dev', '--local', '--ip', host, '--port', port, '--show-interactive-dev-session=false', '--var', `BRIDGE_SECRET:${secret}`]);
+let mediaStarted = false;
 edge.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  if (!announced && /Ready on/i.test(String(chunk))) {
-    announced = true;
-    process.stdout.write(`\nedgemeet is running: open http://${host}:${port}/ (XMPP: ws://${host}:${port}/xmpp-websocket?room=NAME)\n\n`);
+  if (!mediaStarted && /Ready on/i.test(String(chunk))) {
+    mediaStarted = true;
+    const media = run('media node', 'node', ['media-node/src/main.ts'], {
+      EDGE_URL: `ws://${host}:${port}`, BRIDGE_SECRET: secret, NODE_ID: process.env.NODE_ID ?? 'local-node',
+      MEDIA_UDP_HOST: '127.0.0.1', MEDIA_UDP_PORT: process.env.MEDIA_UDP_PORT ?? '10000',
+    });
+    media.stdout.pipe(process.stdout);
+    process.stdout.write(`\nedgemeet is running: open http://${host}:${port}/ (XMPP: ws://${host}:${port}/xmpp-websocket?room=NAME, media node on udp://127.0.0.1:${process.env.MEDIA_UDP_PORT ?? '10000'})\n\n`);
   }
 });
 
-const stop = (signal) => edge.kill(signal);
+let stopping = false;
+function stop(signal) {
+  stopping = true;
+  for (const child of children) child.kill(signal);
+}
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
-edge.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -92,8 +92,10 @@ function regionOf(raw: Raw, p: ConfigProblems): string {
 /** Thrown when configuration is invalid; the message names every bad key. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly problems: readonly string[]) {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
     super(`invalid configuration: ${problems.join('; ')}`);
+    this.problems = problems;
   }
 }
 

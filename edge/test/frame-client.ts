@@ -10,7 +10,10 @@ export class FrameClient {
   #seen = 0;
   jid = '';
 
-  constructor(readonly ws: WebSocket) {
+  readonly ws: WebSocket;
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
     ws.addEventListener('message', (ev) => {
       const frame = String(ev.data);
       this.frames.push(frame);

@@ -15,7 +15,9 @@ export class BridgeSelectionFailedError extends AppError {
 /** A Colibri2 request failed; `bridgeFailed` means the bridge itself is unusable for this conference. */
 export class ColibriAllocationFailedError extends AppError {
   override name = 'ColibriAllocationFailedError';
-  constructor(readonly bridgeFailed: boolean, message: string, options?: { cause?: unknown }) {
+  readonly bridgeFailed: boolean;
+  constructor(bridgeFailed: boolean, message: string, options?: { cause?: unknown }) {
     super('service-unavailable', message, options);
+    this.bridgeFailed = bridgeFailed;
   }
 }

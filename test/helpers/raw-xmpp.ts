@@ -9,7 +9,10 @@ export class RawXmpp {
   closed = false;
   closeCode = 0;
 
-  private constructor(readonly ws: WebSocket) {
+  readonly ws: WebSocket;
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
     ws.addEventListener('message', (ev) => {
       this.frames.push(typeof ev.data === 'string' ? ev.data : '[binary]');
       for (const w of this.#waiters.splice(0)) w();

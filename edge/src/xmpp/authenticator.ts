@@ -22,8 +22,10 @@ export interface Principal {
 export class AuthFailure extends Error {
   override name = 'AuthFailure';
   /** RFC 6120 §6.5 SASL failure condition. */
-  constructor(readonly condition: 'not-authorized' | 'invalid-mechanism' | 'malformed-request' | 'aborted', message: string) {
+  readonly condition: 'not-authorized' | 'invalid-mechanism' | 'malformed-request' | 'aborted';
+  constructor(condition: AuthFailure['condition'], message: string) {
     super(message);
+    this.condition = condition;
   }
 }
 

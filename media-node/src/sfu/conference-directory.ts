@@ -9,7 +9,11 @@ export class SfuConferenceDirectory implements ConferenceDirectory {
   readonly #conferences = new Map<string, SfuConference>();
   draining = false;
 
-  constructor(readonly ctx: SfuContext) {}
+  readonly ctx: SfuContext;
+
+  constructor(ctx: SfuContext) {
+    this.ctx = ctx;
+  }
 
   get refusingNew(): boolean {
     return this.draining;

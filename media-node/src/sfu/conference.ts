@@ -30,7 +30,12 @@ class SfuEndpoint implements EndpointControl {
   audioMuted = false;
   videoMuted = false;
 
-  constructor(readonly id: string, readonly conference: SfuConference, ctx: SfuContext) {
+  readonly id: string;
+  readonly conference: SfuConference;
+
+  constructor(id: string, conference: SfuConference, ctx: SfuContext) {
+    this.id = id;
+    this.conference = conference;
     this.transport = new EndpointTransport({ mux: ctx.mux, identity: ctx.identity, publicIp: ctx.publicIp });
     this.transport.onRtp.subscribe((rtp) => conference.routeRtp(this, rtp));
     this.transport.onRtcp.subscribe((rtcp) => conference.routeRtcp(this, rtcp));
@@ -75,7 +80,14 @@ export class SfuConference implements ConferenceControl {
   readonly #log: Logger;
   forwardedPackets = 0;
 
-  constructor(readonly meetingId: string, readonly name: string | undefined, readonly ctx: SfuContext) {
+  readonly meetingId: string;
+  readonly name: string | undefined;
+  readonly ctx: SfuContext;
+
+  constructor(meetingId: string, name: string | undefined, ctx: SfuContext) {
+    this.meetingId = meetingId;
+    this.name = name;
+    this.ctx = ctx;
     this.#log = ctx.log.child({ conference: this.id, meeting: meetingId });
     const ssrc = () => randomBytes(4).readUInt32BE(0) || 1;
     this.#feedback = [
