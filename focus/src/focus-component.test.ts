@@ -153,6 +153,29 @@ describe('FocusComponent', () => {
     expect(bridges.requests.at(-1)?.payload.attrs.expire).toBe('true');
   });
 
+  it('bad session-accepts are refused with bad-request and change nothing: duplicate SSRCs, huge lists, malformed sources', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    const sid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    const before = bridges.requests.length;
+    const acceptWith = (id: string, sources: string) => parseXml(`<iq type="set" id="${id}" from="${ROOM}/alice"><jingle xmlns="urn:xmpp:jingle:1" action="session-accept" sid="${sid}"><content creator="responder" name="video"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="video">${sources}</description></content></jingle></iq>`);
+    const src = (ssrc: number | string) => `<source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="${ssrc}" name="alice-v0"/>`;
+    await focus.handleStanza(acceptWith('dup', src(7) + src(7)));
+    await focus.handleStanza(acceptWith('huge', Array.from({ length: 500 }, (_, i) => src(i + 1)).join('')));
+    await focus.handleStanza(acceptWith('nan', src('12ab')));
+    await focus.handleStanza(acceptWith('group', `${src(9)}<ssrc-group xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" semantics="FID"><source ssrc="9"/><source ssrc="10"/></ssrc-group>`));
+    for (const id of ['dup', 'huge', 'nan', 'group']) {
+      const reply = sent.find((x) => x.attrs.id === id);
+      expect(reply?.attrs.type, id).toBe('error');
+      expect(serialize(reply!), id).toContain('bad-request');
+    }
+    expect(sent.some((x) => x.attrs.to === `${ROOM}/bob` && x.getChild('jingle')?.attrs.action === 'source-add')).toBe(false);
+    expect(bridges.requests.length).toBe(before);
+  });
+
   it('Jingle with an unknown sid gets item-not-found with unknown-session', async () => {
     const { focus, sent } = setup();
     focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));

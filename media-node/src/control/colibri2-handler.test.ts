@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { StanzaError, buildConferenceModify, parseColibri2Error, parseConferenceModified, parseXml, type Colibri2MediaSource, type IceUdpTransport } from '@edgemeet/protocol';
+import { handleConferenceModify, type ConferenceControl, type ConferenceDirectory, type EndpointControl } from './colibri2-handler.ts';
+
+/** An in-memory directory recording what the handler asked for. */
+function directory(refusingNew = false) {
+  const conferences = new Map<string, ConferenceControl & { endpoints: Map<string, EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[] }> }>();
+  const dir: ConferenceDirectory = {
+    refusingNew,
+    get: (id) => conferences.get(id),
+    create(meetingId) {
+      const endpoints = new Map<string, EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[] }>();
+      const c = {
+        meetingId, endpoints,
+        endpoint: (id: string) => endpoints.get(id),
+        createEndpoint(id: string) {
+          const ep: EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[] } = {
+            id, localTransport: () => ({ ufrag: `u-${id}`, pwd: 'p'.repeat(22), fingerprints: [{ hash: 'sha-256', value: 'AA', setup: 'actpass' }], candidates: [], rtcpMux: true, webSocketUrls: [] }),
+            setRemoteTransport(t) { ep.remote = t; }, setSources(s) { ep.sources = s; }, forceMute() {},
+          };
+          endpoints.set(id, ep);
+          return ep;
+        },
+        expireEndpoint: (id: string) => { endpoints.delete(id); },
+        feedbackSources: (): Colibri2MediaSource[] => [{ type: 'audio', id: 'jvb-a0', sources: [{ ssrc: 99, name: 'jvb-a0' }], groups: [] }],
+      };
+      conferences.set(meetingId, c);
+      return c;
+    },
+    expire: (id) => { conferences.delete(id); },
+  };
+  return { dir, conferences };
+}
+
+function refusal(fn: () => unknown): StanzaError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof StanzaError) return err;
+    throw err;
+  }
+  throw new Error('expected a StanzaError');
+}
+
+describe('handleConferenceModify()', () => {
+  it('creates the conference and endpoint, answering transport and feedback sources', () => {
+    const { dir, conferences } = directory();
+    const reply = handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm1', create: true, endpoints: [{ id: 'e1', create: true, transport: { iceControlling: true }, capabilities: ['source-names'] }] }));
+    const r = parseConferenceModified(reply);
+    expect(r.endpoints[0]).toMatchObject({ id: 'e1', transport: { ufrag: 'u-e1' } });
+    expect(r.sources?.[0]?.id).toBe('jvb-a0');
+    expect(conferences.get('m1')?.endpoints.has('e1')).toBe(true);
+  });
+
+  it('applies transport and sources on update, expires endpoints and conferences', () => {
+    const { dir, conferences } = directory();
+    handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm2', create: true, endpoints: [{ id: 'e1', create: true, transport: {}, capabilities: [] }] }));
+    handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm2', endpoints: [{
+      id: 'e1', capabilities: [], transport: { ice: { ufrag: 'c', pwd: 'cp', fingerprints: [{ hash: 'sha-256', value: 'BB', setup: 'active' }], candidates: [], rtcpMux: true, webSocketUrls: [] } },
+      sources: [{ type: 'audio', id: 'e1-a0', sources: [{ ssrc: 5, name: 'e1-a0' }], groups: [] }],
+    }] }));
+    const ep = conferences.get('m2')!.endpoints.get('e1')!;
+    expect(ep.remote?.fingerprints[0]?.value).toBe('BB');
+    expect(ep.sources?.[0]?.sources[0]?.ssrc).toBe(5);
+    handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm2', endpoints: [{ id: 'e1', expire: true, capabilities: [] }] }));
+    expect(conferences.get('m2')!.endpoints.size).toBe(0);
+    handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm2', expire: true, endpoints: [] }));
+    expect(conferences.has('m2')).toBe(false);
+  });
+
+  it('refuses with Colibri2 reasons: unknown conference, unknown endpoint, existing conference, draining', () => {
+    const { dir } = directory();
+    const unknownConf = refusal(() => handleConferenceModify(dir, buildConferenceModify({ meetingId: 'nope', endpoints: [] })));
+    expect(unknownConf.condition).toBe('item-not-found');
+    expect(parseColibri2Error(unknownConf.toElement())?.reason).toBe('conference_not_found');
+    handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm3', create: true, endpoints: [] }));
+    const unknownEp = refusal(() => handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm3', endpoints: [{ id: 'ghost', capabilities: [] }] })));
+    expect(parseColibri2Error(unknownEp.toElement())).toEqual({ reason: 'unknown_endpoint', endpointId: 'ghost' });
+    expect(refusal(() => handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm3', create: true, endpoints: [] }))).condition).toBe('conflict');
+    const draining = directory(true);
+    const refused = refusal(() => handleConferenceModify(draining.dir, buildConferenceModify({ meetingId: 'm4', create: true, endpoints: [] })));
+    expect(parseColibri2Error(refused.toElement())?.reason).toBe('graceful_shutdown');
+  });
+
+  it('malformed Colibri2 (no meeting-id, endpoint create without transport, bad ssrc) is bad-request', () => {
+    const { dir } = directory();
+    expect(refusal(() => handleConferenceModify(dir, parseXml('<conference-modify xmlns="jitsi:colibri2"/>'))).condition).toBe('bad-request');
+    handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm5', create: true, endpoints: [] }));
+    expect(refusal(() => handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm5', endpoints: [{ id: 'e', create: true, capabilities: [] }] }))).condition).toBe('bad-request');
+    const badSsrc = parseXml('<conference-modify xmlns="jitsi:colibri2" meeting-id="m5"><endpoint id="e"><sources><media-source type="audio" id="x"><source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="-4"/></media-source></sources></endpoint></conference-modify>');
+    expect(refusal(() => handleConferenceModify(dir, badSsrc)).condition).toBe('bad-request');
+  });
+});
