@@ -7,7 +7,7 @@
 import {
   jingleToSdp, parseJingle, sdpToJingleContents, buildJingle, type Element, type JingleContent,
 } from '@edgemeet/protocol';
-import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from 'werift';
+import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket } from 'werift';
 import { connectClient, xml, type TestClient } from './xmpp-client.ts';
 
 const NS_JINGLE = 'urn:xmpp:jingle:1';
@@ -24,6 +24,10 @@ export interface Participant {
   readonly received: Map<number, number>;
   /** Our audio SSRC, once the session is accepted. */
   ssrc: number | null;
+  /** Our video SSRC (werift announces one on the video m-line), once the session is accepted. */
+  videoSsrc: number | null;
+  /** When each Picture Loss Indication for our video arrived (performance.now()). */
+  readonly plis: number[];
   /** Sessions the focus offered (a re-invite after a bridge failure adds one). */
   readonly sessions: string[];
   /** Sessions this participant accepted (after the focus acknowledged the session-accept). */
@@ -46,7 +50,7 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
   let sid = '';
   let version = 2;
   const p: Participant = {
-    nick, xmpp, get pc() { return pc; }, received, ssrc: null, sessions: [], accepted: [],
+    nick, xmpp, get pc() { return pc; }, received, ssrc: null, videoSsrc: null, plis: [], sessions: [], accepted: [],
     async sendAudio(count) {
       for (let seq = 1; seq <= count; seq++) {
         track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 1 }), Buffer.alloc(80, seq)));
@@ -68,6 +72,11 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
       if (listened.has(dtls)) continue;
       listened.add(dtls);
       dtls.onRtp.subscribe((rtp) => received.set(rtp.header.ssrc, (received.get(rtp.header.ssrc) ?? 0) + 1));
+      dtls.onRtcp.subscribe((rtcp) => {
+        if (rtcp instanceof RtcpPayloadSpecificFeedback && rtcp.feedback instanceof PictureLossIndication && rtcp.feedback.mediaSsrc === p.videoSsrc) {
+          p.plis.push(performance.now());
+        }
+      });
     }
   };
 
@@ -101,6 +110,7 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
       const audio = local.contents.find((c) => c.description?.media === 'audio');
       const ssrc = audio?.description?.sources[0]?.ssrc ?? null;
       p.ssrc = ssrc;
+      p.videoSsrc = local.contents.find((c) => c.description?.media === 'video')?.description?.sources[0]?.ssrc ?? null;
       for (const c of local.contents) for (const s of c.description?.sources ?? []) s.name = `${nick}-${c.description?.media === 'audio' ? 'a' : 'v'}0`;
       await xmpp.iq(xml('iq', { type: 'set', to: `${roomJid}/focus` }, buildJingle({
         action: 'session-accept', sid, responder: `${roomJid}/${nick}`, contents: local.contents.filter((c) => c.description?.media === 'audio' || c.description?.media === 'video'), groups: local.groups,

@@ -33,9 +33,20 @@ describe('a conference through the focus and a real media node', () => {
 
   it('three participants get sessions from the focus and receive each other\'s audio through the node', async () => {
     nodes.push(await mediaNode(edge, 'node-a'));
-    for (const nick of ['alice', 'bob', 'carol']) people.push(await joinConference(edge.wsUrl, 'media1', nick));
-    const [alice, bob, carol] = people as [Participant, Participant, Participant];
+    for (const nick of ['alice', 'bob']) people.push(await joinConference(edge.wsUrl, 'media1', nick));
     await expect.poll(() => people.every((p) => p.ssrc !== null), { timeout: 15_000 }).toBe(true);
+    const [alice, bob] = people as [Participant, Participant];
+    // Both connected (media flows both ways) before the late joiner comes.
+    await Promise.all([alice.sendAudio(10), bob.sendAudio(10)]);
+    await expect.poll(() => (bob.received.get(alice.ssrc!) ?? 0) > 0 && (alice.received.get(bob.ssrc!) ?? 0) > 0, { timeout: 10_000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    // A late joiner: the node asks the others' video senders for a keyframe when it connects.
+    const carolJoins = performance.now();
+    people.push(await joinConference(edge.wsUrl, 'media1', 'carol'));
+    const carol = people[2]!;
+    await expect.poll(() => people.every((p) => p.ssrc !== null), { timeout: 15_000 }).toBe(true);
+    for (const p of [alice, bob]) await expect.poll(() => p.plis.some((t) => t > carolJoins), { timeout: 5_000 }).toBe(true);
+    console.log(`keyframe requests for a late joiner: ${[alice, bob].map((p) => Math.round(p.plis.find((t) => t > carolJoins)! - carolJoins)).join(' / ')} ms after it started joining`);
     await Promise.all(people.map((p) => p.sendAudio(60)));
     for (const [receiver, senders] of [[alice, [bob, carol]], [bob, [alice, carol]], [carol, [alice, bob]]] as const) {
       for (const sender of senders) {

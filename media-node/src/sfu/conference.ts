@@ -22,6 +22,17 @@ export interface SfuContext {
 }
 
 const RTCP_PSFB = 206;
+
+/** A Picture Loss Indication for `mediaSsrc` (PSFB, FMT 1, 12 bytes). */
+export function pli(mediaSsrc: number): Buffer {
+  const b = Buffer.alloc(12);
+  b[0] = 0x81;
+  b[1] = RTCP_PSFB;
+  b.writeUInt16BE(2, 2);
+  b.writeUInt32BE(1, 4);
+  b.writeUInt32BE(mediaSsrc >>> 0, 8);
+  return b;
+}
 const RTCP_RTPFB = 205;
 
 class SfuEndpoint implements EndpointControl {
@@ -107,8 +118,21 @@ export class SfuConference implements ConferenceControl {
   createEndpoint(id: string): EndpointControl {
     const ep = new SfuEndpoint(id, this, this.ctx);
     this.#endpoints.set(id, ep);
-    ep.transport.onStateChange.subscribe((state) => this.#log.info('endpoint.transport', { endpoint: id, state }));
+    ep.transport.onStateChange.subscribe((state) => {
+      this.#log.info('endpoint.transport', { endpoint: id, state });
+      // A newcomer can only decode video from a keyframe: ask every video sender for one now,
+      // instead of waiting for its next periodic keyframe (seconds away).
+      if (state === 'connected') this.requestKeyframes(ep);
+    });
     return ep;
+  }
+
+  /** Sends a PLI (RFC 4585 §6.3.1) for every video source of the others to their senders. */
+  requestKeyframes(except: SfuEndpoint): void {
+    for (const [ssrc, owner] of this.#owners) {
+      if (owner.type !== 'video' || owner.endpoint === except || owner.endpoint.transport.state !== 'connected') continue;
+      owner.endpoint.transport.sendRtcp(pli(ssrc));
+    }
   }
 
   expireEndpoint(id: string): void {
