@@ -19,7 +19,7 @@ const deadline = setTimeout(() => { console.error('benchmark timed out'); proces
 
 const edge = await startEdge({ BRIDGE_SECRET: secret, LOG_LEVEL: 'error' });
 const node = await startMediaNode(loadConfig({
-  EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: secret, NODE_ID: 'bench-node', MEDIA_UDP_PORT: '0', STATS_INTERVAL_MS: '500', LOG_LEVEL: 'error',
+  EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: secret, NODE_ID: 'bench-node', MEDIA_UDP_PORT: '0', HTTP_PORT: '0', STATS_INTERVAL_MS: '500', LOG_LEVEL: 'error',
 }), createLogger('error'));
 while (!node.control.online) await new Promise((r) => setTimeout(r, 50));
 await new Promise((r) => setTimeout(r, 300));

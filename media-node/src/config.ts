@@ -25,6 +25,11 @@ export interface MediaNodeConfig {
   /** Endpoints at which the node reports stress 1. */
   readonly capacityEndpoints: number;
   readonly logLevel: LogLevel;
+  /** Address and port of the node's HTTP server (health, colibri-ws bridge channel; Jitsi's 9090). */
+  readonly httpHost: string;
+  readonly httpPort: number;
+  /** Public base URL of that server as browsers reach it; default `ws://httpHost:port`. */
+  readonly channelPublicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -58,7 +63,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     edgeUrl, region: str('REGION', 'default'), domain: str('XMPP_DOMAIN', 'meet.jitsi'), nodeId, secret: str('BRIDGE_SECRET'),
     udpHost, udpPort: int('MEDIA_UDP_PORT', 10000, 0, 65535), publicIp: str('MEDIA_PUBLIC_IP', udpHost),
     statsIntervalMs: int('STATS_INTERVAL_MS', 5000, 100, 60_000), capacityEndpoints: int('CAPACITY_ENDPOINTS', 200, 1, 100_000), logLevel,
+    httpHost: str('HTTP_HOST', '127.0.0.1'), httpPort: int('HTTP_PORT', 9090, 0, 65535),
+    channelPublicUrl: source.BRIDGE_CHANNEL_PUBLIC_URL?.trim() || undefined,
   };
+  if (config.channelPublicUrl !== undefined && !/^wss?:\/\/[^/\s]+$/.test(config.channelPublicUrl)) problems.push('BRIDGE_CHANNEL_PUBLIC_URL: expected ws(s)://host[:port]');
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return Object.freeze(config);
 }

@@ -10,6 +10,8 @@ import { handleConferenceModify } from './control/colibri2-handler.ts';
 import { RegistryClient } from './control/registry-client.ts';
 import type { Logger } from './log.ts';
 import { SfuConferenceDirectory } from './sfu/conference-directory.ts';
+import { ColibriWsServer } from './bridge-channel/colibri-ws-server.ts';
+import type { SfuContext } from './sfu/conference.ts';
 import { createDtlsIdentity } from './transport/certificate.ts';
 import { UdpMux } from './transport/udp-mux.ts';
 
@@ -17,6 +19,7 @@ export interface MediaNode {
   readonly directory: SfuConferenceDirectory;
   readonly mux: UdpMux;
   readonly control: RegistryClient;
+  readonly http: ColibriWsServer;
   /** Takes no new conferences; existing ones carry on. */
   drain(): void;
   stop(): Promise<void>;
@@ -27,7 +30,12 @@ export const VERSION = '0.1.0';
 export async function startMediaNode(config: MediaNodeConfig, log: Logger): Promise<MediaNode> {
   const mux = await UdpMux.bind(config.udpHost, config.udpPort);
   const identity = await createDtlsIdentity();
-  const directory = new SfuConferenceDirectory({ mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }) });
+  const ctx: SfuContext = { mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }) };
+  const directory = new SfuConferenceDirectory(ctx);
+  const http = await ColibriWsServer.listen({
+    host: config.httpHost, port: config.httpPort, nodeId: config.nodeId, directory, log: log.child({ ns: 'colibri-ws' }), version: VERSION,
+  });
+  ctx.channelUrl = `${config.channelPublicUrl ?? `ws://${config.httpHost}:${http.port}`}/colibri-ws/${config.nodeId}`;
   const control = new RegistryClient({
     edgeUrl: config.edgeUrl, region: config.region, domain: config.domain, nodeId: config.nodeId, secret: config.secret,
     statsIntervalMs: config.statsIntervalMs, log: log.child({ ns: 'control' }),
@@ -39,9 +47,9 @@ export async function startMediaNode(config: MediaNodeConfig, log: Logger): Prom
     colibri: async (payload: Element) => handleConferenceModify(directory, payload),
   });
   control.start();
-  log.info('media_node.started', { udp: mux.address, node: config.nodeId, region: config.region });
+  log.info('media_node.started', { udp: mux.address, http: http.port, node: config.nodeId, region: config.region });
   return {
-    directory, mux, control,
+    directory, mux, control, http,
     drain() {
       directory.draining = true;
       control.sendStats(false);
@@ -50,6 +58,7 @@ export async function startMediaNode(config: MediaNodeConfig, log: Logger): Prom
     async stop() {
       await control.stop();
       directory.closeAll();
+      await http.close();
       await mux.close();
       log.info('media_node.stopped', {});
     },

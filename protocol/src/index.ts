@@ -87,3 +87,5 @@ export type {
   Colibri2Media, Colibri2MediaSource, Colibri2Endpoint, Colibri2ConferenceModify, Colibri2EndpointResult, Colibri2ConferenceModified,
   Colibri2ErrorReason,
 } from './colibri2/types.ts';
+export { parseBridgeMessage, serializeBridgeMessage } from './bridge-channel/messages.ts';
+export type { BridgeMessage, BridgeMessageClass, VideoConstraints } from './bridge-channel/messages.ts';

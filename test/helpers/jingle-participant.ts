@@ -26,6 +26,8 @@ export interface Participant {
   ssrc: number | null;
   /** Our video SSRC (werift announces one on the video m-line), once the session is accepted. */
   videoSsrc: number | null;
+  /** The bridge channel (colibri-ws) URL of the current session's offer. */
+  channelUrl: string | null;
   /** When each Picture Loss Indication for our video arrived (performance.now()). */
   readonly plis: number[];
   /** Sessions the focus offered (a re-invite after a bridge failure adds one). */
@@ -50,7 +52,7 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
   let sid = '';
   let version = 2;
   const p: Participant = {
-    nick, xmpp, get pc() { return pc; }, received, ssrc: null, videoSsrc: null, plis: [], sessions: [], accepted: [],
+    nick, xmpp, get pc() { return pc; }, received, ssrc: null, videoSsrc: null, channelUrl: null, plis: [], sessions: [], accepted: [],
     async sendAudio(count) {
       for (let seq = 1; seq <= count; seq++) {
         track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 1 }), Buffer.alloc(80, seq)));
@@ -105,6 +107,7 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
       p.sessions.push(sid);
       contents = j.contents;
       groups = j.groups;
+      p.channelUrl = j.contents.find((c) => c.transport?.webSocketUrls.length)?.transport?.webSocketUrls[0] ?? null;
       await negotiate();
       const local = sdpToJingleContents(pc.localDescription!.sdp, { creator: 'responder' });
       const audio = local.contents.find((c) => c.description?.media === 'audio');

@@ -9,7 +9,7 @@ const SECRET = 'integration-bridge-secret';
 
 async function mediaNode(edge: RunningEdge, nodeId: string): Promise<MediaNode> {
   const config = loadConfig({
-    EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: SECRET, NODE_ID: nodeId, MEDIA_UDP_HOST: '127.0.0.1', MEDIA_UDP_PORT: '0',
+    EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: SECRET, NODE_ID: nodeId, MEDIA_UDP_HOST: '127.0.0.1', MEDIA_UDP_PORT: '0', HTTP_PORT: '0',
     STATS_INTERVAL_MS: '500', LOG_LEVEL: 'warn',
   });
   const node = await startMediaNode(config, createLogger('warn', { node: nodeId }));
@@ -65,6 +65,32 @@ describe('a conference through the focus and a real media node', () => {
         && st.toString().includes(`ssrc="${carolSsrc}"`), 10_000);
     }
     await expect.poll(() => nodes[0]!.directory.endpointCount, { timeout: 10_000 }).toBe(2);
+  });
+
+  it('the bridge channel (colibri-ws) from the offer says hello, relays endpoint messages, refuses a wrong password, shrugs off garbage', async () => {
+    const [alice, bob] = people as [Participant, Participant];
+    const open = (url: string) => new Promise<{ ws: WebSocket; frames: unknown[] }>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const frames: unknown[] = [];
+      ws.addEventListener('message', (ev) => frames.push(JSON.parse(String(ev.data))));
+      ws.addEventListener('open', () => resolve({ ws, frames }), { once: true });
+      ws.addEventListener('error', () => reject(new Error('refused')), { once: true });
+    });
+    expect(alice.channelUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/colibri-ws\/node-a\/[0-9a-f]+\/alice\?pwd=[0-9a-f]+$/);
+    const a = await open(alice.channelUrl!);
+    const b = await open(bob.channelUrl!);
+    await expect.poll(() => a.frames[0]).toMatchObject({ colibriClass: 'ServerHello' });
+    a.ws.send('this is not json');
+    a.ws.send(JSON.stringify({ colibriClass: 'NoSuchClass' }));
+    a.ws.send(JSON.stringify({ colibriClass: 'EndpointMessage', to: '', msgPayload: { type: 'hello', n: 1 } }));
+    await expect.poll(() => b.frames.find((f) => (f as { colibriClass?: string }).colibriClass === 'EndpointMessage'))
+      .toMatchObject({ from: 'alice', to: '', msgPayload: { type: 'hello', n: 1 } });
+    await expect(open(alice.channelUrl!.replace(/pwd=[0-9a-f]+/, 'pwd=wrong'))).rejects.toThrow('refused');
+    await expect(open(alice.channelUrl!.replace('/alice?', '/mallory?'))).rejects.toThrow('refused');
+    a.ws.close();
+    b.ws.close();
+    const health = await (await fetch(`http://127.0.0.1:${nodes[0]!.http.port}/about/health`)).json();
+    expect(health).toMatchObject({ status: 'ok', node: 'node-a', draining: false, conferences: 1, endpoints: 2 });
   });
 
   it('when the media node in use dies, the focus moves the conference to the other node and media flows again', async () => {

@@ -48,6 +48,12 @@ export class SfuConferenceDirectory implements ConferenceDirectory {
     return n;
   }
 
+  /** By the node's own conference id (the one in colibri-ws URLs). */
+  byId(id: string): SfuConference | undefined {
+    for (const c of this.#conferences.values()) if (c.id === id) return c;
+    return undefined;
+  }
+
   conferences(): IterableIterator<SfuConference> {
     return this.#conferences.values();
   }

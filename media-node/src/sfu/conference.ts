@@ -19,6 +19,8 @@ export interface SfuContext {
   readonly identity: DtlsIdentity;
   readonly publicIp: string;
   readonly log: Logger;
+  /** Base of bridge-channel URLs, `ws(s)://host:port/colibri-ws/<node>`; unset: no bridge channel. Set once the server listens. */
+  channelUrl?: string;
 }
 
 const RTCP_PSFB = 206;
@@ -35,8 +37,14 @@ export function pli(mediaSsrc: number): Buffer {
 }
 const RTCP_RTPFB = 205;
 
-class SfuEndpoint implements EndpointControl {
+export class SfuEndpoint implements EndpointControl {
   readonly transport: EndpointTransport;
+  /** Password of this endpoint's bridge channel (`?pwd=` of its colibri-ws URL). */
+  readonly channelPassword = randomBytes(12).toString('hex');
+  /** The open bridge channel, if any (a new one replaces the old). */
+  channel: { send(text: string): void; close(code?: number, reason?: string): void } | null = null;
+  /** Receiver's last-N from ReceiverVideoConstraints (-1: unlimited). */
+  lastN = -1;
   sources: readonly Colibri2MediaSource[] = [];
   audioMuted = false;
   videoMuted = false;
@@ -54,8 +62,10 @@ class SfuEndpoint implements EndpointControl {
 
   localTransport(): IceUdpTransport {
     const p = this.transport.localParameters();
+    const ws = this.conference.ctx.channelUrl;
     return {
-      ufrag: p.ufrag, pwd: p.pwd, rtcpMux: true, webSocketUrls: [],
+      ufrag: p.ufrag, pwd: p.pwd, rtcpMux: true,
+      webSocketUrls: ws ? [`${ws}/${this.conference.id}/${this.id}?pwd=${this.channelPassword}`] : [],
       fingerprints: [{ hash: p.fingerprint.hash, value: p.fingerprint.value, setup: p.fingerprint.setup }],
       candidates: p.candidates.map((c) => ({ ...c })),
     };
@@ -79,6 +89,8 @@ class SfuEndpoint implements EndpointControl {
 
   close(): void {
     this.transport.close();
+    this.channel?.close(1001, 'endpoint expired');
+    this.channel = null;
   }
 }
 
@@ -111,8 +123,12 @@ export class SfuConference implements ConferenceControl {
     return this.#endpoints.size;
   }
 
-  endpoint(id: string): EndpointControl | undefined {
+  endpoint(id: string): SfuEndpoint | undefined {
     return this.#endpoints.get(id);
+  }
+
+  endpoints(): IterableIterator<SfuEndpoint> {
+    return this.#endpoints.values();
   }
 
   createEndpoint(id: string): EndpointControl {

@@ -1,0 +1,139 @@
+/**
+ * The node's HTTP side (JVB's public HTTP server, :9090 in Jitsi deployments): `GET /about/health`
+ * and the bridge channel at `/colibri-ws/<node>/<conference>/<endpoint>?pwd=…` (jitsi-wire-protocol
+ * §6): ServerHello on open, EndpointMessage and EndpointStats relayed between the conference's
+ * endpoints, receiver constraints recorded. Wrong path → 404, unknown endpoint or password → 403;
+ * garbage messages are dropped with a log line, never closing the channel or the conference.
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { parseBridgeMessage, serializeBridgeMessage, type BridgeMessage } from '@edgemeet/protocol';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../log.ts';
+import type { SfuConference, SfuEndpoint } from '../sfu/conference.ts';
+import type { SfuConferenceDirectory } from '../sfu/conference-directory.ts';
+
+export interface ColibriWsServerOptions {
+  host: string;
+  port: number;
+  nodeId: string;
+  directory: SfuConferenceDirectory;
+  log: Logger;
+  version: string;
+}
+
+function samePassword(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export class ColibriWsServer {
+  readonly #o: ColibriWsServerOptions;
+  readonly #http: Server;
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 65_536 });
+
+  private constructor(o: ColibriWsServerOptions) {
+    this.#o = o;
+    this.#http = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/about/health') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({
+          status: 'ok', node: o.nodeId, draining: o.directory.draining, conferences: o.directory.conferenceCount, endpoints: o.directory.endpointCount,
+        }));
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    this.#http.on('upgrade', (req, socket, head) => {
+      const target = this.#authorize(req);
+      if (typeof target === 'number') {
+        socket.end(`HTTP/1.1 ${target} ${target === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, target.conference, target.endpoint));
+    });
+  }
+
+  static async listen(o: ColibriWsServerOptions): Promise<ColibriWsServer> {
+    const server = new ColibriWsServer(o);
+    await new Promise<void>((resolve, reject) => {
+      server.#http.once('error', reject);
+      server.#http.listen(o.port, o.host, () => resolve());
+    });
+    return server;
+  }
+
+  get port(): number {
+    const a = this.#http.address();
+    return typeof a === 'object' && a ? a.port : 0;
+  }
+
+  #authorize(req: IncomingMessage): number | { conference: SfuConference; endpoint: SfuEndpoint } {
+    const url = new URL(req.url ?? '/', 'http://node');
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (parts.length !== 4 || parts[0] !== 'colibri-ws' || parts[1] !== this.#o.nodeId) return 404;
+    const conference = this.#o.directory.byId(parts[2]!);
+    const endpoint = conference?.endpoint(parts[3]!);
+    const pwd = url.searchParams.get('pwd') ?? '';
+    if (!conference || !endpoint || !samePassword(pwd, endpoint.channelPassword)) return 403;
+    return { conference, endpoint };
+  }
+
+  #open(ws: WebSocket, conference: SfuConference, endpoint: SfuEndpoint): void {
+    const log = this.#o.log.child({ conference: conference.id, endpoint: endpoint.id });
+    endpoint.channel?.close(1000, 'replaced');
+    const channel = { send: (text: string) => { if (ws.readyState === ws.OPEN) ws.send(text); }, close: (code?: number, reason?: string) => ws.close(code, reason) };
+    endpoint.channel = channel;
+    ws.on('close', () => { if (endpoint.channel === channel) endpoint.channel = null; });
+    ws.on('error', (err) => log.warn('channel.error', { message: err.message }));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return log.debug('channel.dropped', { reason: 'binary' });
+      let message: BridgeMessage;
+      try {
+        message = parseBridgeMessage(data.toString());
+      } catch (err) {
+        log.debug('channel.dropped', { reason: err instanceof Error ? err.message : 'bad message' });
+        return;
+      }
+      this.#handle(conference, endpoint, message);
+    });
+    channel.send(serializeBridgeMessage({ colibriClass: 'ServerHello', version: this.#o.version }));
+    log.info('channel.open', {});
+  }
+
+  #handle(conference: SfuConference, from: SfuEndpoint, m: BridgeMessage): void {
+    switch (m.colibriClass) {
+      case 'ClientHello':
+        from.channel?.send(serializeBridgeMessage({ colibriClass: 'ServerHello', version: this.#o.version }));
+        return;
+      case 'EndpointMessage': {
+        const relayed = serializeBridgeMessage({ ...m, from: from.id });
+        for (const ep of conference.endpoints()) {
+          if (ep !== from && (m.to === '' || m.to === ep.id)) ep.channel?.send(relayed);
+        }
+        return;
+      }
+      case 'EndpointStats': {
+        const relayed = serializeBridgeMessage({ ...m, from: from.id });
+        for (const ep of conference.endpoints()) if (ep !== from) ep.channel?.send(relayed);
+        return;
+      }
+      case 'ReceiverVideoConstraints':
+        if (typeof m.lastN === 'number') from.lastN = m.lastN;
+        return;
+      case 'LastNChangedEvent':
+        from.lastN = m.lastN;
+        return;
+      default:
+        // Messages only a bridge sends, or that need features not built yet (audio subscriptions), change nothing.
+        return;
+    }
+  }
+
+  close(): Promise<void> {
+    for (const client of this.#wss.clients) client.close(1001, 'shutting down');
+    return new Promise((resolve) => this.#http.close(() => resolve()));
+  }
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { parseBridgeMessage, serializeBridgeMessage } from './messages.ts';
+
+describe('bridge-channel messages', () => {
+  it('parseBridgeMessage() reads lib-jitsi-meet messages, class names case-insensitively', () => {
+    expect(parseBridgeMessage('{"colibriClass":"endpointmessage","to":"","msgPayload":{"type":"x"}}')).toEqual({ colibriClass: 'EndpointMessage', to: '', msgPayload: { type: 'x' } });
+    const rvc = parseBridgeMessage('{"colibriClass":"ReceiverVideoConstraints","lastN":3,"defaultConstraints":{"maxHeight":180},"constraints":{"a-v0":{"maxHeight":720}}}');
+    expect(rvc).toMatchObject({ colibriClass: 'ReceiverVideoConstraints', lastN: 3 });
+  });
+
+  it('parseBridgeMessage() refuses garbage: not JSON, arrays, unknown classes, wrong field types, oversized', () => {
+    for (const text of ['{nope', '[1,2]', '{"colibriClass":"Explode"}', '{"colibriClass":"EndpointMessage","msgPayload":{}}',
+      '{"colibriClass":"ReceiverVideoConstraints","lastN":"all"}', '{"colibriClass":"ReceiverVideoConstraints","defaultConstraints":{}}']) {
+      expect(() => parseBridgeMessage(text), text).toThrow(expect.objectContaining({ code: 'bad-request' }));
+    }
+    expect(() => parseBridgeMessage(`{"colibriClass":"ClientHello","x":"${'a'.repeat(70_000)}"}`)).toThrow(/too large/);
+  });
+
+  it('serializeBridgeMessage() round-trips', () => {
+    const m = { colibriClass: 'DominantSpeakerEndpointChangeEvent' as const, dominantSpeakerEndpoint: 'a', previousSpeakers: ['b'], silence: false };
+    expect(parseBridgeMessage(serializeBridgeMessage(m))).toEqual(m);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Bridge-channel (colibri-ws) messages between lib-jitsi-meet and the bridge
+ * (jitsi-wire-protocol §6): JSON objects discriminated by `colibriClass`. Parsing is strict about
+ * the fields the bridge uses and case-insensitive about the class name, as JVB is.
+ * @module
+ */
+import { AppError } from '../errors.ts';
+
+export interface VideoConstraints { maxHeight: number; maxFrameRate?: number }
+
+export type BridgeMessage =
+  | { colibriClass: 'ServerHello'; version?: string }
+  | { colibriClass: 'ClientHello' }
+  | { colibriClass: 'EndpointMessage'; from?: string; to: string; msgPayload: unknown }
+  | { colibriClass: 'EndpointStats'; from?: string; [stat: string]: unknown }
+  | {
+    colibriClass: 'ReceiverVideoConstraints'; lastN?: number; selectedSources?: string[]; onStageSources?: string[];
+    defaultConstraints?: VideoConstraints; constraints?: Record<string, VideoConstraints>; assumedBandwidthBps?: number;
+  }
+  | { colibriClass: 'LastNChangedEvent'; lastN: number }
+  | { colibriClass: 'SourceVideoTypeMessage'; sourceName: string; videoType: string; endpointId?: string }
+  | { colibriClass: 'ReceiverAudioSubscription'; all?: boolean; include?: string[]; exclude?: string[] }
+  | { colibriClass: 'DominantSpeakerEndpointChangeEvent'; dominantSpeakerEndpoint: string; previousSpeakers: string[]; silence: boolean }
+  | { colibriClass: 'EndpointConnectivityStatusChangeEvent'; endpoint: string; active: 'true' | 'false' }
+  | { colibriClass: 'ForwardedSources'; forwardedSources: string[] }
+  | { colibriClass: 'SenderSourceConstraints'; sourceName: string; maxHeight: number }
+  | { colibriClass: 'ConnectionStats'; estimatedDownlinkBandwidth: number };
+
+export type BridgeMessageClass = BridgeMessage['colibriClass'];
+
+const CLASSES: readonly BridgeMessageClass[] = [
+  'ServerHello', 'ClientHello', 'EndpointMessage', 'EndpointStats', 'ReceiverVideoConstraints', 'LastNChangedEvent',
+  'SourceVideoTypeMessage', 'ReceiverAudioSubscription', 'DominantSpeakerEndpointChangeEvent',
+  'EndpointConnectivityStatusChangeEvent', 'ForwardedSources', 'SenderSourceConstraints', 'ConnectionStats',
+];
+const BY_LOWER = new Map(CLASSES.map((c) => [c.toLowerCase(), c]));
+
+function bad(message: string): never {
+  throw new AppError('bad-request', `bridge message: ${message}`);
+}
+
+function optNumber(o: Record<string, unknown>, key: string): void {
+  if (o[key] !== undefined && (typeof o[key] !== 'number' || !Number.isFinite(o[key]))) bad(`${key} must be a number`);
+}
+
+function optStrings(o: Record<string, unknown>, key: string): void {
+  const v = o[key];
+  if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) bad(`${key} must be a list of strings`);
+}
+
+function constraints(v: unknown, key: string): void {
+  if (v === undefined) return;
+  if (typeof v !== 'object' || v === null || typeof (v as { maxHeight?: unknown }).maxHeight !== 'number') bad(`${key} needs maxHeight`);
+}
+
+/** Parses one bridge-channel text message; throws `AppError('bad-request')` on anything malformed. */
+export function parseBridgeMessage(text: string, maxBytes = 65_536): BridgeMessage {
+  if (text.length > maxBytes) bad('too large');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    bad('not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('not an object');
+  const o = value as Record<string, unknown>;
+  const cls = typeof o.colibriClass === 'string' ? BY_LOWER.get(o.colibriClass.toLowerCase()) : undefined;
+  if (!cls) bad(`unknown colibriClass ${JSON.stringify(o.colibriClass)}`);
+  o.colibriClass = cls;
+  switch (cls) {
+    case 'EndpointMessage':
+      if (typeof o.to !== 'string') bad('EndpointMessage needs to');
+      if (o.msgPayload === undefined) bad('EndpointMessage needs msgPayload');
+      break;
+    case 'ReceiverVideoConstraints':
+      optNumber(o, 'lastN');
+      optNumber(o, 'assumedBandwidthBps');
+      optStrings(o, 'selectedSources');
+      optStrings(o, 'onStageSources');
+      constraints(o.defaultConstraints, 'defaultConstraints');
+      if (o.constraints !== undefined) {
+        if (typeof o.constraints !== 'object' || o.constraints === null) bad('constraints must be an object');
+        for (const [k, v] of Object.entries(o.constraints)) constraints(v, `constraints.${k}`);
+      }
+      break;
+    case 'LastNChangedEvent':
+      if (typeof o.lastN !== 'number') bad('LastNChangedEvent needs lastN');
+      break;
+    case 'SourceVideoTypeMessage':
+      if (typeof o.sourceName !== 'string' || typeof o.videoType !== 'string') bad('SourceVideoTypeMessage needs sourceName and videoType');
+      break;
+    case 'ReceiverAudioSubscription':
+      optStrings(o, 'include');
+      optStrings(o, 'exclude');
+      break;
+    default:
+      break;
+  }
+  return o as BridgeMessage;
+}
+
+export function serializeBridgeMessage(m: BridgeMessage): string {
+  return JSON.stringify(m);
+}
