@@ -85,6 +85,12 @@ describe('a conference through the focus and a real media node', () => {
     a.ws.send(JSON.stringify({ colibriClass: 'EndpointMessage', to: '', msgPayload: { type: 'hello', n: 1 } }));
     await expect.poll(() => b.frames.find((f) => (f as { colibriClass?: string }).colibriClass === 'EndpointMessage'))
       .toMatchObject({ from: 'alice', to: '', msgPayload: { type: 'hello', n: 1 } });
+    // Last-N: bob asks for no video at all, then for everyone again; the node says what it forwards.
+    const forwarded = () => b.frames.filter((f) => (f as { colibriClass?: string }).colibriClass === 'ForwardedSources').at(-1);
+    b.ws.send(JSON.stringify({ colibriClass: 'ReceiverVideoConstraints', lastN: 0 }));
+    await expect.poll(forwarded).toEqual({ colibriClass: 'ForwardedSources', forwardedSources: [] });
+    b.ws.send(JSON.stringify({ colibriClass: 'ReceiverVideoConstraints', lastN: -1 }));
+    await expect.poll(forwarded).toEqual({ colibriClass: 'ForwardedSources', forwardedSources: ['alice-v0'] });
     await expect(open(alice.channelUrl!.replace(/pwd=[0-9a-f]+/, 'pwd=wrong'))).rejects.toThrow('refused');
     await expect(open(alice.channelUrl!.replace('/alice?', '/mallory?'))).rejects.toThrow('refused');
     a.ws.close();

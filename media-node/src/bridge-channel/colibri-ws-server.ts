@@ -121,10 +121,10 @@ export class ColibriWsServer {
         return;
       }
       case 'ReceiverVideoConstraints':
-        if (typeof m.lastN === 'number') from.lastN = m.lastN;
+        if (typeof m.lastN === 'number') conference.setLastN(from, m.lastN);
         return;
       case 'LastNChangedEvent':
-        from.lastN = m.lastN;
+        conference.setLastN(from, m.lastN);
         return;
       default:
         // Messages only a bridge sends, or that need features not built yet (audio subscriptions), change nothing.

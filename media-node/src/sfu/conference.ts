@@ -7,11 +7,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import type { Colibri2MediaSource, IceUdpTransport } from '@edgemeet/protocol';
+import { serializeBridgeMessage, type Colibri2MediaSource, type IceUdpTransport } from '@edgemeet/protocol';
 import type { ConferenceControl, EndpointControl } from '../control/colibri2-handler.ts';
 import type { Logger } from '../log.ts';
 import type { DtlsIdentity } from '../transport/certificate.ts';
 import { EndpointTransport } from '../transport/endpoint-transport.ts';
+import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
 import type { UdpMux } from '../transport/udp-mux.ts';
 
 export interface SfuContext {
@@ -24,6 +25,8 @@ export interface SfuContext {
 }
 
 const RTCP_PSFB = 206;
+/** The audio-level header extension id the focus offers (focus/src/jingle/offer-template.ts). */
+const AUDIO_LEVEL_EXT_ID = 1;
 
 /** A Picture Loss Indication for `mediaSsrc` (PSFB, FMT 1, 12 bytes). */
 export function pli(mediaSsrc: number): Buffer {
@@ -45,6 +48,8 @@ export class SfuEndpoint implements EndpointControl {
   channel: { send(text: string): void; close(code?: number, reason?: string): void } | null = null;
   /** Receiver's last-N from ReceiverVideoConstraints (-1: unlimited). */
   lastN = -1;
+  /** Endpoints whose video this receiver gets under last-N; null: everyone's. */
+  forwarded: Set<string> | null = null;
   sources: readonly Colibri2MediaSource[] = [];
   audioMuted = false;
   videoMuted = false;
@@ -80,6 +85,7 @@ export class SfuEndpoint implements EndpointControl {
   setSources(sources: readonly Colibri2MediaSource[]): void {
     this.sources = sources;
     this.conference.reindex();
+    this.conference.updateForwarding();
   }
 
   forceMute(audio: boolean | undefined, video: boolean | undefined): void {
@@ -101,6 +107,7 @@ export class SfuConference implements ConferenceControl {
   #owners = new Map<number, { endpoint: SfuEndpoint; type: 'audio' | 'video' }>();
   readonly #feedback: Colibri2MediaSource[];
   readonly #log: Logger;
+  readonly #speakers = new DominantSpeakerDetector();
   forwardedPackets = 0;
 
   readonly meetingId: string;
@@ -156,7 +163,42 @@ export class SfuConference implements ConferenceControl {
     if (!ep) return;
     ep.close();
     this.#endpoints.delete(id);
+    this.#speakers.remove(id);
     this.reindex();
+    this.updateForwarding();
+  }
+
+  /** A receiver's last-N changed (bridge channel). */
+  setLastN(ep: SfuEndpoint, lastN: number): void {
+    ep.lastN = lastN;
+    this.updateForwarding();
+  }
+
+  /** Recomputes every receiver's last-N selection; tells receivers whose forwarded sources changed. */
+  updateForwarding(): void {
+    const all = [...this.#endpoints.keys()];
+    for (const ep of this.#endpoints.values()) {
+      const next = ep.lastN < 0 ? null : lastNSelection(this.#speakers.order, all, ep.id, ep.lastN);
+      const before = ep.forwarded;
+      ep.forwarded = next;
+      const same = before === next || (before !== null && next !== null && before.size === next.size && [...next].every((e) => before.has(e)));
+      if (same) continue;
+      const forwardedSources = [...(next ?? all.filter((e) => e !== ep.id))].flatMap((id) =>
+        (this.#endpoints.get(id)?.sources ?? []).filter((s) => s.type === 'video').map((s) => s.id));
+      ep.channel?.send(serializeBridgeMessage({ colibriClass: 'ForwardedSources', forwardedSources }));
+    }
+  }
+
+  #speakerActivity(from: SfuEndpoint, rtp: Buffer): void {
+    const level = audioLevel(rtp, AUDIO_LEVEL_EXT_ID);
+    if (level === undefined) return;
+    const change = this.#speakers.onLevel(from.id, level, performance.now());
+    if (!change) return;
+    const event = serializeBridgeMessage({
+      colibriClass: 'DominantSpeakerEndpointChangeEvent', dominantSpeakerEndpoint: change.dominant, previousSpeakers: [...change.previous], silence: false,
+    });
+    for (const ep of this.#endpoints.values()) ep.channel?.send(event);
+    this.updateForwarding();
   }
 
   feedbackSources(): Colibri2MediaSource[] {
@@ -177,8 +219,10 @@ export class SfuConference implements ConferenceControl {
     // Only signalled sources are forwarded: an endpoint cannot inject a stream it did not announce.
     if (!owner || owner.endpoint !== from) return;
     if ((owner.type === 'audio' && from.audioMuted) || (owner.type === 'video' && from.videoMuted)) return;
+    if (owner.type === 'audio') this.#speakerActivity(from, rtp);
     for (const ep of this.#endpoints.values()) {
       if (ep === from || ep.transport.state !== 'connected') continue;
+      if (owner.type === 'video' && ep.forwarded !== null && !ep.forwarded.has(from.id)) continue;
       ep.transport.sendRtp(rtp);
       this.forwardedPackets += 1;
     }
