@@ -241,6 +241,15 @@ export class Conference {
     }
     p.reinvites += 1;
     this.#log.info('participant.reinvite', { endpoint: p.endpointId, why, attempt: p.reinvites });
+    // The bridge still has the old endpoint: expire it first, or the new allocation conflicts.
+    const old = p.bridgeId;
+    if (old) {
+      p.jingle = null;
+      void this.#enqueue('expire', async () => {
+        await this.#colibri.expire(this.state, p);
+        if (p.bridgeId === old) p.bridgeId = null;
+      });
+    }
     return this.#invite(p);
   }
 

@@ -17,6 +17,7 @@ function candidate(id: string, extra: Partial<BridgeCandidate> = {}): BridgeCand
 function scriptedBridges(ids: string[]) {
   const requests: Array<{ bridge: string; payload: Element }> = [];
   const down = new Set<string>();
+  const live = new Set<string>();
   return {
     requests,
     down,
@@ -25,6 +26,15 @@ function scriptedBridges(ids: string[]) {
       async request(bridge: string, payload: Element) {
         requests.push({ bridge, payload });
         if (down.has(bridge)) throw new Error('gone');
+        for (const e of payload.getChildren('endpoint')) {
+          const key = `${bridge}/${e.attrs.id}`;
+          if (e.attrs.expire === 'true') live.delete(key);
+          else if (e.attrs.create === 'true') {
+            // Like a real bridge: creating an endpoint that exists is a conflict.
+            if (live.has(key)) return parseXml(`<iq type="error"><error type="cancel"><conflict xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`);
+            live.add(key);
+          }
+        }
         const endpoints = payload.getChildren('endpoint').filter((e) => e.attrs.create === 'true').map((e) => `
           <endpoint id="${e.attrs.id}"><transport><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="uf-${bridge}" pwd="pw-${bridge}-0123456789">
             <fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="actpass">AA:BB</fingerprint>
@@ -42,13 +52,13 @@ function scriptedBridges(ids: string[]) {
   };
 }
 
-function setup(bridgeIds = ['b1', 'b2']) {
+function setup(bridgeIds = ['b1', 'b2'], clock = { now: Date.now() }) {
   const sent: Element[] = [];
   let saved: unknown = null;
   const bridges = scriptedBridges(bridgeIds);
   const log = { debug() {}, info() {}, warn() {}, error() {}, child() { return log; } };
   const host: FocusHost = {
-    send: (s) => sent.push(s), bridges: bridges.directory, log, now: () => Date.now(), scheduleWakeUp() {},
+    send: (s) => sent.push(s), bridges: bridges.directory, log, now: () => clock.now, scheduleWakeUp() {},
     store: { load: () => saved, save: (s) => { saved = JSON.parse(JSON.stringify(s)); } },
   };
   const focus = new FocusComponent({ host, config: focusConfig('meet.jitsi'), mucDomain: 'conference.meet.jitsi', room: 'r1', meetingId: () => 'meeting-1' });
@@ -174,6 +184,28 @@ describe('FocusComponent', () => {
     }
     expect(sent.some((x) => x.attrs.to === `${ROOM}/bob` && x.getChild('jingle')?.attrs.action === 'source-add')).toBe(false);
     expect(bridges.requests.length).toBe(before);
+  });
+
+  it('a participant that never accepts is re-invited after the timeout, a bounded number of times', async () => {
+    const clock = { now: 1_000_000 };
+    const { focus, sent, bridges } = setup(['b1'], clock);
+    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    const offers = () => sent.filter((x) => x.attrs.to === `${ROOM}/bob` && x.getChild('jingle')?.attrs.action === 'session-initiate').length;
+    const aliceSid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    await focus.handleStanza(accept('alice', aliceSid, 11, 12));
+    expect(offers()).toBe(1);
+    for (let round = 0; round < 5; round++) {
+      clock.now += 16_000; // past focusConfig's sessionAcceptTimeoutMs (15 s)
+      focus.onWakeUp();
+      await settle();
+    }
+    // Jicofo-like bound: 3 re-invitations (maxReinvites), then the focus gives up on bob.
+    expect(offers()).toBe(4);
+    expect(sent.filter((x) => x.attrs.to === `${ROOM}/alice` && x.getChild('jingle')?.attrs.action === 'session-initiate')).toHaveLength(1);
+    expect(serialize(bridges.requests.at(-1)!.payload)).toContain('expire="true"');
   });
 
   it('Jingle with an unknown sid gets item-not-found with unknown-session', async () => {
