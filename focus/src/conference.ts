@@ -21,6 +21,8 @@ export interface ConferenceOptions {
   mucDomain: string;
   state: ConferenceState;
   strategy?: BridgeSelectionStrategy;
+  /** Told when no bridge can be found for a participant, and when one is found again. */
+  onBridgeAvailability?: (available: boolean) => void;
 }
 
 export class Conference {
@@ -31,6 +33,8 @@ export class Conference {
   readonly #strategy: BridgeSelectionStrategy;
   readonly #roomJid: string;
   readonly state: ConferenceState;
+  readonly #onBridgeAvailability: (available: boolean) => void;
+  #bridgeMissing = false;
   /** Bridge operations run one at a time, so the first allocation creates the conference once. */
   #queue: Promise<void> = Promise.resolve();
   #ids = 0;
@@ -43,6 +47,13 @@ export class Conference {
     this.#log = o.host.log.child({ ns: 'focus:conference', room: o.state.room });
     this.#colibri = new ColibriSessionManager(o.host.bridges, o.mucDomain);
     this.#strategy = o.strategy ?? new SingleBridgeSelectionStrategy();
+    this.#onBridgeAvailability = o.onBridgeAvailability ?? (() => undefined);
+  }
+
+  #bridgeAvailable(available: boolean): void {
+    if (this.#bridgeMissing === !available) return;
+    this.#bridgeMissing = !available;
+    this.#onBridgeAvailability(available);
   }
 
   get participants(): ParticipantState[] {
@@ -124,6 +135,7 @@ export class Conference {
       const allocation = await this.#colibri.allocate(this.state, p);
       this.state.bridgeConference = true;
       if (allocation.feedbackSources) this.state.feedbackSources = allocation.feedbackSources;
+      this.#bridgeAvailable(true);
       if (!this.state.participants[endpointId] || p.jingle?.state !== 'allocating') return;
       p.bridgeId = this.state.bridgeId;
       this.#offer(p, allocation.transport);
@@ -137,6 +149,7 @@ export class Conference {
       this.#save();
       if (err instanceof BridgeSelectionFailedError) {
         this.#log.warn('bridge.none_available', { endpoint: endpointId });
+        this.#bridgeAvailable(false);
         this.#host.scheduleWakeUp(this.#host.now() + 5_000);
         return;
       }

@@ -208,6 +208,22 @@ describe('FocusComponent', () => {
     expect(serialize(bridges.requests.at(-1)!.payload)).toContain('expire="true"');
   });
 
+  it('with no bridge available the focus presence says bridgeNotAvailable, and stops saying it once one is found', async () => {
+    const { focus, sent, bridges } = setup(['b1']);
+    bridges.down.add('b1');
+    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    const focusPresences = () => sent.filter((x) => x.name === 'presence' && x.attrs.to === `${ROOM}/focus`);
+    expect(focusPresences().at(-1)?.getChild('bridgeNotAvailable')).toBeDefined();
+    bridges.down.delete('b1');
+    focus.onWakeUp();
+    await settle();
+    expect(focusPresences().at(-1)?.getChild('bridgeNotAvailable')).toBeUndefined();
+    expect(sent.some((x) => x.getChild('jingle')?.attrs.action === 'session-initiate')).toBe(true);
+  });
+
   it('Jingle with an unknown sid gets item-not-found with unknown-session', async () => {
     const { focus, sent } = setup();
     focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));

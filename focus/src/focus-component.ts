@@ -13,6 +13,7 @@ import {
 import type { FocusConfig } from './config.ts';
 import { Conference } from './conference.ts';
 import type { FocusHost, FocusLogger } from './host.ts';
+import { bridgeNotAvailable } from './jingle/jingle-messages.ts';
 import { mergeSources } from './sources.ts';
 import { emptySources, type ConferenceState, type ParticipantState } from './state.ts';
 
@@ -36,6 +37,7 @@ export class FocusComponent {
   readonly #log: FocusLogger;
   readonly #roomJid: string;
   #conference: Conference | null = null;
+  #bridgeMissing = false;
 
   constructor(o: FocusComponentOptions) {
     this.#o = o;
@@ -46,7 +48,23 @@ export class FocusComponent {
   }
 
   #makeConference(state: ConferenceState): Conference {
-    return new Conference({ host: this.#o.host, config: this.#o.config, mucDomain: this.#o.mucDomain, state });
+    return new Conference({
+      host: this.#o.host, config: this.#o.config, mucDomain: this.#o.mucDomain, state,
+      onBridgeAvailability: (available) => {
+        this.#bridgeMissing = !available;
+        if (state.joined) this.#o.host.send(this.#focusPresence(state, false));
+      },
+    });
+  }
+
+  /** The focus's presence in the room (jitsi-wire-protocol §3.2: conference-properties, bridgeNotAvailable). */
+  #focusPresence(state: ConferenceState, join: boolean): Element {
+    return xml('presence', { to: `${this.#roomJid}/${this.#o.config.focusNick}` },
+      join ? xml('x', { xmlns: NS_MUC }) : null,
+      xml('conference-properties', { xmlns: NS_FOCUS },
+        xml('property', { key: 'support-terminate-restart', value: 'true' }),
+        xml('property', { key: 'created-ms', value: String(state.createdMs) })),
+      this.#bridgeMissing ? bridgeNotAvailable() : null);
   }
 
   /** The conference, once the focus runs one in this room. */
@@ -76,11 +94,7 @@ export class FocusComponent {
     this.#conference ??= this.#makeConference(state);
     state.joined = true;
     this.#o.host.store.save(state);
-    this.#o.host.send(xml('presence', { to: `${this.#roomJid}/${this.#o.config.focusNick}` },
-      xml('x', { xmlns: NS_MUC }),
-      xml('conference-properties', { xmlns: NS_FOCUS },
-        xml('property', { key: 'support-terminate-restart', value: 'true' }),
-        xml('property', { key: 'created-ms', value: String(state.createdMs) }))));
+    this.#o.host.send(this.#focusPresence(state, true));
     this.#log.info('focus.joined');
   }
 
