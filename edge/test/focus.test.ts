@@ -1,3 +1,5 @@
+import { env } from 'cloudflare:workers';
+import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { FrameClient } from './frame-client.ts';
 
@@ -40,7 +42,7 @@ async function participant(nick: string): Promise<FrameClient> {
 }
 
 describe('focus in the Room Durable Object', () => {
-  it('two participants get session-initiate from room/focus with the node\'s transport, and sources flow on session-accept', async () => {
+  it('two participants get session-initiate from room/focus with the node\'s transport; after eviction, sources flow on session-accept', async () => {
     await scriptedNode('node-f1');
     const alice = await participant('alice');
     // The focus is an occupant whose real JID is focus@auth…/focus (lib-jitsi-meet recognises it by that).
@@ -54,6 +56,8 @@ describe('focus in the Room Durable Object', () => {
       expect(offer).toContain('colibri-ws/node-f1/');
       expect(offer).toContain('ssrc="424242"');
     }
+    // The room is evicted mid-call: the focus must carry on from its stored state.
+    await evictDurableObject(env.ROOM.get(env.ROOM.idFromName(ROOM)));
     const sid = /sid="([^"]+)"/.exec(offerA)?.[1];
     const iqId = /<iq[^>]* id="([^"]+)"/.exec(offerA)?.[1];
     alice.send(`<iq type="result" id="${iqId}" to="${MUC}/focus" xmlns="jabber:client"/>`);
