@@ -32,7 +32,7 @@ export class RawXmpp {
     });
   }
 
-  send(frame: string | Uint8Array): void {
+  send(frame: string | Uint8Array<ArrayBuffer>): void {
     this.ws.send(frame);
   }
 
