@@ -7,6 +7,15 @@ import { joinConference, type Participant } from '../helpers/jingle-participant.
 
 const SECRET = 'integration-bridge-secret';
 
+/** Keeps `senders` sending audio in short bursts until `done()` holds (connections may still be coming up). */
+async function flowUntil(senders: Participant[], done: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('media did not flow in time');
+    await Promise.all(senders.map((p) => p.sendAudio(5)));
+  }
+}
+
 async function mediaNode(edge: RunningEdge, nodeId: string): Promise<MediaNode> {
   const config = loadConfig({
     EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: SECRET, NODE_ID: nodeId, MEDIA_UDP_HOST: '127.0.0.1', MEDIA_UDP_PORT: '0', HTTP_PORT: '0',
@@ -37,8 +46,7 @@ describe('a conference through the focus and a real media node', () => {
     await expect.poll(() => people.every((p) => p.ssrc !== null), { timeout: 15_000 }).toBe(true);
     const [alice, bob] = people as [Participant, Participant];
     // Both connected (media flows both ways) before the late joiner comes.
-    await Promise.all([alice.sendAudio(10), bob.sendAudio(10)]);
-    await expect.poll(() => (bob.received.get(alice.ssrc!) ?? 0) > 0 && (alice.received.get(bob.ssrc!) ?? 0) > 0, { timeout: 10_000 }).toBe(true);
+    await flowUntil([alice, bob], () => (bob.received.get(alice.ssrc!) ?? 0) > 0 && (alice.received.get(bob.ssrc!) ?? 0) > 0);
     await new Promise((r) => setTimeout(r, 300));
     // A late joiner: the node asks the others' video senders for a keyframe when it connects.
     const carolJoins = performance.now();
@@ -47,13 +55,9 @@ describe('a conference through the focus and a real media node', () => {
     await expect.poll(() => people.every((p) => p.ssrc !== null), { timeout: 15_000 }).toBe(true);
     for (const p of [alice, bob]) await expect.poll(() => p.plis.some((t) => t > carolJoins), { timeout: 5_000 }).toBe(true);
     console.log(`keyframe requests for a late joiner: ${[alice, bob].map((p) => Math.round(p.plis.find((t) => t > carolJoins)! - carolJoins)).join(' / ')} ms after it started joining`);
-    await Promise.all(people.map((p) => p.sendAudio(60)));
-    for (const [receiver, senders] of [[alice, [bob, carol]], [bob, [alice, carol]], [carol, [alice, bob]]] as const) {
-      for (const sender of senders) {
-        await expect.poll(() => receiver.received.get(sender.ssrc!) ?? 0, { timeout: 10_000 }).toBeGreaterThan(20);
-      }
-      expect(receiver.received.get(receiver.ssrc!) ?? 0).toBe(0);
-    }
+    const pairs = [[alice, [bob, carol]], [bob, [alice, carol]], [carol, [alice, bob]]] as const;
+    await flowUntil(people, () => pairs.every(([receiver, senders]) => senders.every((s) => (receiver.received.get(s.ssrc!) ?? 0) > 20)));
+    for (const [receiver] of pairs) expect(receiver.received.get(receiver.ssrc!) ?? 0).toBe(0);
     expect(nodes[0]!.directory.endpointCount).toBe(3);
 
     // Carol leaves: the others are told to remove her sources, and the node expires her endpoint.
@@ -108,8 +112,7 @@ describe('a conference through the focus and a real media node', () => {
     await expect.poll(() => dave.ssrc !== null && erin.ssrc !== null, { timeout: 15_000 }).toBe(true);
     const inUse = nodes.find((n) => [...n.directory.conferences()].some((c) => c.endpoint('dave')))!;
     const used = inUse === nodes[0] ? 'node-a' : 'node-b';
-    await dave.sendAudio(20);
-    await expect.poll(() => erin.received.get(dave.ssrc!) ?? 0, { timeout: 10_000 }).toBeGreaterThan(5);
+    await flowUntil([dave], () => (erin.received.get(dave.ssrc!) ?? 0) > 5);
 
     // The node in use shuts down: it leaves the brewery and its media port closes.
     const before = dave.sessions.length;
@@ -120,8 +123,7 @@ describe('a conference through the focus and a real media node', () => {
     await expect.poll(() => dave.accepted.length > before && erin.accepted.length > before, { timeout: 10_000 }).toBe(true);
     const dave2 = dave.ssrc!;
     erin.received.clear();
-    await dave.sendAudio(40);
-    await expect.poll(() => erin.received.get(dave2) ?? 0, { timeout: 10_000 }).toBeGreaterThan(5);
+    await flowUntil([dave], () => (erin.received.get(dave2) ?? 0) > 5);
     const movedMs = Math.round(performance.now() - killedAt);
     console.log(`failover: media flowing again ${movedMs} ms after ${used} stopped`);
     expect([...nodes[0]!.directory.conferences()].some((c) => c.endpoint('dave') && c.endpoint('erin'))).toBe(true);
