@@ -63,7 +63,7 @@ try {
   const connectedAt = Date.now();
   while (Date.now() - connectedAt < 2000 && transport.state === 'connected') await new Promise((r) => setTimeout(r, 100));
   const browserState = await page.evaluate(() => (globalThis as unknown as { pc: RTCPeerConnection }).pc.connectionState);
-  result = { transport: transport.state, browser: browserState, rtp: Object.fromEntries(rtp), candidates: answer.match(/a=candidate:[^\r\n]+/g) ?? [] };
+  result = { transport: transport.state, reason: transport.failureReason, browser: browserState, rtp: Object.fromEntries(rtp), candidates: answer.match(/a=candidate:[^\r\n]+/g) ?? [] };
 } finally {
   await browser.close();
   http.close();

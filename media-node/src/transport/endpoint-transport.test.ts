@@ -104,6 +104,29 @@ describe('EndpointTransport on one shared UDP port', () => {
     t.close();
   });
 
+  it('a fingerprint that arrives after the DTLS handshake is checked then (the Jingle → focus → Colibri2 race)', async () => {
+    const t = new EndpointTransport({ mux, identity });
+    const c = await client(t, 7001);
+    // The handshake can finish, but the transport must not count as connected without a verified fingerprint.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(t.state).toBe('checking');
+    t.setRemoteFingerprint('sha-256', c.fingerprint);
+    await expect.poll(() => t.state, { timeout: 5000 }).toBe('connected');
+    await c.pc.close();
+    t.close();
+  });
+
+  it('a late fingerprint that does not match fails the endpoint', async () => {
+    const t = new EndpointTransport({ mux, identity });
+    const c = await client(t, 7002);
+    await new Promise((r) => setTimeout(r, 1500));
+    t.setRemoteFingerprint('sha-256', '00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF');
+    await expect.poll(() => t.state, { timeout: 5000 }).toBe('failed');
+    expect(t.failureReason).toBe('fingerprint mismatch');
+    await c.pc.close();
+    t.close();
+  });
+
   it('a DTLS client whose certificate does not match the signalled fingerprint fails only its endpoint', async () => {
     const good = new EndpointTransport({ mux, identity });
     const bad = new EndpointTransport({ mux, identity });

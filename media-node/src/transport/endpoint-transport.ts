@@ -41,8 +41,12 @@ export class EndpointTransport implements MuxEndpoint {
   readonly onRtcp = new Event<[Buffer]>();
   readonly onStateChange = new Event<[TransportState]>();
   #state: TransportState = 'new';
+  /** Why the transport failed, for logs. */
+  failureReason: string | null = null;
   #remote: { host: string; port: number } | null = null;
   #remoteFingerprint: string | null = null;
+  /** A handshake that finished before the client's fingerprint arrived (see setRemoteFingerprint). */
+  #unverified: DtlsServer | null = null;
   #remoteIce: { ufrag: string; pwd: string } | null = null;
   #nominations = 0;
   readonly #tieBreaker = randomBytes(8).readBigUInt64BE(0);
@@ -82,10 +86,13 @@ export class EndpointTransport implements MuxEndpoint {
     };
   }
 
-  /** The client's DTLS fingerprint (from its session-accept, via Colibri2); checked after the handshake. */
+  /** The client's DTLS fingerprint (from its session-accept, via Colibri2); checked after the handshake, whichever comes first. */
   setRemoteFingerprint(hash: string, value: string): void {
     if (hash.toLowerCase() !== 'sha-256') throw new TypeError(`unsupported fingerprint hash ${hash}`);
     this.#remoteFingerprint = normalizeFingerprint(value);
+    const pending = this.#unverified;
+    this.#unverified = null;
+    if (pending) this.#dtlsConnected(pending);
   }
 
   /** The client's ICE credentials, to send our own (nominating) checks. */
@@ -141,20 +148,21 @@ export class EndpointTransport implements MuxEndpoint {
     this.#dtls = dtls;
     this.#dtlsInput = (data) => transport.onData(data, { address: this.#remote?.host ?? '', port: this.#remote?.port ?? 0 } as never);
     dtls.onConnect.once(() => this.#dtlsConnected(dtls));
-    dtls.onError.once(() => this.#fail());
+    dtls.onError.once((err: Error) => this.#fail(`dtls error: ${err.message}`));
   }
 
   #dtlsConnected(dtls: DtlsServer): void {
     const cert = dtls.remoteCertificate;
-    if (!cert || !this.#remoteFingerprint || this.#certificateFingerprint(cert) !== this.#remoteFingerprint) {
-      this.#fail();
+    if (!cert) return this.#fail('no client certificate');
+    // The browser may finish DTLS before its fingerprint travels session-accept → focus → Colibri2 → here:
+    // hold the keys back until it arrives, then verify.
+    if (!this.#remoteFingerprint) {
+      this.#unverified = dtls;
       return;
     }
+    if (this.#certificateFingerprint(cert) !== this.#remoteFingerprint) return this.#fail('fingerprint mismatch');
     const profile = dtls.srtp.srtpProfile;
-    if (!profile) {
-      this.#fail();
-      return;
-    }
+    if (!profile) return this.#fail('no SRTP profile negotiated');
     const { localKey, localSalt, remoteKey, remoteSalt } = dtls.extractSessionKeys(keyLength(profile), saltLength(profile));
     const config = { keys: { localMasterKey: localKey, localMasterSalt: localSalt, remoteMasterKey: remoteKey, remoteMasterSalt: remoteSalt }, profile };
     this.#srtp = new SrtpSession(config);
@@ -168,7 +176,8 @@ export class EndpointTransport implements MuxEndpoint {
     return createHash('sha256').update(der).digest('hex');
   }
 
-  #fail(): void {
+  #fail(reason: string): void {
+    this.failureReason = reason;
     this.#setState('failed');
     this.#dtls?.close();
   }
