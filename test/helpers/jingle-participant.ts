@@ -34,8 +34,8 @@ export interface Participant {
   readonly sessions: string[];
   /** Sessions this participant accepted (after the focus acknowledged the session-accept). */
   readonly accepted: string[];
-  /** Sends `count` Opus-sized RTP packets, 20 ms apart. */
-  sendAudio(count: number): Promise<void>;
+  /** Sends `count` Opus-sized RTP packets, 20 ms apart; with `level` (0 loud … 127 silent) they carry RFC 6464 audio levels. */
+  sendAudio(count: number, level?: number): Promise<void>;
   leave(): Promise<void>;
 }
 
@@ -53,9 +53,11 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
   let version = 2;
   const p: Participant = {
     nick, xmpp, get pc() { return pc; }, received, ssrc: null, videoSsrc: null, channelUrl: null, plis: [], sessions: [], accepted: [],
-    async sendAudio(count) {
+    async sendAudio(count, level) {
       for (let seq = 1; seq <= count; seq++) {
-        track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 1 }), Buffer.alloc(80, seq)));
+        // Extension id 1 is the audio level in the focus's offer.
+        const extensions = level === undefined ? [] : [{ id: 1, payload: Buffer.from([0x80 | level]) }];
+        track.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 1, extension: extensions.length > 0, extensions }), Buffer.alloc(80, seq)));
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -89,6 +89,12 @@ describe('a conference through the focus and a real media node', () => {
     a.ws.send(JSON.stringify({ colibriClass: 'EndpointMessage', to: '', msgPayload: { type: 'hello', n: 1 } }));
     await expect.poll(() => b.frames.find((f) => (f as { colibriClass?: string }).colibriClass === 'EndpointMessage'))
       .toMatchObject({ from: 'alice', to: '', msgPayload: { type: 'hello', n: 1 } });
+    // Dominant speaker from the audio levels alice and bob put in their RTP.
+    const speaker = () => b.frames.filter((f) => (f as { colibriClass?: string }).colibriClass === 'DominantSpeakerEndpointChangeEvent').at(-1);
+    for (let i = 0; i < 10 && !speaker(); i++) await Promise.all([alice.sendAudio(5, 10), bob.sendAudio(5, 127)]);
+    expect(speaker()).toMatchObject({ dominantSpeakerEndpoint: 'alice', silence: false });
+    expect(a.frames.some((f) => (f as { dominantSpeakerEndpoint?: string }).dominantSpeakerEndpoint === 'alice')).toBe(true);
+
     // Last-N: bob asks for no video at all, then for everyone again; the node says what it forwards.
     const forwarded = () => b.frames.filter((f) => (f as { colibriClass?: string }).colibriClass === 'ForwardedSources').at(-1);
     b.ws.send(JSON.stringify({ colibriClass: 'ReceiverVideoConstraints', lastN: 0 }));
