@@ -93,7 +93,7 @@ function sidOf(stanzas: Element[], to: string, action: string): string {
 describe('FocusComponent', () => {
   it('handleConferenceIq() joins the room as focus and answers ready with the focus JID', () => {
     const { focus, sent } = setup();
-    const reply = focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    const reply = focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     expect(reply.attrs).toMatchObject({ ready: 'true', focusjid: 'focus@auth.meet.jitsi', room: ROOM });
     expect(sent[0]?.name).toBe('presence');
     expect(sent[0]?.attrs.to).toBe(`${ROOM}/focus`);
@@ -101,13 +101,13 @@ describe('FocusComponent', () => {
 
   it('handleConferenceIq() for another room is refused with not-allowed', () => {
     const { focus } = setup();
-    expect(() => focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: 'other@conference.meet.jitsi' })))
+    expect(() => focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: 'other@conference.meet.jitsi' })))
       .toThrow(expect.objectContaining({ condition: 'not-allowed' }));
   });
 
   it('two participants are allocated on one bridge, offered, and told about each other\'s sources', async () => {
     const { focus, sent, bridges } = setup();
-    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     await focus.handleStanza(presence('alice'));
     // The first participant is made owner (Jicofo's AutoOwnerRoleManager).
     expect(sent.some((s) => s.getChild('query')?.getChild('item')?.attrs.affiliation === 'owner')).toBe(true);
@@ -148,7 +148,7 @@ describe('FocusComponent', () => {
 
   it('the focus leaves the room and forgets the conference when the last participant leaves', async () => {
     const { focus, sent, bridges, saved } = setup();
-    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     await focus.handleStanza(presence('alice'));
     await focus.handleStanza(presence('bob'));
     await settle();
@@ -165,7 +165,7 @@ describe('FocusComponent', () => {
 
   it('bad session-accepts are refused with bad-request and change nothing: duplicate SSRCs, huge lists, malformed sources', async () => {
     const { focus, sent, bridges } = setup();
-    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     await focus.handleStanza(presence('alice'));
     await focus.handleStanza(presence('bob'));
     await settle();
@@ -189,7 +189,7 @@ describe('FocusComponent', () => {
   it('a participant that never accepts is re-invited after the timeout, a bounded number of times', async () => {
     const clock = { now: 1_000_000 };
     const { focus, sent, bridges } = setup(['b1'], clock);
-    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     await focus.handleStanza(presence('alice'));
     await focus.handleStanza(presence('bob'));
     await settle();
@@ -211,7 +211,7 @@ describe('FocusComponent', () => {
   it('with no bridge available the focus presence says bridgeNotAvailable, and stops saying it once one is found', async () => {
     const { focus, sent, bridges } = setup(['b1']);
     bridges.down.add('b1');
-    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     await focus.handleStanza(presence('alice'));
     await focus.handleStanza(presence('bob'));
     await settle();
@@ -226,7 +226,7 @@ describe('FocusComponent', () => {
 
   it('Jingle with an unknown sid gets item-not-found with unknown-session', async () => {
     const { focus, sent } = setup();
-    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     await focus.handleStanza(presence('alice'));
     await focus.handleStanza(presence('bob'));
     await settle();
@@ -238,7 +238,7 @@ describe('FocusComponent', () => {
 
   it('bridgeDown() terminates sessions with "moving" and re-offers on the other bridge', async () => {
     const { focus, sent, bridges } = setup();
-    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     await focus.handleStanza(presence('alice'));
     await focus.handleStanza(presence('bob'));
     await settle();
@@ -257,7 +257,7 @@ describe('FocusComponent', () => {
 
   it('a moderator mute request is forwarded to the target and enforced on the bridge; others are refused', async () => {
     const { focus, sent, bridges } = setup();
-    focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     await focus.handleStanza(presence('alice', 'owner'));
     await focus.handleStanza(presence('bob'));
     await settle();
@@ -275,7 +275,7 @@ describe('FocusComponent', () => {
 
   it('state saved by one instance lets a new instance carry on (hibernation)', async () => {
     const a = setup();
-    a.focus.handleConferenceIq(xml('iq'), xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    a.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
     await a.focus.handleStanza(presence('alice'));
     await a.focus.handleStanza(presence('bob'));
     await settle();

@@ -77,7 +77,7 @@ export class FocusComponent {
    * The `conference` IQ to `focus.<domain>` (jitsi-wire-protocol §2.3): the focus joins the room
    * if it has not yet, and answers ready with its JID.
    */
-  handleConferenceIq(iq: Element, conferenceEl: Element): Element {
+  handleConferenceIq(conferenceEl: Element): Element {
     const room = String(conferenceEl.attrs.room ?? '').toLowerCase();
     if (room !== this.#roomJid) throw new StanzaError('not-allowed', { text: `this connection belongs to ${this.#roomJid}` });
     if (!this.joined) this.#join();

@@ -13,7 +13,7 @@ import type { RegistryReply } from '../registry/registry-do.ts';
 import type { BridgeInfo } from '../registry/registry-server.ts';
 import type { MucRoom } from './muc/muc-room.ts';
 import type { Sessions } from './sessions.ts';
-import type { FocusIqContext, StanzaRouter } from './stanza-router.ts';
+import type { FocusIqContext } from './stanza-router.ts';
 import type { RoomStore } from './store.ts';
 
 export const FOCUS_SID = 'focus';
@@ -96,9 +96,9 @@ export class FocusLink {
   /** IQs to `focus.<domain>`: the conference request (jitsi-wire-protocol §2.3) and logout. */
   iqRouter(onHandlerError: (err: unknown, iq: Element) => void): IqRouter<FocusIqContext> {
     return new IqRouter<FocusIqContext>({ onHandlerError })
-      .on('set', NS_FOCUS, 'conference', (_ctx, iq, payload) => {
+      .on('set', NS_FOCUS, 'conference', (_ctx, _iq, payload) => {
         if (!this.#o.sessions.get(FOCUS_SID)) this.#bind();
-        return this.focus.handleConferenceIq(iq, payload);
+        return this.focus.handleConferenceIq(payload);
       })
       .on('set', NS_FOCUS, 'logout', () => null);
   }

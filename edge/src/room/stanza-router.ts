@@ -58,7 +58,7 @@ export class StanzaRouter {
     if (!to || (to.domain === config.domain && (to.local === '' || (own && to.bare().equals(own.bare())) && !to.resource))) {
       return this.#toServer(session, stanza, to);
     }
-    if (to.domain === config.domain) return this.#toUser(session, stanza, to);
+    if (to.domain === config.domain) return this.#toUser(stanza, to);
     if (to.domain === config.mucDomain) {
       if (to.local === '') return this.#iqOnly(session, stanza, this.#o.mucServiceIq, { config, roomJid: this.#roomJidIfExists() });
       if (to.local !== this.#o.roomName) {
@@ -94,7 +94,7 @@ export class StanzaRouter {
     if (reply) this.#o.sessions.deliver(session.sid, reply);
   }
 
-  #toUser(session: SessionRow, stanza: Element, to: Jid): void {
+  #toUser(stanza: Element, to: Jid): void {
     const target = to.resource ? this.#o.sessions.byJid(to.toString()) : this.#bareTarget(to);
     if (!target) {
       if (stanza.name === 'presence' || stanza.attrs.type === 'result' || stanza.attrs.type === 'error') return;
