@@ -8,6 +8,15 @@ describe('bridge-channel messages', () => {
     expect(rvc).toMatchObject({ colibriClass: 'ReceiverVideoConstraints', lastN: 3 });
   });
 
+  it('parseBridgeMessage() reads the endpoint-based messages of lib-jitsi-meet before source names', () => {
+    // As sent by lib-jitsi-meet 2.6726 (Dec 2021) in stage view.
+    const rvc = parseBridgeMessage('{"colibriClass":"ReceiverVideoConstraints","constraints":{"8f190f82":{"maxHeight":720}},"defaultConstraints":{"maxHeight":180},"lastN":-1,"onStageEndpoints":["8f190f82"],"selectedEndpoints":[]}');
+    expect(rvc).toMatchObject({ onStageEndpoints: ['8f190f82'], constraints: { '8f190f82': { maxHeight: 720 } } });
+    expect(parseBridgeMessage('{"colibriClass":"ReceiverVideoConstraint","maxFrameHeight":360}')).toEqual({ colibriClass: 'ReceiverVideoConstraint', maxFrameHeight: 360 });
+    expect(() => parseBridgeMessage('{"colibriClass":"ReceiverVideoConstraint"}')).toThrow(/maxFrameHeight/);
+    expect(() => parseBridgeMessage('{"colibriClass":"ReceiverVideoConstraints","onStageEndpoints":[1]}')).toThrow(/onStageEndpoints/);
+  });
+
   it('parseBridgeMessage() refuses garbage: not JSON, arrays, unknown classes, wrong field types, oversized', () => {
     for (const text of ['{nope', '[1,2]', '{"colibriClass":"Explode"}', '{"colibriClass":"EndpointMessage","msgPayload":{}}',
       '{"colibriClass":"ReceiverVideoConstraints","lastN":"all"}', '{"colibriClass":"ReceiverVideoConstraints","defaultConstraints":{}}']) {

@@ -15,9 +15,16 @@ export type BridgeMessage =
   | { colibriClass: 'EndpointStats'; from?: string; [stat: string]: unknown }
   | {
     colibriClass: 'ReceiverVideoConstraints'; lastN?: number; selectedSources?: string[]; onStageSources?: string[];
+    /** Endpoint-based forms sent by lib-jitsi-meet before source names (2021-2022). */
+    selectedEndpoints?: string[]; onStageEndpoints?: string[];
+    /** Keyed by source name (current clients) or endpoint id (older clients). */
     defaultConstraints?: VideoConstraints; constraints?: Record<string, VideoConstraints>; assumedBandwidthBps?: number;
   }
+  /** Legacy single maximum height for everything received (lib-jitsi-meet with the old allocation strategy). */
+  | { colibriClass: 'ReceiverVideoConstraint'; maxFrameHeight: number }
   | { colibriClass: 'LastNChangedEvent'; lastN: number }
+  /** Endpoint-based predecessor of ForwardedSources, still what lib-jitsi-meet before source names listens to. */
+  | { colibriClass: 'LastNEndpointsChangeEvent'; lastNEndpoints: string[] }
   | { colibriClass: 'SourceVideoTypeMessage'; sourceName: string; videoType: string; endpointId?: string }
   | { colibriClass: 'ReceiverAudioSubscription'; all?: boolean; include?: string[]; exclude?: string[] }
   | { colibriClass: 'DominantSpeakerEndpointChangeEvent'; dominantSpeakerEndpoint: string; previousSpeakers: string[]; silence: boolean }
@@ -29,7 +36,8 @@ export type BridgeMessage =
 export type BridgeMessageClass = BridgeMessage['colibriClass'];
 
 const CLASSES: readonly BridgeMessageClass[] = [
-  'ServerHello', 'ClientHello', 'EndpointMessage', 'EndpointStats', 'ReceiverVideoConstraints', 'LastNChangedEvent',
+  'ServerHello', 'ClientHello', 'EndpointMessage', 'EndpointStats', 'ReceiverVideoConstraints', 'ReceiverVideoConstraint',
+  'LastNChangedEvent', 'LastNEndpointsChangeEvent',
   'SourceVideoTypeMessage', 'ReceiverAudioSubscription', 'DominantSpeakerEndpointChangeEvent',
   'EndpointConnectivityStatusChangeEvent', 'ForwardedSources', 'SenderSourceConstraints', 'ConnectionStats',
 ];
@@ -77,11 +85,16 @@ export function parseBridgeMessage(text: string, maxBytes = 65_536): BridgeMessa
       optNumber(o, 'assumedBandwidthBps');
       optStrings(o, 'selectedSources');
       optStrings(o, 'onStageSources');
+      optStrings(o, 'selectedEndpoints');
+      optStrings(o, 'onStageEndpoints');
       constraints(o.defaultConstraints, 'defaultConstraints');
       if (o.constraints !== undefined) {
         if (typeof o.constraints !== 'object' || o.constraints === null) bad('constraints must be an object');
         for (const [k, v] of Object.entries(o.constraints)) constraints(v, `constraints.${k}`);
       }
+      break;
+    case 'ReceiverVideoConstraint':
+      if (typeof o.maxFrameHeight !== 'number' || !Number.isFinite(o.maxFrameHeight)) bad('ReceiverVideoConstraint needs maxFrameHeight');
       break;
     case 'LastNChangedEvent':
       if (typeof o.lastN !== 'number') bad('LastNChangedEvent needs lastN');
