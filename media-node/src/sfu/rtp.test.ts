@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { RtpHeader, RtpPacket } from 'werift';
+import { isVp8Keyframe, payloadOffset, rewriteRtp, seqOf, ssrcOf, stripHeaderExtensions, timestampOf, vp8KeyframeHeight } from './rtp.ts';
+
+/** A packet built by werift's serializer (an independent implementation) with the given extensions. */
+function packet(extensions: Array<{ id: number; payload: Buffer }>, payload: Buffer, opts: { twoByte?: boolean } = {}): Buffer {
+  const header = new RtpHeader({
+    payloadType: 100, sequenceNumber: 65535, timestamp: 4_294_967_000, ssrc: 0x11223344, marker: true,
+    extension: extensions.length > 0, extensionProfile: opts.twoByte ? 0x1000 : 0xbede, extensions,
+  });
+  return new RtpPacket(header, payload).serialize();
+}
+
+/** A VP8 payload: descriptor (X, S, picture id 15 bits) + the first bytes of a keyframe of 640x360. */
+function vp8Keyframe(width = 640, height = 360): Buffer {
+  const frame = Buffer.from([0x10 | 0x00, 0x00, 0x00, 0x9d, 0x01, 0x2a, 0, 0, 0, 0, 0xaa, 0xbb]);
+  frame.writeUInt16LE(width, 6);
+  frame.writeUInt16LE(height, 8);
+  return Buffer.concat([Buffer.from([0x90, 0x80, 0x81, 0x23]), frame]);
+}
+
+describe('rtp helpers', () => {
+  it('payloadOffset() skips CSRCs and header extensions; refuses truncated packets', () => {
+    const p = packet([{ id: 1, payload: Buffer.from([0x85]) }, { id: 10, payload: Buffer.from('1') }], Buffer.from('payload'));
+    expect(p.subarray(payloadOffset(p)).toString()).toBe('payload');
+    expect(payloadOffset(Buffer.alloc(8))).toBe(-1);
+    expect(payloadOffset(p.subarray(0, 14))).toBe(-1);
+  });
+
+  it('stripHeaderExtensions() turns refused extensions (one-byte form) into padding a parser skips', () => {
+    const p = packet([{ id: 1, payload: Buffer.from([0x85]) }, { id: 10, payload: Buffer.from('0') }, { id: 3, payload: Buffer.from([1, 2, 3]) }], Buffer.from('x'));
+    stripHeaderExtensions(p, (id) => id === 1);
+    const parsed = RtpPacket.deSerialize(p);
+    expect(parsed.header.extensions.map((e) => e.id)).toEqual([1]);
+    expect(parsed.header.extensions[0]!.payload).toEqual(Buffer.from([0x85]));
+    expect(parsed.payload.toString()).toBe('x');
+  });
+
+  it('stripHeaderExtensions() handles the two-byte form too', () => {
+    const p = packet([{ id: 1, payload: Buffer.from([0x85]) }, { id: 10, payload: Buffer.from('mid-1') }], Buffer.from('y'), { twoByte: true });
+    stripHeaderExtensions(p, (id) => id === 1);
+    const parsed = RtpPacket.deSerialize(p);
+    expect(parsed.header.extensions.map((e) => e.id)).toEqual([1]);
+    expect(parsed.payload.toString()).toBe('y');
+  });
+
+  it('isVp8Keyframe() / vp8KeyframeHeight() read a keyframe start and its size; other packets are not keyframes', () => {
+    const key = packet([], vp8Keyframe(640, 360));
+    expect(isVp8Keyframe(key)).toBe(true);
+    expect(vp8KeyframeHeight(key)).toBe(360);
+    const delta = Buffer.from(key);
+    delta[payloadOffset(delta) + 4] = 0x01; // P bit set: an interframe
+    expect(isVp8Keyframe(delta)).toBe(false);
+    expect(vp8KeyframeHeight(delta)).toBe(0);
+    const continuation = Buffer.from(key);
+    continuation[payloadOffset(continuation)] = 0x80; // S=0: not the start of a frame
+    expect(isVp8Keyframe(continuation)).toBe(false);
+    expect(vp8KeyframeHeight(packet([], Buffer.from([0x10])))).toBe(0);
+  });
+
+  it('rewriteRtp() sets SSRC, sequence number and timestamp with wrap-around', () => {
+    const p = packet([], Buffer.from('z'));
+    rewriteRtp(p, 0xcafebabe, 65536 + 5, 2 ** 32 + 7);
+    expect([ssrcOf(p), seqOf(p), timestampOf(p)]).toEqual([0xcafebabe, 5, 7]);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * In-place reading and rewriting of plain RTP packets on the forwarding path: header length,
+ * header-extension stripping (RFC 8285 one- and two-byte forms), VP8 keyframes (RFC 7741) and
+ * the sequence-number / timestamp / SSRC fields a simulcast layer switch rewrites. Nothing here
+ * allocates per packet.
+ * @module
+ */
+
+/** Offset of the payload (after CSRCs and header extensions), or -1 for a malformed packet. */
+export function payloadOffset(rtp: Buffer): number {
+  if (rtp.length < 12) return -1;
+  let at = 12 + (rtp[0]! & 0x0f) * 4;
+  if ((rtp[0]! & 0x10) !== 0) {
+    if (rtp.length < at + 4) return -1;
+    at += 4 + rtp.readUInt16BE(at + 2) * 4;
+  }
+  return at <= rtp.length ? at : -1;
+}
+
+/**
+ * Turns every header extension whose id `keep` refuses into padding (zero bytes), in place.
+ * Forwarded packets must not carry the sender's `sdes:mid` (or rid): a receiver would bind the
+ * SSRC to its own m-line with that mid and later refuse the real one (Chrome: "Failed to apply
+ * demuxer criteria"), as JVB's header-extension stripper prevents.
+ */
+export function stripHeaderExtensions(rtp: Buffer, keep: (id: number) => boolean): void {
+  if (rtp.length < 12 || (rtp[0]! & 0x10) === 0) return;
+  const at = 12 + (rtp[0]! & 0x0f) * 4;
+  if (rtp.length < at + 4) return;
+  const profile = rtp.readUInt16BE(at);
+  const end = Math.min(rtp.length, at + 4 + rtp.readUInt16BE(at + 2) * 4);
+  let i = at + 4;
+  if (profile === 0xbede) {
+    while (i < end) {
+      const b = rtp[i]!;
+      if (b === 0) { i++; continue; }
+      const id = b >> 4;
+      if (id === 15) return;
+      const size = 1 + (b & 0x0f) + 1;
+      if (!keep(id)) rtp.fill(0, i, Math.min(end, i + size));
+      i += size;
+    }
+  } else if ((profile & 0xfff0) === 0x1000) {
+    while (i < end) {
+      const id = rtp[i]!;
+      if (id === 0) { i++; continue; }
+      if (i + 1 >= end) return;
+      const size = 2 + rtp[i + 1]!;
+      if (!keep(id)) rtp.fill(0, i, Math.min(end, i + size));
+      i += size;
+    }
+  }
+}
+
+/** Offset of the VP8 payload header after the RTP header and the VP8 payload descriptor, or -1. */
+function vp8FrameStart(rtp: Buffer): number {
+  let i = payloadOffset(rtp);
+  if (i < 0 || i >= rtp.length) return -1;
+  const d = rtp[i]!;
+  // A frame starts in a packet with S=1 and partition index 0.
+  if ((d & 0x10) === 0 || (d & 0x07) !== 0) return -1;
+  i += 1;
+  if ((d & 0x80) !== 0) {
+    const x = rtp[i++];
+    if (x === undefined) return -1;
+    if ((x & 0x80) !== 0) i += (rtp[i]! & 0x80) !== 0 ? 2 : 1;
+    if ((x & 0x40) !== 0) i += 1;
+    if ((x & 0x30) !== 0) i += 1;
+  }
+  return i < rtp.length ? i : -1;
+}
+
+/** Whether this VP8 packet starts a keyframe. */
+export function isVp8Keyframe(rtp: Buffer): boolean {
+  const i = vp8FrameStart(rtp);
+  return i >= 0 && (rtp[i]! & 0x01) === 0;
+}
+
+/** Height of the keyframe this VP8 packet starts (from the frame header), or 0. */
+export function vp8KeyframeHeight(rtp: Buffer): number {
+  const i = vp8FrameStart(rtp);
+  if (i < 0 || (rtp[i]! & 0x01) !== 0 || i + 10 > rtp.length) return 0;
+  if (rtp[i + 3] !== 0x9d || rtp[i + 4] !== 0x01 || rtp[i + 5] !== 0x2a) return 0;
+  return rtp.readUInt16LE(i + 8) & 0x3fff;
+}
+
+export const seqOf = (rtp: Buffer): number => rtp.readUInt16BE(2);
+export const timestampOf = (rtp: Buffer): number => rtp.readUInt32BE(4);
+export const ssrcOf = (rtp: Buffer): number => rtp.readUInt32BE(8);
+
+/** Writes SSRC, sequence number and timestamp (wrapped to their field sizes). */
+export function rewriteRtp(rtp: Buffer, ssrc: number, seq: number, timestamp: number): void {
+  rtp.writeUInt32BE(ssrc >>> 0, 8);
+  rtp.writeUInt16BE(seq & 0xffff, 2);
+  rtp.writeUInt32BE(timestamp >>> 0, 4);
+}
