@@ -120,8 +120,16 @@ export class ColibriWsServer {
         for (const ep of conference.endpoints()) if (ep !== from) ep.channel?.send(relayed);
         return;
       }
-      case 'ReceiverVideoConstraints':
+      case 'ReceiverVideoConstraints': {
         if (typeof m.lastN === 'number') conference.setLastN(from, m.lastN);
+        // As JVB: fields left out leave the current settings alone.
+        if (m.constraints === undefined && m.defaultConstraints === undefined) return;
+        const byKey = new Map(Object.entries(m.constraints ?? {}).map(([key, c]) => [key, c.maxHeight]));
+        conference.setConstraints(from, byKey, m.defaultConstraints?.maxHeight ?? Infinity);
+        return;
+      }
+      case 'ReceiverVideoConstraint':
+        conference.setConstraints(from, new Map(), m.maxFrameHeight);
         return;
       case 'LastNChangedEvent':
         conference.setLastN(from, m.lastN);

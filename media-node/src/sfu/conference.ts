@@ -13,6 +13,8 @@ import type { Logger } from '../log.ts';
 import type { DtlsIdentity } from '../transport/certificate.ts';
 import { EndpointTransport } from '../transport/endpoint-transport.ts';
 import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
+import { seqOf, ssrcOf, stripHeaderExtensions, timestampOf, rewriteRtp, payloadOffset } from './rtp.ts';
+import { LayerForwarder, VideoSource, type LayerRef } from './simulcast.ts';
 import type { UdpMux } from '../transport/udp-mux.ts';
 
 export interface SfuContext {
@@ -27,6 +29,8 @@ export interface SfuContext {
 const RTCP_PSFB = 206;
 /** The audio-level header extension id the focus offers (focus/src/jingle/offer-template.ts). */
 const AUDIO_LEVEL_EXT_ID = 1;
+/** Forwarded packets keep only the audio level: the sender's mid (and anything else about its own m-lines) goes. */
+const keepForwardedExtension = (id: number): boolean => id === AUDIO_LEVEL_EXT_ID;
 
 /** A Picture Loss Indication for `mediaSsrc` (PSFB, FMT 1, 12 bytes). */
 export function pli(mediaSsrc: number): Buffer {
@@ -51,6 +55,12 @@ export class SfuEndpoint implements EndpointControl {
   /** Endpoints whose video this receiver gets under last-N; null: everyone's. */
   forwarded: Set<string> | null = null;
   sources: readonly Colibri2MediaSource[] = [];
+  /** This endpoint's video sources with their simulcast layers (rebuilt by the conference's reindex). */
+  videoSources: VideoSource[] = [];
+  /** As a receiver: one forwarder per simulcast source of the others. */
+  readonly forwarders = new Map<VideoSource, LayerForwarder>();
+  /** As a receiver: max heights from ReceiverVideoConstraints, by source name or endpoint id. */
+  constraints: { byKey: ReadonlyMap<string, number>; fallback: number } = { byKey: new Map(), fallback: Infinity };
   audioMuted = false;
   videoMuted = false;
 
@@ -88,6 +98,22 @@ export class SfuEndpoint implements EndpointControl {
     this.conference.updateForwarding();
   }
 
+  /** The tallest video this receiver wants from `source` (Infinity: no limit; 0: none). */
+  maxHeightFor(source: VideoSource): number {
+    return this.constraints.byKey.get(source.id) ?? this.constraints.byKey.get(source.owner) ?? this.constraints.fallback;
+  }
+
+  /** The forwarder for a simulcast source, made on first use. */
+  forwarderFor(source: VideoSource): LayerForwarder {
+    let fw = this.forwarders.get(source);
+    if (!fw) {
+      fw = new LayerForwarder(source);
+      fw.setMaxHeight(this.maxHeightFor(source));
+      this.forwarders.set(source, fw);
+    }
+    return fw;
+  }
+
   forceMute(audio: boolean | undefined, video: boolean | undefined): void {
     if (audio !== undefined) this.audioMuted = audio;
     if (video !== undefined) this.videoMuted = video;
@@ -103,8 +129,8 @@ export class SfuEndpoint implements EndpointControl {
 export class SfuConference implements ConferenceControl {
   readonly id = randomBytes(8).toString('hex');
   readonly #endpoints = new Map<string, SfuEndpoint>();
-  /** SSRC → owning endpoint and media type. */
-  #owners = new Map<number, { endpoint: SfuEndpoint; type: 'audio' | 'video' }>();
+  /** SSRC → owning endpoint, media type and, for video, its place in a (simulcast) source. */
+  #owners = new Map<number, { endpoint: SfuEndpoint; type: 'audio' | 'video'; ref?: LayerRef }>();
   readonly #feedback: Colibri2MediaSource[];
   readonly #log: Logger;
   readonly #speakers = new DominantSpeakerDetector();
@@ -153,7 +179,7 @@ export class SfuConference implements ConferenceControl {
   /** Sends a PLI (RFC 4585 §6.3.1) for every video source of the others to their senders. */
   requestKeyframes(except: SfuEndpoint): void {
     for (const [ssrc, owner] of this.#owners) {
-      if (owner.type !== 'video' || owner.endpoint === except || owner.endpoint.transport.state !== 'connected') continue;
+      if (owner.type !== 'video' || owner.ref?.rtx || owner.endpoint === except || owner.endpoint.transport.state !== 'connected') continue;
       owner.endpoint.transport.sendRtcp(pli(ssrc));
     }
   }
@@ -166,6 +192,15 @@ export class SfuConference implements ConferenceControl {
     this.#speakers.remove(id);
     this.reindex();
     this.updateForwarding();
+  }
+
+  /**
+   * A receiver's video constraints changed (bridge channel): max heights keyed by source name or,
+   * from older clients, endpoint id; `fallback` applies to everything else.
+   */
+  setConstraints(ep: SfuEndpoint, byKey: ReadonlyMap<string, number>, fallback: number): void {
+    ep.constraints = { byKey, fallback };
+    for (const fw of ep.forwarders.values()) fw.setMaxHeight(ep.maxHeightFor(fw.source));
   }
 
   /** A receiver's last-N changed (bridge channel). */
@@ -185,7 +220,10 @@ export class SfuConference implements ConferenceControl {
       if (same) continue;
       const forwardedSources = [...(next ?? all.filter((e) => e !== ep.id))].flatMap((id) =>
         (this.#endpoints.get(id)?.sources ?? []).filter((s) => s.type === 'video').map((s) => s.id));
+      const endpoints = [...(next ?? all.filter((e) => e !== ep.id))];
       ep.channel?.send(serializeBridgeMessage({ colibriClass: 'ForwardedSources', forwardedSources }));
+      // Clients from before source names (lib-jitsi-meet up to 2022) listen to the endpoint-based form.
+      ep.channel?.send(serializeBridgeMessage({ colibriClass: 'LastNEndpointsChangeEvent', lastNEndpoints: endpoints }));
     }
   }
 
@@ -206,25 +244,77 @@ export class SfuConference implements ConferenceControl {
   }
 
   reindex(): void {
-    const owners = new Map<number, { endpoint: SfuEndpoint; type: 'audio' | 'video' }>();
+    const owners = new Map<number, { endpoint: SfuEndpoint; type: 'audio' | 'video'; ref?: LayerRef }>();
+    const live = new Set<VideoSource>();
     for (const ep of this.#endpoints.values()) {
       for (const ms of ep.sources) for (const s of ms.sources) owners.set(s.ssrc, { endpoint: ep, type: ms.type });
+      // Keep a source's state (layer heights, forwarders) while its SSRCs stay the same.
+      const kept = new Map(ep.videoSources.map((v) => [v.layers.map((l) => `${l.ssrc}/${l.rtx ?? ''}`).join(','), v]));
+      ep.videoSources = ep.sources.filter((ms) => ms.type === 'video').flatMap((ms) => {
+        const fresh = VideoSource.fromColibri(ep.id, ms);
+        if (!fresh) return [];
+        return [kept.get(fresh.layers.map((l) => `${l.ssrc}/${l.rtx ?? ''}`).join(',')) ?? fresh];
+      });
+      for (const v of ep.videoSources) {
+        live.add(v);
+        for (const [ssrc, ref] of v.refs()) owners.set(ssrc, { endpoint: ep, type: 'video', ref });
+      }
     }
+    for (const ep of this.#endpoints.values()) for (const v of ep.forwarders.keys()) if (!live.has(v)) ep.forwarders.delete(v);
     this.#owners = owners;
   }
 
   routeRtp(from: SfuEndpoint, rtp: Buffer): void {
-    if (rtp.length < 12) return;
-    const owner = this.#owners.get(rtp.readUInt32BE(8));
+    if (payloadOffset(rtp) < 0) return;
+    const owner = this.#owners.get(ssrcOf(rtp));
     // Only signalled sources are forwarded: an endpoint cannot inject a stream it did not announce.
     if (!owner || owner.endpoint !== from) return;
     if ((owner.type === 'audio' && from.audioMuted) || (owner.type === 'video' && from.videoMuted)) return;
     if (owner.type === 'audio') this.#speakerActivity(from, rtp);
+    stripHeaderExtensions(rtp, keepForwardedExtension);
+    if (owner.ref) {
+      this.#routeVideo(from, rtp, owner.ref);
+      return;
+    }
     for (const ep of this.#endpoints.values()) {
       if (ep === from || ep.transport.state !== 'connected') continue;
-      if (owner.type === 'video' && ep.forwarded !== null && !ep.forwarded.has(from.id)) continue;
       ep.transport.sendRtp(rtp);
       this.forwardedPackets += 1;
+    }
+  }
+
+  /**
+   * A packet of a video source (one of its simulcast layers, or its only one): each receiver gets
+   * the layer it chose, rewritten onto the first layer's SSRC, starting at a keyframe.
+   */
+  #routeVideo(from: SfuEndpoint, rtp: Buffer, ref: LayerRef): void {
+    const now = performance.now();
+    const { source, layer } = ref;
+    const keyframe = !ref.rtx && source.onPacket(layer, rtp, now);
+    source.expireLayers(now);
+    const ssrc = ssrcOf(rtp);
+    const seq = seqOf(rtp);
+    const ts = timestampOf(rtp);
+    const osnAt = ref.rtx ? payloadOffset(rtp) : -1;
+    const osn = osnAt >= 0 && osnAt + 2 <= rtp.length ? rtp.readUInt16BE(osnAt) : -1;
+    for (const ep of this.#endpoints.values()) {
+      if (ep === from) continue;
+      if (ep.transport.state !== 'connected' || (ep.forwarded !== null && !ep.forwarded.has(from.id))) {
+        // Resuming later starts again at a keyframe.
+        ep.forwarders.get(source)?.pause();
+        continue;
+      }
+      const fw = ep.forwarderFor(source);
+      const send = ref.rtx ? fw.forwardRtx(rtp, layer) : fw.forward(rtp, layer, keyframe, now);
+      if (send) {
+        ep.transport.sendRtp(rtp);
+        this.forwardedPackets += 1;
+        // The next receiver rewrites from the original fields.
+        rewriteRtp(rtp, ssrc, seq, ts);
+        if (osn >= 0) rtp.writeUInt16BE(osn, osnAt);
+      }
+      const wanted = fw.keyframeNeeded(now);
+      if (wanted !== undefined && from.transport.state === 'connected') from.transport.sendRtcp(pli(wanted));
     }
   }
 
@@ -239,11 +329,30 @@ export class SfuConference implements ConferenceControl {
         const mediaSsrc = rtcp.readUInt32BE(offset + 8);
         const owner = this.#owners.get(mediaSsrc);
         if (owner && owner.endpoint !== from && owner.endpoint.transport.state === 'connected') {
-          owner.endpoint.transport.sendRtcp(rtcp.subarray(offset, offset + length));
+          const packet = rtcp.subarray(offset, offset + length);
+          if (this.#toSenderLayer(from, owner.ref, packet)) owner.endpoint.transport.sendRtcp(packet);
         }
       }
       offset += length;
     }
+  }
+
+  /**
+   * Feedback a receiver sends about a simulcast source's signalled SSRC is about the layer it
+   * actually gets: the media SSRC (and a NACK's sequence numbers) are mapped back, in place.
+   * False when there is nothing to map to (no layer forwarded yet).
+   */
+  #toSenderLayer(from: SfuEndpoint, ref: LayerRef | undefined, packet: Buffer): boolean {
+    if (!ref || ref.layer !== 0 || ref.rtx) return true;
+    const fw = from.forwarders.get(ref.source);
+    const ssrc = fw?.currentSsrc;
+    if (!fw || ssrc === undefined) return false;
+    packet.writeUInt32BE(ssrc >>> 0, 8);
+    const fmt = packet[0]! & 0x1f;
+    if (packet[1] === RTCP_RTPFB && fmt === 1) {
+      for (let i = 12; i + 4 <= packet.length; i += 4) packet.writeUInt16BE(fw.originalSeq(packet.readUInt16BE(i)), i);
+    }
+    return true;
   }
 
   close(): void {

@@ -1,0 +1,229 @@
+/**
+ * Simulcast forwarding (JVB's AdaptiveSourceProjection, simplified for VP8): a sender's video
+ * source has layers (a SIM group, lowest first, each with an optional RTX partner); receivers were
+ * told only about the first layer's SSRC (the focus strips simulcast). Per receiver a
+ * {@link LayerForwarder} picks the layer its constraints allow, switches only at a keyframe of the
+ * new layer, and rewrites SSRC, sequence numbers and timestamps so the receiver sees one
+ * continuous stream on the signalled SSRC. Time is passed in; nothing here does I/O.
+ * @module
+ */
+import type { Colibri2MediaSource } from '@edgemeet/protocol';
+import { payloadOffset, rewriteRtp, seqOf, timestampOf, vp8KeyframeHeight } from './rtp.ts';
+
+/** A layer that sent nothing for this long is treated as off (the sender suspended it). */
+export const LAYER_TIMEOUT_MS = 1000;
+/** Minimum time between two keyframe requests for the same layer on behalf of one receiver. */
+export const KEYFRAME_REQUEST_INTERVAL_MS = 300;
+
+export interface Layer {
+  readonly ssrc: number;
+  readonly rtx: number | undefined;
+  /** Frame height seen in this layer's last keyframe; 0 until one is seen. */
+  height: number;
+  /** When the last packet of this layer arrived; -Infinity before the first. */
+  lastSeen: number;
+}
+
+/** Where an SSRC sits in a video source. */
+export interface LayerRef { readonly source: VideoSource; readonly layer: number; readonly rtx: boolean }
+
+export class VideoSource {
+  readonly id: string;
+  readonly owner: string;
+  readonly layers: readonly Layer[];
+  /** Bumped whenever a layer's height or on/off state changes: forwarders then choose again. */
+  generation = 0;
+  #active: boolean[];
+
+  constructor(owner: string, id: string, layers: Array<{ ssrc: number; rtx?: number }>) {
+    this.owner = owner;
+    this.id = id;
+    this.layers = layers.map((l) => ({ ssrc: l.ssrc, rtx: l.rtx, height: 0, lastSeen: -Infinity }));
+    this.#active = this.layers.map(() => false);
+  }
+
+  /** The SSRC (and RTX SSRC) receivers know this source by. */
+  get primary(): Layer {
+    return this.layers[0]!;
+  }
+
+  /** Builds the source from Colibri2: layers from the SIM group (else the single SSRC), RTX from FID groups. */
+  static fromColibri(owner: string, ms: Colibri2MediaSource): VideoSource | null {
+    const fid = new Map<number, number>();
+    for (const g of ms.groups) if (g.semantics === 'FID' && g.ssrcs.length === 2) fid.set(g.ssrcs[0]!, g.ssrcs[1]!);
+    const sim = ms.groups.find((g) => g.semantics === 'SIM');
+    const rtxSsrcs = new Set(fid.values());
+    const primaries = sim ? sim.ssrcs : ms.sources.map((s) => s.ssrc).filter((s) => !rtxSsrcs.has(s)).slice(0, 1);
+    if (primaries.length === 0) return null;
+    return new VideoSource(owner, ms.id, primaries.map((ssrc) => ({ ssrc, rtx: fid.get(ssrc) })));
+  }
+
+  /** Every SSRC of the source with its layer. */
+  *refs(): Generator<[number, LayerRef]> {
+    for (const [layer, l] of this.layers.entries()) {
+      yield [l.ssrc, { source: this, layer, rtx: false }];
+      if (l.rtx !== undefined) yield [l.rtx, { source: this, layer, rtx: true }];
+    }
+  }
+
+  isActive(layer: number): boolean {
+    return this.#active[layer] ?? false;
+  }
+
+  /** Notes a media packet of `layer`; returns whether it starts a keyframe (with its height learned). */
+  onPacket(layer: number, rtp: Buffer, now: number): boolean {
+    const l = this.layers[layer]!;
+    l.lastSeen = now;
+    if (!this.#active[layer]) {
+      this.#active[layer] = true;
+      this.generation++;
+    }
+    const height = vp8KeyframeHeight(rtp);
+    if (height > 0 && height !== l.height) {
+      l.height = height;
+      this.generation++;
+    }
+    return height > 0;
+  }
+
+  /** Turns off layers that went quiet; called from time to time. */
+  expireLayers(now: number): void {
+    for (const [i, l] of this.layers.entries()) {
+      if (this.#active[i] && now - l.lastSeen > LAYER_TIMEOUT_MS) {
+        this.#active[i] = false;
+        this.generation++;
+      }
+    }
+  }
+}
+
+/**
+ * The layer to forward under `maxHeight`: the highest active layer not taller than it (a layer
+ * whose height is not known yet counts as fitting), else the lowest active one; -1 when
+ * `maxHeight` is 0 or no layer is on.
+ */
+export function chooseLayer(source: VideoSource, maxHeight: number): number {
+  if (maxHeight <= 0) return -1;
+  let best = -1;
+  let lowest = -1;
+  for (const [i, l] of source.layers.entries()) {
+    if (!source.isActive(i)) continue;
+    if (lowest < 0) lowest = i;
+    if (l.height <= maxHeight) best = i;
+  }
+  return best >= 0 ? best : lowest;
+}
+
+const SEQ_MOD = 0x10000;
+const TS_MOD = 0x1_0000_0000;
+
+/** One receiver's view of one sender's video source. */
+export class LayerForwarder {
+  readonly source: VideoSource;
+  /** The layer being forwarded (-1: none yet). */
+  current = -1;
+  /** The layer wanted; differs from `current` until a keyframe of it arrives. */
+  target = -1;
+  #maxHeight = Infinity;
+  #seenGeneration = -1;
+  #seqOffset = 0;
+  #tsOffset = 0;
+  #lastSeq = -1;
+  #lastTs = 0;
+  #lastAt = 0;
+  #rtxSeq = 0;
+  #keyframeAskedAt = -Infinity;
+
+  constructor(source: VideoSource) {
+    this.source = source;
+  }
+
+  /** The receiver's constraint for this source changed. */
+  setMaxHeight(maxHeight: number): void {
+    if (maxHeight === this.#maxHeight) return;
+    this.#maxHeight = maxHeight;
+    this.#seenGeneration = -1;
+  }
+
+  #retarget(): void {
+    if (this.#seenGeneration === this.source.generation) return;
+    this.#seenGeneration = this.source.generation;
+    this.target = chooseLayer(this.source, this.#maxHeight);
+  }
+
+  /**
+   * Decides whether a media packet of `layer` goes to this receiver and, if so, rewrites it in
+   * place (SSRC → the first layer's, continuous sequence numbers and timestamps). `keyframe`: the
+   * packet starts a keyframe. Call with the original packet for each receiver.
+   */
+  forward(rtp: Buffer, layer: number, keyframe: boolean, now: number): boolean {
+    this.#retarget();
+    if (this.target < 0) {
+      this.current = -1;
+      return false;
+    }
+    if (layer !== this.current) {
+      if (layer !== this.target || !keyframe) return false;
+      this.#switchTo(rtp, layer, now);
+    }
+    const seq = (seqOf(rtp) + this.#seqOffset) % SEQ_MOD;
+    const ts = (timestampOf(rtp) + this.#tsOffset) % TS_MOD;
+    if (this.#lastSeq < 0 || ((seq - this.#lastSeq + SEQ_MOD) % SEQ_MOD) < SEQ_MOD / 2) {
+      this.#lastSeq = seq;
+      this.#lastTs = ts;
+      this.#lastAt = now;
+    }
+    rewriteRtp(rtp, this.source.primary.ssrc, seq, ts);
+    return true;
+  }
+
+  #switchTo(rtp: Buffer, layer: number, now: number): void {
+    if (this.#lastSeq < 0) {
+      this.#seqOffset = 0;
+      this.#tsOffset = 0;
+    } else {
+      // Continue right after the last packet sent, and move the clock on by the time that passed.
+      this.#seqOffset = (this.#lastSeq + 1 - seqOf(rtp) + 2 * SEQ_MOD) % SEQ_MOD;
+      const elapsed = Math.max(1, Math.round((now - this.#lastAt) * 90));
+      this.#tsOffset = (this.#lastTs + elapsed - timestampOf(rtp) + 2 * TS_MOD) % TS_MOD;
+    }
+    this.current = layer;
+  }
+
+  /**
+   * An RTX packet of `layer`: forwarded only for the current layer, onto the first layer's RTX
+   * SSRC, with the original sequence number inside rewritten like the media stream's.
+   */
+  forwardRtx(rtp: Buffer, layer: number): boolean {
+    const rtx = this.source.primary.rtx;
+    if (layer !== this.current || rtx === undefined) return false;
+    const at = payloadOffset(rtp);
+    if (at >= 0 && at + 2 <= rtp.length) rtp.writeUInt16BE((rtp.readUInt16BE(at) + this.#seqOffset) % SEQ_MOD, at);
+    this.#rtxSeq = (this.#rtxSeq + 1) % SEQ_MOD;
+    rewriteRtp(rtp, rtx, this.#rtxSeq, timestampOf(rtp) + this.#tsOffset);
+    return true;
+  }
+
+  /** Stops forwarding (last-N left this source out); forwarding resumes at the next keyframe, without a sequence gap. */
+  pause(): void {
+    this.current = -1;
+  }
+
+  /** The SSRC to ask for a keyframe now (the target layer while a switch waits), or undefined. */
+  keyframeNeeded(now: number): number | undefined {
+    this.#retarget();
+    if (this.target < 0 || this.target === this.current || now - this.#keyframeAskedAt < KEYFRAME_REQUEST_INTERVAL_MS) return undefined;
+    this.#keyframeAskedAt = now;
+    return this.source.layers[this.target]!.ssrc;
+  }
+
+  /** Maps a sequence number the receiver saw (e.g. in a NACK) back to the current layer's. */
+  originalSeq(seq: number): number {
+    return (seq - this.#seqOffset + SEQ_MOD) % SEQ_MOD;
+  }
+
+  /** The SSRC of the layer this receiver gets (what its PLIs and NACKs are about). */
+  get currentSsrc(): number | undefined {
+    return this.current < 0 ? undefined : this.source.layers[this.current]!.ssrc;
+  }
+}
