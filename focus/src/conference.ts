@@ -84,6 +84,17 @@ export class Conference {
     return run;
   }
 
+  /** Queues a bridge update for `p` that is dropped if `p` has left (or was replaced) by the time it runs. */
+  #enqueueFor(label: string, p: ParticipantState, op: () => Promise<void>): Promise<void> {
+    return this.#enqueue(label, async () => {
+      if (this.state.participants[p.endpointId] !== p) {
+        this.#log.debug('conference.operation_skipped', { op: label, endpoint: p.endpointId, why: 'participant left' });
+        return;
+      }
+      await op();
+    });
+  }
+
   // Membership
 
   addParticipant(p: Omit<ParticipantState, 'bridgeId' | 'jingle' | 'sources' | 'reinvites' | 'mediaDeclined'>): void {
@@ -202,11 +213,11 @@ export class Conference {
     this.#save();
     this.#log.info('jingle.session_accept', { endpoint: p.endpointId, ssrcs: ssrcsOf(sources).length });
     if (!isEmpty(sources)) this.#broadcastSources('source-add', p.endpointId, sources);
-    return this.#enqueue('accept', () => this.#colibri.update(this.state, p, { transport, sources }));
+    return this.#enqueueFor('accept', p, () => this.#colibri.update(this.state, p, { transport, sources }));
   }
 
   transportInfo(p: ParticipantState, transport: IceUdpTransport): Promise<void> {
-    return this.#enqueue('transport', () => this.#colibri.update(this.state, p, { transport }));
+    return this.#enqueueFor('transport', p, () => this.#colibri.update(this.state, p, { transport }));
   }
 
   sourceAdd(p: ParticipantState, added: EndpointSources): Promise<void> {
@@ -215,14 +226,14 @@ export class Conference {
     p.sources = next;
     this.#save();
     this.#broadcastSources('source-add', p.endpointId, added);
-    return this.#enqueue('source-add', () => this.#colibri.update(this.state, p, { sources: next }));
+    return this.#enqueueFor('source-add', p, () => this.#colibri.update(this.state, p, { sources: next }));
   }
 
   sourceRemove(p: ParticipantState, removed: EndpointSources): Promise<void> {
     p.sources = removeSources(p.sources, removed);
     this.#save();
     this.#broadcastSources('source-remove', p.endpointId, removed);
-    return this.#enqueue('source-remove', () => this.#colibri.update(this.state, p, { sources: p.sources }));
+    return this.#enqueueFor('source-remove', p, () => this.#colibri.update(this.state, p, { sources: p.sources }));
   }
 
   /**
@@ -270,7 +281,7 @@ export class Conference {
     if (media === 'audio') target.audioMuted = true;
     else target.videoMuted = true;
     this.#save();
-    await this.#enqueue('force-mute', () => this.#colibri.forceMute(this.state, target, { [media]: true }));
+    await this.#enqueueFor('force-mute', target, () => this.#colibri.forceMute(this.state, target, { [media]: true }));
   }
 
   #checkSources(p: ParticipantState, sources: EndpointSources): void {
