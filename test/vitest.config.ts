@@ -8,7 +8,7 @@ export default defineConfig({
     name: 'integration',
     root: fileURLToPath(new URL('..', import.meta.url)),
     environment: 'node',
-    include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
+    include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/interop/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // One workerd per file; files run one after another so the 2-core machine is not oversubscribed.

@@ -1,0 +1,122 @@
+// Runs in the interop test page (never shipped): drives the unmodified lib-jitsi-meet bundle the way
+// jitsi-meet does and records what happens in window.ljm for the test runner to read.
+/* global JitsiMeetJS, config */
+(function () {
+  const state = { events: [], errors: [], remoteTracks: [], messages: [], left: [], joinRequestedAt: 0, joinedAt: 0, firstRemoteFrameAt: 0, lastN: null };
+  window.ljm = state;
+  const now = () => Math.round(performance.now());
+  const log = (type, data) => state.events.push({ t: now(), type, ...(data || {}) });
+
+  async function connect({ room, token, sourceNameSignaling }) {
+    JitsiMeetJS.init({ sourceNameSignaling: !!sourceNameSignaling });
+    JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.WARN);
+    // jitsi-meet adds ?room= to the WebSocket URL so the server can route the connection (config.js).
+    const serviceUrl = `${config.serviceUrl}?room=${encodeURIComponent(room)}`;
+    const connection = new JitsiMeetJS.JitsiConnection(null, token || null, {
+      hosts: config.hosts, serviceUrl, enableWebsocketResume: config.enableWebsocketResume,
+      websocketKeepAlive: -1, clientNode: 'http://jitsi.org/jitsimeet',
+    });
+    state.connection = connection;
+    // Raw Jingle traffic, kept for failure reports.
+    state.jingle = [];
+    const strophe = connection.xmpp.connection._stropheConn;
+    strophe.rawInput = (d) => { if (d.includes('urn:xmpp:jingle:1')) state.jingle.push(`<< ${d}`); };
+    strophe.rawOutput = (d) => { if (d.includes('urn:xmpp:jingle:1')) state.jingle.push(`>> ${d}`); };
+    const E = JitsiMeetJS.events.connection;
+    await new Promise((resolve, reject) => {
+      connection.addEventListener(E.CONNECTION_ESTABLISHED, resolve);
+      connection.addEventListener(E.CONNECTION_FAILED, (err, msg) => reject(new Error(`connection failed: ${err} ${msg || ''}`)));
+      connection.connect();
+    });
+    log('connected');
+    return connection;
+  }
+
+  function watchFirstFrame(el) {
+    if (!el.requestVideoFrameCallback) return;
+    el.requestVideoFrameCallback(() => { if (!state.firstRemoteFrameAt) state.firstRemoteFrameAt = performance.now(); });
+  }
+
+  window.startLjm = async function (opts) {
+    const { room, nick, p2p, password } = opts;
+    const connection = await connect(opts);
+    const tracks = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'], resolution: 360 });
+    state.localTracks = tracks;
+    const conference = connection.initJitsiConference(room, {
+      openBridgeChannel: 'websocket', p2p: { enabled: !!p2p, stunServers: [] }, enableLayerSuspension: true,
+    });
+    state.conference = conference;
+    const C = JitsiMeetJS.events.conference;
+    conference.on(C.CONFERENCE_JOINED, () => { state.joinedAt = performance.now(); log('joined', { myId: conference.myUserId() }); });
+    conference.on(C.CONFERENCE_FAILED, (e) => { state.errors.push(String(e)); log('failed', { e: String(e) }); });
+    conference.on(C.CONFERENCE_ERROR, (e) => { state.errors.push(String(e)); log('error', { e: String(e) }); });
+    conference.on(C.USER_JOINED, (id, user) => log('user-joined', { id, name: user.getDisplayName() }));
+    conference.on(C.USER_LEFT, (id) => { state.left.push(id); log('user-left', { id }); });
+    conference.on(C.MESSAGE_RECEIVED, (id, text) => { state.messages.push({ id, text }); log('message', { id, text }); });
+    conference.on(C.TRACK_ADDED, (track) => {
+      if (track.isLocal()) return;
+      const owner = track.getParticipantId();
+      const type = track.getType();
+      state.remoteTracks.push({ owner, type, videoType: type === 'video' ? track.getVideoType() : undefined, muted: track.isMuted() });
+      log('track-added', { owner, media: type });
+      const el = document.createElement(type === 'video' ? 'video' : 'audio');
+      el.autoplay = true;
+      el.playsInline = true;
+      el.dataset.owner = owner;
+      document.body.appendChild(el);
+      track.attach(el);
+      if (type === 'video') watchFirstFrame(el);
+    });
+    conference.on(C.TRACK_REMOVED, (track) => { if (!track.isLocal()) log('track-removed', { owner: track.getParticipantId(), media: track.getType() }); });
+    conference.on(C.TRACK_MUTE_CHANGED, (track) => log('mute-changed', { owner: track.isLocal() ? 'local' : track.getParticipantId(), media: track.getType(), muted: track.isMuted() }));
+    conference.on(C.DOMINANT_SPEAKER_CHANGED, (id) => log('dominant-speaker', { id }));
+    conference.on(C.DATA_CHANNEL_OPENED, () => log('bridge-channel-open'));
+    conference.on(C.P2P_STATUS, (_c, on) => log('p2p', { on }));
+    conference.on(C.LAST_N_ENDPOINTS_CHANGED, (leaving, entering) => {
+      const now = new Set(state.lastN || []);
+      for (const id of leaving || []) now.delete(id);
+      for (const id of entering || []) now.add(id);
+      state.lastN = [...now];
+      log('last-n', { leaving, entering });
+    });
+    conference.on(C.ENDPOINT_MESSAGE_RECEIVED, (p, msg) => log('endpoint-message', { from: p.getId(), msg }));
+    conference.setDisplayName(nick);
+    for (const t of tracks) await conference.addTrack(t);
+    state.joinRequestedAt = performance.now();
+    conference.join(password);
+    return true;
+  };
+
+  /** Replaces the camera with a (fake) screen capture, as jitsi-meet's screen sharing does. */
+  window.ljmShareScreen = async function () {
+    const captured = await JitsiMeetJS.createLocalTracks({ devices: ['desktop'] });
+    // Chromium may capture the screen's audio as well: share the video.
+    const desktop = captured.find((t) => t.getType() === 'video');
+    const camera = state.localTracks.find((t) => t.getType() === 'video');
+    await state.conference.replaceTrack(camera, desktop);
+    return desktop.getVideoType();
+  };
+
+  window.ljmLeave = async function () {
+    await state.conference.leave();
+    await state.connection.disconnect();
+  };
+
+  /** Inbound media per remote SSRC on the active peer connection (JVB or P2P). */
+  window.ljmStats = async function () {
+    const c = state.conference;
+    const session = c && (c.isP2PActive() ? c.p2pJingleSession : c.jvbJingleSession);
+    const pc = session && session.peerconnection && session.peerconnection.peerconnection;
+    if (!pc) return { p2p: false, state: 'none', inbound: [] };
+    const report = await pc.getStats();
+    const inbound = [];
+    report.forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      inbound.push({
+        kind: s.kind, ssrc: s.ssrc, packets: s.packetsReceived || 0, framesDecoded: s.framesDecoded || 0, height: s.frameHeight || 0,
+        samples: (s.totalSamplesReceived || 0) - (s.concealedSamples || 0),
+      });
+    });
+    return { p2p: c.isP2PActive(), state: pc.connectionState, inbound };
+  };
+})();

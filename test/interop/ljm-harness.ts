@@ -1,0 +1,94 @@
+/**
+ * The world for lib-jitsi-meet interop runs: the real edge, a real media node, a page server for the
+ * (unshipped) test page with the unmodified lib-jitsi-meet bundle from npm, and Debian Chromium.
+ * Meant to run inside a network namespace with only loopback (see ljm-interop.test.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadConfig } from '../../media-node/src/config.ts';
+import { createLogger } from '../../media-node/src/log.ts';
+import { startMediaNode, type MediaNode } from '../../media-node/src/media-node.ts';
+import { startEdge, type RunningEdge } from '../helpers/edge.ts';
+
+const require = createRequire(import.meta.url);
+const SECRET = 'interop-bridge-secret-0123456789';
+
+/** The lib-jitsi-meet build under test (root package.json pins it). */
+export const LJM_PACKAGE = '@lyno/lib-jitsi-meet';
+export const LJM_VERSION = (JSON.parse(readFileSync(require.resolve(`${LJM_PACKAGE}/package.json`), 'utf8')) as { version: string }).version;
+
+export interface World {
+  edge: RunningEdge;
+  node: MediaNode;
+  pageUrl: string;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+function pageServer(edgeUrl: string): Promise<Server> {
+  const files: Record<string, [string, string]> = {
+    '/jquery.js': [require.resolve('jquery/dist/jquery.min.js'), 'application/javascript'],
+    '/lib-jitsi-meet.min.js': [require.resolve(`${LJM_PACKAGE}/lib-jitsi-meet.min.js`), 'application/javascript'],
+    '/ljm-client.js': [new URL('./ljm-client.js', import.meta.url).pathname, 'application/javascript'],
+  };
+  const html = `<!doctype html><meta charset="utf-8"><title>lib-jitsi-meet interop</title>
+<script src="${edgeUrl}/config.js"></script>
+<script src="/jquery.js"></script><script>window.jquery = window.jQuery;</script>
+<script src="/lib-jitsi-meet.min.js"></script>
+<script src="/ljm-client.js"></script>`;
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = files[path];
+    if (path === '/') { res.writeHead(200, { 'content-type': 'text/html' }); res.end(html); return; }
+    if (!file) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': file[1] });
+    res.end(readFileSync(file[0]));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+export async function startWorld(vars: Record<string, string> = {}): Promise<World> {
+  const edge = await startEdge({ BRIDGE_SECRET: SECRET, LOG_LEVEL: 'warn', BRIDGE_GRACE_SECONDS: '0', ...vars });
+  const config = loadConfig({
+    EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: SECRET, NODE_ID: 'interop-node', MEDIA_UDP_HOST: '127.0.0.1',
+    MEDIA_UDP_PORT: '0', HTTP_PORT: '0', STATS_INTERVAL_MS: '500', LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'warn',
+  });
+  const node = await startMediaNode(config, createLogger(config.logLevel, { node: 'interop-node' }));
+  for (let i = 0; i < 100; i++) {
+    const { bridges } = await (await fetch(`${edge.url}/about/bridges`)).json() as { bridges: Array<{ id: string }> };
+    if (bridges.some((b) => b.id === 'interop-node')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const server = await pageServer(edge.url);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required'],
+  });
+  return {
+    edge, node, browser,
+    pageUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
+    async stop() {
+      await browser.close().catch(() => undefined);
+      server.close();
+      await node.stop();
+      await edge.stop();
+    },
+  };
+}
+
+export interface LjmPage { page: Page; console: string[] }
+
+/** Opens a page and joins `room` with lib-jitsi-meet. */
+export async function openLjm(world: World, opts: { room: string; nick: string; token?: string; p2p?: boolean }): Promise<LjmPage> {
+  const page = await world.browser.newPage();
+  const console: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
+  await page.goto(world.pageUrl);
+  await page.evaluate((o) => (window as unknown as { startLjm(o: unknown): Promise<boolean> }).startLjm(o), opts);
+  return { page, console };
+}

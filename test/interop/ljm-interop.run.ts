@@ -1,0 +1,150 @@
+/// <reference lib="dom" />
+/**
+ * lib-jitsi-meet interop, run inside a network namespace with only loopback (ljm-interop.test.ts
+ * starts it): the unmodified lib-jitsi-meet bundle from npm, in Debian Chromium, against the real
+ * edge and a real media node. Prints one JSON line with what every participant saw.
+ */
+import { mkdirSync } from 'node:fs';
+import { LJM_VERSION, openLjm, startWorld, type LjmPage } from './ljm-harness.ts';
+
+interface Inbound { kind: string; ssrc: number; packets: number; framesDecoded: number; height: number; samples: number }
+interface Stats { p2p: boolean; state: string; inbound: Inbound[] }
+interface LjmEvent { t: number; type: string; [k: string]: unknown }
+
+const stats = (p: LjmPage) => p.page.evaluate(() => (window as unknown as { ljmStats(): Promise<Stats> }).ljmStats());
+const events = (p: LjmPage) => p.page.evaluate(() => (window as unknown as { ljm: { events: LjmEvent[] } }).ljm.events);
+const ljm = <T>(p: LjmPage, fn: string) => p.page.evaluate(`(() => { const s = window.ljm; return ${fn}; })()`) as Promise<T>;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `fn` (an expression over `s`, the page's window.ljm) is truthy; false on timeout. */
+async function until(p: LjmPage, fn: string, timeoutMs = 15_000): Promise<boolean> {
+  try {
+    await p.page.waitForFunction(`(() => { const s = window.ljm; return ${fn}; })()`, undefined, { timeout: timeoutMs, polling: 100 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SSRCs whose decoding progressed over `ms`: video frames decoded, audio samples that were not concealment. */
+async function flowing(p: LjmPage, ms = 1500): Promise<{ video: number; audio: number; p2p: boolean; heights: number[] }> {
+  const a = await stats(p);
+  await sleep(ms);
+  const b = await stats(p);
+  const before = new Map(a.inbound.map((s) => [s.ssrc, s]));
+  const grew = b.inbound.filter((s) => {
+    const old = before.get(s.ssrc);
+    return s.kind === 'video' ? s.framesDecoded > (old?.framesDecoded ?? 0) : s.samples > (old?.samples ?? 0);
+  });
+  return {
+    video: grew.filter((s) => s.kind === 'video').length, audio: grew.filter((s) => s.kind === 'audio').length, p2p: b.p2p,
+    heights: grew.filter((s) => s.kind === 'video').map((s) => s.height),
+  };
+}
+
+/** Polls {@link flowing} until it shows at least `video` and `audio` streams, or gives the last sample. */
+async function waitFlowing(p: LjmPage, video: number, audio: number, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = await flowing(p, 1000);
+  while ((last.video < video || last.audio < audio) && Date.now() < deadline) last = await flowing(p, 1000);
+  return last;
+}
+
+const myId = (p: LjmPage) => ljm<string>(p, 's.conference.myUserId()');
+const result: Record<string, unknown> = { ljmVersion: LJM_VERSION };
+const world = await startWorld();
+const shots = process.env.SCREENSHOT_DIR;
+if (shots) mkdirSync(shots, { recursive: true });
+try {
+  // 1. Three participants through the bridge.
+  const names = ['alice', 'bob', 'carol'];
+  const people: LjmPage[] = [];
+  for (const nick of names) people.push(await openLjm(world, { room: 'ljm-bridge', nick }));
+  const [alice, bob, carol] = people as [LjmPage, LjmPage, LjmPage];
+  result.joined = await Promise.all(people.map((p) => until(p, 's.joinedAt > 0')));
+  const ids = await Promise.all(people.map(myId));
+  result.sawOthers = await Promise.all(people.map((p) => until(p, 'new Set(s.events.filter((e) => e.type === "user-joined").map((e) => e.name)).size === 2')));
+  result.remoteTracks = await Promise.all(people.map(async (p) => {
+    await until(p, 's.remoteTracks.length >= 4');
+    return ljm<Array<{ owner: string; type: string }>>(p, 's.remoteTracks');
+  }));
+  result.idsOfOthers = ids;
+  result.bridgeFlow = await Promise.all(people.map((p) => waitFlowing(p, 2, 2)));
+  result.firstFrameMs = await Promise.all(people.map((p) => ljm<number>(p, 's.firstRemoteFrameAt ? Math.round(s.firstRemoteFrameAt - s.joinRequestedAt) : -1')));
+  result.bridgeChannel = await Promise.all(people.map((p) => until(p, 's.events.some((e) => e.type === "bridge-channel-open")', 5000)));
+  result.dominantSpeaker = await Promise.all(people.map((p) => until(p, 's.events.some((e) => e.type === "dominant-speaker")', 10_000)));
+  if (shots) for (const [i, p] of people.entries()) await p.page.screenshot({ path: `${shots}/ljm-${names[i]}.png` });
+
+  // Chat, endpoint messages over the bridge channel, mute.
+  await alice.page.evaluate(() => (window as unknown as { ljm: { conference: { sendTextMessage(t: string): void } } }).ljm.conference.sendTextMessage('hello from alice'));
+  result.chat = await Promise.all([bob, carol].map((p) => until(p, `s.messages.some((m) => m.text === 'hello from alice' && m.id === ${JSON.stringify(ids[0])})`, 5000)));
+  await bob.page.evaluate(() => (window as unknown as { ljm: { conference: { broadcastEndpointMessage(m: unknown): void } } }).ljm.conference.broadcastEndpointMessage({ type: 'interop-hello' }));
+  result.endpointMessage = await Promise.all([alice, carol].map((p) => until(p, `s.events.some((e) => e.type === 'endpoint-message' && e.msg.type === 'interop-hello' && e.from === ${JSON.stringify(ids[1])})`, 5000)));
+  await ljm(bob, 's.localTracks.find((t) => t.getType() === "audio").mute()');
+  result.audioMuteSeen = await Promise.all([alice, carol].map((p) => until(p, `s.events.some((e) => e.type === 'mute-changed' && e.owner === ${JSON.stringify(ids[1])} && e.type === 'mute-changed' && e.muted === true)`, 5000)));
+  await ljm(bob, 's.localTracks.find((t) => t.getType() === "audio").unmute()');
+  await ljm(carol, 's.localTracks.find((t) => t.getType() === "audio").unmute()');
+  result.audioUnmuteSeen = await Promise.all([alice, carol].map((p) => until(p, `s.events.filter((e) => e.type === 'mute-changed' && e.owner === ${JSON.stringify(ids[1])}).at(-1)?.muted === false`, 5000)));
+
+  // Simulcast: carol limits what she receives (thumbnails), then puts alice on stage.
+  const setConstraints = (c: unknown) => carol.page.evaluate((x) => (window as unknown as { ljm: { conference: { setReceiverConstraints(c: unknown): void } } }).ljm.conference.setReceiverConstraints(x), c);
+  await setConstraints({ lastN: -1, constraints: {}, defaultConstraints: { maxHeight: 180 }, onStageEndpoints: [], selectedEndpoints: [] });
+  await sleep(1500);
+  result.thumbnailHeights = (await flowing(carol)).heights.sort((a, b) => a - b);
+  await setConstraints({ lastN: -1, constraints: { [ids[0]!]: { maxHeight: 720 } }, defaultConstraints: { maxHeight: 180 }, onStageEndpoints: [ids[0]], selectedEndpoints: [] });
+  await sleep(1500);
+  result.stageHeights = (await flowing(carol)).heights.sort((a, b) => a - b);
+  await setConstraints({ lastN: -1, constraints: {}, defaultConstraints: { maxHeight: 720 }, onStageEndpoints: [], selectedEndpoints: [] });
+
+  // Screen sharing: alice swaps her camera for a screen capture.
+  try {
+    result.shareType = await alice.page.evaluate(() => (window as unknown as { ljmShareScreen(): Promise<string> }).ljmShareScreen());
+    result.desktopSeen = await Promise.all([bob, carol].map((p) => until(p, `s.conference.getParticipantById(${JSON.stringify(ids[0])})?.getTracksByMediaType('video')[0]?.getVideoType() === 'desktop'`, 10_000)));
+    result.afterShareFlow = await Promise.all([bob, carol].map((p) => waitFlowing(p, 2, 0, 10_000)));
+  } catch (err) {
+    result.shareError = String(err);
+  }
+
+  // Last-N: carol asks for one video only. Bob and carol go quiet so alice stays the dominant speaker.
+  await ljm(bob, 's.localTracks.find((t) => t.getType() === "audio").mute()');
+  await ljm(carol, 's.localTracks.find((t) => t.getType() === "audio").mute()');
+  await until(carol, `s.events.filter((e) => e.type === 'dominant-speaker').at(-1)?.id === ${JSON.stringify(ids[0])}`, 5000);
+  await ljm(carol, 's.conference.setLastN(1)');
+  result.lastN = await until(carol, 'Array.isArray(s.lastN) && s.lastN.length === 1', 10_000) ? await ljm(carol, 's.lastN') : await ljm(carol, 's.lastN');
+  await sleep(1000);
+  result.lastNFlow = await flowing(carol);
+  await ljm(carol, 's.conference.setLastN(-1)');
+  await ljm(bob, 's.localTracks.find((t) => t.getType() === "audio").unmute()');
+  await ljm(carol, 's.localTracks.find((t) => t.getType() === "audio").unmute()');
+
+  // Carol leaves: the others see her go and lose her tracks.
+  await carol.page.evaluate(() => (window as unknown as { ljmLeave(): Promise<void> }).ljmLeave());
+  result.leftSeen = await Promise.all([alice, bob].map((p) => until(p, `s.left.includes(${JSON.stringify(ids[2])}) && s.events.filter((e) => e.type === 'track-removed' && e.owner === ${JSON.stringify(ids[2])}).length >= 1`, 10_000)));
+  result.afterLeaveFlow = await Promise.all([alice, bob].map((p) => waitFlowing(p, 1, 1, 10_000)));
+  result.consoleErrors = people.map((p) => p.console.filter((l) => l.startsWith('pageerror') || /error:.*(Jingle|XMPP|strophe|session)/i.test(l)).slice(0, 10));
+  for (const p of people) await p.page.close();
+
+  // 2. A locked room: the password is required, then accepted.
+  const owner = await openLjm(world, { room: 'ljm-locked', nick: 'owner' });
+  await until(owner, 's.joinedAt > 0');
+  await ljm(owner, 's.conference.lock("sesame")');
+  await sleep(500);
+  const guest = await openLjm(world, { room: 'ljm-locked', nick: 'guest' });
+  result.passwordRequired = await until(guest, 's.errors.includes("conference.passwordRequired")', 10_000);
+  await ljm(guest, 's.conference.join("sesame")');
+  result.passwordAccepted = await until(guest, 's.joinedAt > 0', 10_000);
+  await owner.page.close();
+  await guest.page.close();
+
+  // 3. One-to-one: P2P between the two browsers, Jingle relayed by the room.
+  const p1 = await openLjm(world, { room: 'ljm-p2p', nick: 'p1', p2p: true });
+  const p2 = await openLjm(world, { room: 'ljm-p2p', nick: 'p2', p2p: true });
+  result.p2pOn = await Promise.all([p1, p2].map((p) => until(p, 's.events.some((e) => e.type === "p2p" && e.on === true)', 15_000)));
+  result.p2pFlow = await Promise.all([p1, p2].map((p) => waitFlowing(p, 1, 1, 10_000)));
+  result.events = Object.fromEntries(await Promise.all([alice, p1].map(async (p, i) => [i, (await events(p).catch(() => [])).filter((e) => e.type !== 'dominant-speaker').slice(0, 60)])));
+} catch (err) {
+  result.error = err instanceof Error ? err.stack : String(err);
+} finally {
+  await world.stop();
+}
+console.log(JSON.stringify(result));

@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(chromiumPath);
+// CI installs Debian's chromium (.ci/run); a developer machine without it skips, and says so.
+const runIt = haveChromium || process.env.CI ? it : it.skip;
+if (!haveChromium && !process.env.CI) console.warn(`skipping lib-jitsi-meet interop: no Chromium at ${chromiumPath} (apt-get install chromium)`);
+
+interface Flow { video: number; audio: number; p2p: boolean; heights: number[] }
+interface Result {
+  ljmVersion: string; error?: string; shareError?: string;
+  joined: boolean[]; sawOthers: boolean[]; remoteTracks: Array<Array<{ owner: string; type: string }>>; idsOfOthers: string[];
+  bridgeFlow: Flow[]; firstFrameMs: number[]; bridgeChannel: boolean[]; dominantSpeaker: boolean[];
+  chat: boolean[]; endpointMessage: boolean[]; audioMuteSeen: boolean[]; audioUnmuteSeen: boolean[];
+  thumbnailHeights: number[]; stageHeights: number[];
+  shareType: string; desktopSeen: boolean[]; afterShareFlow: Flow[];
+  lastN: string[] | null; lastNFlow: Flow; leftSeen: boolean[]; afterLeaveFlow: Flow[];
+  passwordRequired: boolean; passwordAccepted: boolean; p2pOn: boolean[]; p2pFlow: Flow[];
+}
+
+describe('an unmodified lib-jitsi-meet in Debian Chromium against the edge and a media node', () => {
+  runIt('joins, sees and hears the others through the bridge, chats, mutes, shares a screen, follows last-N and simulcast constraints, leaves; locked rooms and P2P work', () => {
+    const script = fileURLToPath(new URL('./ljm-interop.run.ts', import.meta.url));
+    const shots = fileURLToPath(new URL('../../test-results/interop', import.meta.url));
+    // Loopback only: Chromium, the edge and the node run in a fresh network namespace with just `lo` up.
+    const run = spawnSync('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${realpathSync(process.execPath)}" "${script}"`], {
+      encoding: 'utf8', timeout: 240_000, env: { ...process.env, SCREENSHOT_DIR: shots },
+    });
+    const line = run.stdout.trim().split('\n').at(-1) ?? '';
+    expect(line, run.stderr.slice(-4000)).toMatch(/^\{/);
+    const r = JSON.parse(line) as Result;
+    expect(r.error, r.error).toBeUndefined();
+    console.log(`lib-jitsi-meet ${r.ljmVersion}: first remote video frame ${r.firstFrameMs.join(' / ')} ms after join (alice waited for the others)`);
+    const all = (xs: boolean[], n: number) => expect(xs).toEqual(Array(n).fill(true));
+
+    // Three participants through the bridge: everyone sees the other two and decodes their audio and video.
+    all(r.joined, 3);
+    all(r.sawOthers, 3);
+    r.remoteTracks.forEach((tracks, i) => {
+      const others = r.idsOfOthers.filter((_, j) => j !== i);
+      for (const id of others) expect(tracks.filter((t) => t.owner === id).map((t) => t.type).sort()).toEqual(['audio', 'video']);
+    });
+    for (const f of r.bridgeFlow) expect(f).toMatchObject({ video: 2, audio: 2, p2p: false });
+    all(r.bridgeChannel, 3);
+    all(r.dominantSpeaker, 3);
+
+    all(r.chat, 2);
+    all(r.endpointMessage, 2);
+    all(r.audioMuteSeen, 2);
+    all(r.audioUnmuteSeen, 2);
+
+    // Simulcast: thumbnails get the 180p layer, the participant on stage the 360p one.
+    expect(r.thumbnailHeights).toEqual([180, 180]);
+    expect(r.stageHeights).toEqual([180, 360]);
+
+    expect(r.shareError, r.shareError).toBeUndefined();
+    expect(r.shareType).toBe('desktop');
+    all(r.desktopSeen, 2);
+    for (const f of r.afterShareFlow) expect(f.video).toBe(2);
+
+    // Last-N 1: one video (the dominant speaker's), both audios.
+    expect(r.lastN).toEqual([r.idsOfOthers[0]]);
+    expect(r.lastNFlow).toMatchObject({ video: 1, audio: 2 });
+
+    all(r.leftSeen, 2);
+    for (const f of r.afterLeaveFlow) expect(f).toMatchObject({ video: 1, audio: 1 });
+
+    expect(r.passwordRequired).toBe(true);
+    expect(r.passwordAccepted).toBe(true);
+
+    all(r.p2pOn, 2);
+    for (const f of r.p2pFlow) expect(f).toMatchObject({ video: 1, audio: 1, p2p: true });
+  });
+});
