@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { PictureLossIndication, RtcpPacketConverter, RtcpPayloadSpecificFeedback } from 'werift';
-import { pli } from './conference.ts';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PictureLossIndication, RtcpPacketConverter, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket } from 'werift';
+import { parseJingle, parseXml, sourcesFromContents, type Colibri2MediaSource } from '@edgemeet/protocol';
+import { createLogger } from '../log.ts';
+import { createDtlsIdentity } from '../transport/certificate.ts';
+import { UdpMux } from '../transport/udp-mux.ts';
+import { SfuConference, pli, type SfuEndpoint } from './conference.ts';
 
 describe('pli()', () => {
   it('builds a PLI that an RTCP parser reads back with the media SSRC', () => {
@@ -9,5 +14,69 @@ describe('pli()', () => {
     const feedback = (packet as RtcpPayloadSpecificFeedback).feedback;
     expect(feedback).toBeInstanceOf(PictureLossIndication);
     expect((feedback as PictureLossIndication).mediaSsrc).toBe(0xdeadbeef);
+  });
+});
+
+describe('SfuConference', () => {
+  let mux: UdpMux;
+  let conference: SfuConference;
+  beforeAll(async () => {
+    mux = await UdpMux.bind('127.0.0.1', 0);
+    conference = new SfuConference('meeting-1', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
+  });
+  afterAll(async () => {
+    conference.close();
+    await mux.close();
+  });
+
+  const channel = (ep: SfuEndpoint) => {
+    const sent: Array<Record<string, unknown>> = [];
+    ep.channel = { send: (text) => sent.push(JSON.parse(text) as Record<string, unknown>), close() {} };
+    return sent;
+  };
+
+  it('builds simulcast layers from the sources lib-jitsi-meet 2.6726.2 accepted with (regression: every layer was forwarded)', () => {
+    const jingle = parseJingle(parseXml(readFileSync(new URL('../../../test/fixtures/stanzas/ljm-2021-session-accept.xml', import.meta.url), 'utf8').trim()));
+    const sources = sourcesFromContents(jingle.contents, 'cf30b05c').cf30b05c!;
+    const alice = conference.createEndpoint('cf30b05c') as SfuEndpoint;
+    const media: Colibri2MediaSource[] = [
+      { type: 'audio', id: 'cf30b05c-a0', ...sources.audio }, { type: 'video', id: 'cf30b05c-v0', ...sources.video },
+    ];
+    alice.setSources(media);
+    expect(alice.videoSources).toHaveLength(1);
+    expect(alice.videoSources[0]!.layers.map((l) => [l.ssrc, l.rtx])).toEqual([[2508665466, 3177387444], [1385683815, 1482720262], [647545298, 135555940]]);
+    // Same SSRCs again (a source-add of audio elsewhere): the layers keep their state.
+    const before = alice.videoSources[0];
+    alice.setSources([...media]);
+    expect(alice.videoSources[0]).toBe(before);
+  });
+
+  it('tells a receiver its last-N selection both as ForwardedSources and as LastNEndpointsChangeEvent (regression: older lib-jitsi-meet never heard)', () => {
+    const bob = conference.createEndpoint('bob') as SfuEndpoint;
+    bob.setSources([{ type: 'video', id: 'bob-v0', sources: [{ ssrc: 4242 }], groups: [] }]);
+    const carol = conference.createEndpoint('carol') as SfuEndpoint;
+    const sent = channel(carol);
+    conference.setLastN(carol, 1);
+    expect(sent.map((m) => m.colibriClass)).toEqual(['ForwardedSources', 'LastNEndpointsChangeEvent']);
+    expect(sent[1]!.lastNEndpoints).toHaveLength(1);
+    expect(sent[0]!.forwardedSources).toEqual(conference.endpoint((sent[1]!.lastNEndpoints as string[])[0]!)?.sources.filter((s) => s.type === 'video').map((s) => s.id) ?? []);
+    conference.setLastN(carol, -1);
+    expect(sent.at(-1)).toMatchObject({ colibriClass: 'LastNEndpointsChangeEvent', lastNEndpoints: ['cf30b05c', 'bob'] });
+  });
+
+  it('strips every header extension but the audio level from what it forwards (regression: a forwarded mid made Chrome refuse the next source-add)', () => {
+    const bob = conference.endpoint('bob')!;
+    const packet = new RtpPacket(new RtpHeader({
+      payloadType: 100, sequenceNumber: 1, timestamp: 1, ssrc: 4242, extension: true, extensionProfile: 0xbede,
+      extensions: [{ id: 10, payload: Buffer.from('1') }, { id: 3, payload: Buffer.from([1, 2, 3]) }],
+    }), Buffer.from([0x10, 0x01, 0, 0])).serialize();
+    conference.routeRtp(bob, packet);
+    expect(RtpPacket.deSerialize(packet).header.extensions).toEqual([]);
+    const audio = new RtpPacket(new RtpHeader({
+      payloadType: 111, sequenceNumber: 1, timestamp: 1, ssrc: 2393582909, extension: true, extensionProfile: 0xbede,
+      extensions: [{ id: 1, payload: Buffer.from([0x85]) }, { id: 10, payload: Buffer.from('0') }],
+    }), Buffer.from('opus')).serialize();
+    conference.routeRtp(conference.endpoint('cf30b05c')!, audio);
+    expect(RtpPacket.deSerialize(audio).header.extensions.map((e) => e.id)).toEqual([1]);
   });
 });

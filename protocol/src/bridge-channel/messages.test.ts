@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseBridgeMessage, serializeBridgeMessage } from './messages.ts';
 
@@ -15,6 +16,11 @@ describe('bridge-channel messages', () => {
     expect(parseBridgeMessage('{"colibriClass":"ReceiverVideoConstraint","maxFrameHeight":360}')).toEqual({ colibriClass: 'ReceiverVideoConstraint', maxFrameHeight: 360 });
     expect(() => parseBridgeMessage('{"colibriClass":"ReceiverVideoConstraint"}')).toThrow(/maxFrameHeight/);
     expect(() => parseBridgeMessage('{"colibriClass":"ReceiverVideoConstraints","onStageEndpoints":[1]}')).toThrow(/onStageEndpoints/);
+  });
+
+  it('parseBridgeMessage() accepts every message lib-jitsi-meet 2.6726.2 (Dec 2021) sent in the interop test', () => {
+    const sent = JSON.parse(readFileSync(new URL('../../../test/fixtures/bridge-channel/ljm-2021-client-messages.json', import.meta.url), 'utf8')) as object[];
+    for (const m of sent) expect(parseBridgeMessage(JSON.stringify(m))).toEqual(m);
   });
 
   it('parseBridgeMessage() refuses garbage: not JSON, arrays, unknown classes, wrong field types, oversized', () => {

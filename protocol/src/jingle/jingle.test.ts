@@ -5,7 +5,7 @@ import { sourcesFromContents } from '../sources/endpoint-sources.ts';
 import { buildJingle, parseJingle } from './jingle.ts';
 
 describe('Jingle codec', () => {
-  for (const name of ['session-initiate.xml', 'session-accept-simulcast.xml', 'source-add-json.xml']) {
+  for (const name of ['session-initiate.xml', 'session-accept-simulcast.xml', 'source-add-json.xml', 'ljm-2021-session-accept.xml']) {
     it(`parseJingle() → buildJingle() → parseJingle() round-trips ${name}`, () => {
       const first = parseJingle(fixture(name));
       const again = parseJingle(parseXml(serialize(buildJingle(first))));
@@ -32,6 +32,15 @@ describe('Jingle codec', () => {
     expect(map['9f8e7d6c']?.video.sources).toHaveLength(6);
     expect(map['9f8e7d6c']?.video.groups.map((g) => g.semantics)).toEqual(['SIM', 'FID', 'FID', 'FID']);
     expect(map['9f8e7d6c']?.audio.sources[0]).toMatchObject({ ssrc: 6100, msid: 'st-9f8e tr-9f8e-a' });
+  });
+
+  it('sourcesFromContents() reads the session-accept of lib-jitsi-meet 2.6726.2 (Dec 2021): SIM after the first FID, msid, no source names', () => {
+    const j = parseJingle(fixture('ljm-2021-session-accept.xml'));
+    const map = sourcesFromContents(j.contents, 'cf30b05c');
+    expect(map.cf30b05c?.audio.sources).toMatchObject([{ ssrc: 2393582909, msid: 'cf30b05c-audio-1 321746af-d83a-4db0-8bae-4a90c5679100-1' }]);
+    expect(map.cf30b05c?.video.sources).toHaveLength(6);
+    expect(map.cf30b05c?.video.groups).toContainEqual({ semantics: 'SIM', ssrcs: [2508665466, 1385683815, 647545298] });
+    expect(map.cf30b05c?.video.sources.every((s) => s.name === undefined)).toBe(true);
   });
 
   it('parseJingle() decodes compact JSON sources', () => {
