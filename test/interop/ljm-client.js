@@ -79,6 +79,8 @@
       state.lastN = [...now];
       log('last-n', { leaving, entering });
     });
+    conference.on(C.USER_ROLE_CHANGED, (id, role) => log('role', { id, role }));
+    conference.on(C.KICKED, (actor) => log('kicked', { by: actor && actor.getId ? actor.getId() : String(actor) }));
     conference.on(C.ENDPOINT_MESSAGE_RECEIVED, (p, msg) => log('endpoint-message', { from: p.getId(), msg }));
     conference.setDisplayName(nick);
     for (const t of tracks) await conference.addTrack(t);

@@ -121,6 +121,19 @@ try {
   await carol.page.evaluate(() => (window as unknown as { ljmLeave(): Promise<void> }).ljmLeave());
   result.leftSeen = await Promise.all([alice, bob].map((p) => until(p, `s.left.includes(${JSON.stringify(ids[2])}) && s.events.filter((e) => e.type === 'track-removed' && e.owner === ${JSON.stringify(ids[2])}).length >= 1`, 10_000)));
   result.afterLeaveFlow = await Promise.all([alice, bob].map((p) => waitFlowing(p, 1, 1, 10_000)));
+  // Moderator actions: alice (the first, so the owner) mutes bob, makes him a moderator, kicks a newcomer.
+  result.aliceModerator = await ljm<boolean>(alice, 's.conference.isModerator()');
+  await ljm(alice, `s.conference.muteParticipant(${JSON.stringify(ids[1])})`);
+  result.remoteMuteApplied = await until(bob, 's.localTracks.find((t) => t.getType() === "audio").isMuted()', 5000);
+  result.remoteMuteSeen = await until(alice, `s.events.filter((e) => e.type === 'mute-changed' && e.owner === ${JSON.stringify(ids[1])}).at(-1)?.muted === true`, 5000);
+  await ljm(alice, `s.conference.grantOwner(${JSON.stringify(ids[1])})`);
+  result.grantSeen = await until(bob, `s.events.some((e) => e.type === 'role' && e.id === ${JSON.stringify(ids[1])} && e.role === 'moderator')`, 5000);
+  const dave = await openLjm(world, { room: 'ljm-bridge', nick: 'dave' });
+  await until(dave, 's.joinedAt > 0');
+  await ljm(alice, `s.conference.kickParticipant(${JSON.stringify(await myId(dave))})`);
+  result.kicked = await until(dave, 's.events.some((e) => e.type === "kicked")', 5000);
+  await dave.page.close();
+
   result.consoleErrors = people.map((p) => p.console.filter((l) => l.startsWith('pageerror') || /error:.*(Jingle|XMPP|strophe|session)/i.test(l)).slice(0, 10));
   for (const p of people) await p.page.close();
 

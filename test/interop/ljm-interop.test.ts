@@ -18,6 +18,7 @@ interface Result {
   thumbnailHeights: number[]; stageHeights: number[];
   shareType: string; desktopSeen: boolean[]; afterShareFlow: Flow[];
   lastN: string[] | null; lastNFlow: Flow; leftSeen: boolean[]; afterLeaveFlow: Flow[];
+  aliceModerator: boolean; remoteMuteApplied: boolean; remoteMuteSeen: boolean; grantSeen: boolean; kicked: boolean;
   passwordRequired: boolean; passwordAccepted: boolean; p2pOn: boolean[]; p2pFlow: Flow[];
 }
 
@@ -67,6 +68,9 @@ describe('an unmodified lib-jitsi-meet in Debian Chromium against the edge and a
 
     all(r.leftSeen, 2);
     for (const f of r.afterLeaveFlow) expect(f).toMatchObject({ video: 1, audio: 1 });
+
+    // Moderation: the first participant is the owner; remote mute (through the focus), grant moderator, kick.
+    expect(r).toMatchObject({ aliceModerator: true, remoteMuteApplied: true, remoteMuteSeen: true, grantSeen: true, kicked: true });
 
     expect(r.passwordRequired).toBe(true);
     expect(r.passwordAccepted).toBe(true);
