@@ -45,6 +45,16 @@ export interface EdgeConfig {
   readonly colibriTimeoutMs: number;
   /** Bearer token for `/about/bridges`; unset: the listing is open (development). */
   readonly statusToken: string | undefined;
+  /**
+   * Jitsi JWT logins (Prosody's token authentication): set with JWT_APP_ID and JWT_APP_SECRET.
+   * Unset: anonymous logins only, and tokens are ignored.
+   */
+  readonly jwt: {
+    readonly appId: string;
+    readonly appSecret: string;
+    readonly audiences: readonly string[];
+    readonly allowAnonymous: boolean;
+  } | undefined;
 }
 
 type Raw = Record<string, unknown>;
@@ -114,6 +124,16 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
   }
   const logLevel = (str(raw, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) p.add('LOG_LEVEL', 'expected debug, info, warn or error');
+  const appId = str(raw, 'JWT_APP_ID');
+  const appSecret = str(raw, 'JWT_APP_SECRET');
+  if ((appId === undefined) !== (appSecret === undefined)) p.add(appId ? 'JWT_APP_SECRET' : 'JWT_APP_ID', 'JWT_APP_ID and JWT_APP_SECRET go together');
+  if (appSecret !== undefined && appSecret.length < 32) p.add('JWT_APP_SECRET', 'must be at least 32 characters');
+  const allowAnonymous = str(raw, 'JWT_ALLOW_ANONYMOUS') ?? 'false';
+  if (!['true', 'false'].includes(allowAnonymous)) p.add('JWT_ALLOW_ANONYMOUS', 'expected true or false');
+  const jwt = appId && appSecret ? {
+    appId, appSecret, allowAnonymous: allowAnonymous === 'true',
+    audiences: (str(raw, 'JWT_ACCEPTED_AUDIENCES') ?? '*').split(',').map((a) => a.trim()).filter((a) => a.length > 0),
+  } : undefined;
   const config: EdgeConfig = {
     domain,
     mucDomain: domainOf(raw, 'XMPP_MUC_DOMAIN', `conference.${domain}`, p),
@@ -134,6 +154,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     bridgeStaleSeconds: intOf(raw, 'BRIDGE_STALE_SECONDS', 30, 5, 3600, p),
     colibriTimeoutMs: intOf(raw, 'COLIBRI_TIMEOUT_MS', 10_000, 100, 120_000, p),
     statusToken: str(raw, 'STATUS_TOKEN'),
+    jwt,
   };
   const secret = config.bridgeSecret;
   if (secret !== undefined && secret.length < 16) p.add('BRIDGE_SECRET', 'must be at least 16 characters');

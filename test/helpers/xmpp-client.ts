@@ -20,8 +20,10 @@ export interface TestClient {
   stop(): Promise<void>;
 }
 
-export async function connectClient(wsUrl: string, room: string, domain = 'meet.jitsi'): Promise<TestClient> {
-  const xmpp = client({ service: `${wsUrl}?room=${encodeURIComponent(room)}`, domain });
+/** Connects with SASL ANONYMOUS; `token` goes on the URL as lib-jitsi-meet puts a Jitsi JWT there. */
+export async function connectClient(wsUrl: string, room: string, domain = 'meet.jitsi', token?: string): Promise<TestClient> {
+  const query = `room=${encodeURIComponent(room)}${token === undefined ? '' : `&token=${encodeURIComponent(token)}`}`;
+  const xmpp = client({ service: `${wsUrl}?${query}`, domain });
   xmpp.reconnect.stop();
   const stanzas: Element[] = [];
   const consumed = new Set<Element>();

@@ -77,8 +77,10 @@ export class Sessions {
     const sid = crypto.randomUUID().replaceAll('-', '');
     const row: SessionRow = { sid, jid, sm: false, resumable: false, hIn: 0, hOut: 0, acked: 0, detachedUntil: null };
     this.#store.putSession(row);
+    if (conn.state.auth) this.#store.putSessionAuth(sid, conn.state.auth);
     this.#live.set(sid, conn);
     conn.state.sid = sid;
+    conn.state.auth = null;
     conn.state.stage = 'session';
     conn.save();
     return row;

@@ -5,6 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
+import type { TokenContext } from '../xmpp/jwt-authenticator.ts';
 
 export interface SessionRow {
   readonly sid: string;
@@ -53,6 +54,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS sm_queue (sid TEXT NOT NULL, seq INTEGER NOT NULL, xml TEXT NOT NULL, PRIMARY KEY (sid, seq))`,
   `CREATE TABLE IF NOT EXISTS occupants (nick TEXT PRIMARY KEY, sid TEXT NOT NULL, jid TEXT NOT NULL, role TEXT NOT NULL,
      presence TEXT NOT NULL, joined_at INTEGER NOT NULL)`,
+  /** What a session's verified token said (JWT logins only). */
+  `CREATE TABLE IF NOT EXISTS session_auth (sid TEXT PRIMARY KEY, context TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS affiliations (jid TEXT PRIMARY KEY, affiliation TEXT NOT NULL)`,
 ];
 
@@ -120,9 +123,20 @@ export class RoomStore {
     this.#sql.exec(`UPDATE sessions SET h_in = ?, h_out = ?, acked = ? WHERE sid = ?`, s.hIn, s.hOut, s.acked, s.sid);
   }
 
+  putSessionAuth(sid: string, context: TokenContext): void {
+    this.#sql.exec(`INSERT OR REPLACE INTO session_auth (sid, context) VALUES (?, ?)`, sid, JSON.stringify(context));
+  }
+
+  /** The token context of a JWT session; undefined for anonymous ones. */
+  sessionAuth(sid: string): TokenContext | undefined {
+    const row = this.#sql.exec<SqlRow>(`SELECT context FROM session_auth WHERE sid = ?`, sid).toArray()[0];
+    return row ? JSON.parse(String(row.context)) as TokenContext : undefined;
+  }
+
   deleteSession(sid: string): void {
     this.sessions.delete(sid);
     this.#sql.exec(`DELETE FROM sessions WHERE sid = ?`, sid);
+    this.#sql.exec(`DELETE FROM session_auth WHERE sid = ?`, sid);
     this.#sql.exec(`DELETE FROM sm_queue WHERE sid = ?`, sid);
   }
 

@@ -1,10 +1,11 @@
 /**
- * The seam where a connection's identity is decided at SASL time. Today: anonymous logins.
- * The login milestone adds a JWT authenticator (the token arrives in the URL, `?token=`, while
- * the client still uses SASL ANONYMOUS, as lib-jitsi-meet does).
+ * The seam where a connection's identity is decided at SASL time: anonymous logins here, Jitsi
+ * JWTs in jwt-authenticator.ts (the token arrives in the URL, `?token=`, while the client still
+ * uses SASL ANONYMOUS, as lib-jitsi-meet does).
  * @module
  */
 // Internal: not exported from the package entry.
+import type { TokenContext } from './jwt-authenticator.ts';
 
 export interface AuthRequest {
   readonly mechanism: string;
@@ -17,6 +18,8 @@ export interface AuthRequest {
 export interface Principal {
   /** JID local part for this connection. */
   readonly node: string;
+  /** What a verified token said; none for anonymous logins. */
+  readonly token?: TokenContext;
 }
 
 export class AuthFailure extends Error {

@@ -5,6 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
+import type { TokenContext } from './jwt-authenticator.ts';
 
 /** Where a connection is in RFC 6120 / 7395 stream negotiation. */
 export type StreamStage =
@@ -31,6 +32,8 @@ export interface ConnectionState {
   readonly token: string | null;
   /** Local part assigned at SASL success (anonymous: a random UUID). */
   node: string | null;
+  /** What the verified token (if any) said, from SASL success until the session is bound. */
+  auth?: TokenContext | null;
   /** Session id once bound or resumed (also the XEP-0198 resumption id). */
   sid: string | null;
   /** An `<r/>` is outstanding on this connection (XEP-0198). */

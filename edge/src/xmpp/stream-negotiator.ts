@@ -118,6 +118,7 @@ export class StreamNegotiator {
         mechanism: String(el.attrs.mechanism ?? ''), token: conn.state.token, response: el.text(),
       });
       conn.state.node = principal.node;
+      conn.state.auth = principal.token ?? null;
       conn.state.stage = 'authenticated';
       conn.save();
       conn.send(serialize(xml('success', { xmlns: NS_SASL })));

@@ -88,7 +88,12 @@ export class MucRoom {
       this.#sessions.deliver(sid, reply);
     };
     const settings = this.#store.settings ?? this.#newSettings();
-    const affiliation = created ? 'owner' : this.affiliationOf(from);
+    const token = this.#store.sessionAuth(sid);
+    const roomName = this.jid.slice(0, this.jid.indexOf('@'));
+    // Prosody's token_verification: a token is for one room (or `*`).
+    if (token && token.room !== '*' && token.room !== roomName.toLowerCase()) return refuse('not-allowed', 'room and token mismatched');
+    // Prosody's token_affiliation: a moderator claim makes an owner.
+    const affiliation = created || token?.moderator ? 'owner' : this.affiliationOf(from);
     const password = presence.getChild('x', NS_MUC)?.getChildText('password') ?? null;
     const holder = this.#store.occupants.get(nick);
     if (affiliation === 'outcast') return refuse('forbidden', 'you are banned from this room');
@@ -101,11 +106,11 @@ export class MucRoom {
 
     if (created) {
       this.#store.saveSettings(settings);
-      this.#store.setAffiliation(bareOf(from), 'owner');
       this.#log.info('room.created', { room: this.jid });
     }
+    if (affiliation === 'owner') this.#store.setAffiliation(bareOf(from), 'owner');
     const occ: OccupantRow = {
-      nick, sid, jid: from, role: roleFor(affiliation), presence: storablePresence(presence), joinedAt: this.#now(),
+      nick, sid, jid: from, role: roleFor(affiliation), presence: storablePresence(presence, token), joinedAt: this.#now(),
     };
     for (const other of this.#store.occupants.values()) {
       this.#sessions.deliver(sid, occupantPresence(this.jid, other, this.affiliationOf(other.jid), from));
@@ -125,7 +130,7 @@ export class MucRoom {
   }
 
   #update(occ: OccupantRow, presence: Element): void {
-    occ.presence = storablePresence(presence);
+    occ.presence = storablePresence(presence, this.#store.sessionAuth(occ.sid));
     this.#store.putOccupant(occ);
     this.#broadcastPresence(occ);
   }
@@ -140,7 +145,7 @@ export class MucRoom {
     }
     this.#broadcastPresence(occ, { type: 'unavailable', statuses: [STATUS.NICK_CHANGED], newNick: nick });
     this.#store.deleteOccupant(occ.nick);
-    const renamed: OccupantRow = { ...occ, nick, presence: storablePresence(presence) };
+    const renamed: OccupantRow = { ...occ, nick, presence: storablePresence(presence, this.#store.sessionAuth(occ.sid)) };
     this.#store.putOccupant(renamed);
     this.#broadcastPresence(renamed);
   }

@@ -7,6 +7,7 @@
 // Internal: not exported from the package entry.
 import { NS_CLIENT, NS_MUC, NS_MUC_USER, parseXml, serialize, xml, type Element } from '@edgemeet/protocol';
 import type { OccupantRow } from '../store.ts';
+import type { TokenContext } from '../../xmpp/jwt-authenticator.ts';
 
 /** XEP-0045 §15.6 status codes used here. */
 export const STATUS = {
@@ -32,11 +33,26 @@ export interface PresenceExtras {
   destroy?: { reason?: string };
 }
 
-/** Keeps what the client said in its presence, minus the MUC protocol elements the room owns. */
-export function storablePresence(presence: Element): string {
+/**
+ * The `<identity/>` Prosody's presence_identity module adds for token users: `<user>` with id,
+ * name, email and avatar from the token's `context.user`.
+ */
+export function identityElement(token: TokenContext): Element {
+  const { id, name, email, avatar } = token.user;
+  const fields = Object.entries({ id, name, email, avatar }).filter((e): e is [string, string] => e[1] !== undefined);
+  return xml('identity', null, xml('user', null, ...fields.map(([k, v]) => xml(k, null, v))));
+}
+
+/**
+ * Keeps what the client said in its presence, minus the MUC protocol elements the room owns and
+ * any `<identity/>` (only the server vouches for identities); adds the token's identity if any.
+ */
+export function storablePresence(presence: Element, token?: TokenContext): string {
   const kept = presence.children.filter(
-    (c): c is Element => typeof c !== 'string' && !(c.name === 'x' && (c.attrs.xmlns === NS_MUC || c.attrs.xmlns === NS_MUC_USER)),
+    (c): c is Element => typeof c !== 'string' && c.name !== 'identity'
+      && !(c.name === 'x' && (c.attrs.xmlns === NS_MUC || c.attrs.xmlns === NS_MUC_USER)),
   );
+  if (token) kept.push(identityElement(token));
   return serialize(xml('presence', null, ...kept));
 }
 
