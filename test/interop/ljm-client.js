@@ -39,7 +39,13 @@
 
   window.startLjm = async function (opts) {
     const { room, nick, p2p, password } = opts;
-    const connection = await connect(opts);
+    let connection;
+    try {
+      connection = await connect(opts);
+    } catch (err) {
+      state.connectError = String(err && err.message);
+      return false;
+    }
     const tracks = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'], resolution: 360 });
     state.localTracks = tracks;
     const conference = connection.initJitsiConference(room, {

@@ -14,6 +14,8 @@ import { startEdge, type RunningEdge } from '../helpers/edge.ts';
 
 const require = createRequire(import.meta.url);
 const SECRET = 'interop-bridge-secret-0123456789';
+/** The edge accepts Jitsi JWTs signed with this (and, for the anonymous scenarios, logins without one). */
+export const JWT = { appId: 'interop-app', secret: 'interop-jwt-secret-0123456789abcdef012345' };
 
 /** The lib-jitsi-meet build under test (root package.json pins it). */
 export const LJM_PACKAGE = '@lyno/lib-jitsi-meet';
@@ -50,7 +52,10 @@ function pageServer(edgeUrl: string): Promise<Server> {
 }
 
 export async function startWorld(vars: Record<string, string> = {}): Promise<World> {
-  const edge = await startEdge({ BRIDGE_SECRET: SECRET, LOG_LEVEL: 'warn', BRIDGE_GRACE_SECONDS: '0', ...vars });
+  const edge = await startEdge({
+    BRIDGE_SECRET: SECRET, LOG_LEVEL: 'warn', BRIDGE_GRACE_SECONDS: '0',
+    JWT_APP_ID: JWT.appId, JWT_APP_SECRET: JWT.secret, JWT_ALLOW_ANONYMOUS: 'true', ...vars,
+  });
   const config = loadConfig({
     EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: SECRET, NODE_ID: 'interop-node', MEDIA_UDP_HOST: '127.0.0.1',
     MEDIA_UDP_PORT: '0', HTTP_PORT: '0', STATS_INTERVAL_MS: '500', LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'warn',

@@ -5,7 +5,8 @@
  * edge and a real media node. Prints one JSON line with what every participant saw.
  */
 import { mkdirSync } from 'node:fs';
-import { LJM_VERSION, openLjm, startWorld, type LjmPage } from './ljm-harness.ts';
+import { SignJWT } from 'jose';
+import { JWT, LJM_VERSION, openLjm, startWorld, type LjmPage } from './ljm-harness.ts';
 
 interface Inbound { kind: string; ssrc: number; packets: number; framesDecoded: number; height: number; samples: number }
 interface Stats { p2p: boolean; state: string; inbound: Inbound[] }
@@ -154,6 +155,26 @@ try {
   const p2 = await openLjm(world, { room: 'ljm-p2p', nick: 'p2', p2p: true });
   result.p2pOn = await Promise.all([p1, p2].map((p) => until(p, 's.events.some((e) => e.type === "p2p" && e.on === true)', 15_000)));
   result.p2pFlow = await Promise.all([p1, p2].map((p) => waitFlowing(p, 1, 1, 10_000)));
+  await p1.page.close();
+  await p2.page.close();
+
+  // 4. JWT: a token with a moderator claim makes an owner of a later joiner; its user is the identity others see.
+  const jwt = (claims: Record<string, unknown>, secret = JWT.secret) => new SignJWT({ aud: 'jitsi', sub: '*', ...claims })
+    .setProtectedHeader({ alg: 'HS256' }).setIssuer(JWT.appId).setIssuedAt().setExpirationTime('1h')
+    .sign(new TextEncoder().encode(secret));
+  const anon = await openLjm(world, { room: 'ljm-jwt', nick: 'anon' });
+  await until(anon, 's.joinedAt > 0');
+  const jay = await openLjm(world, { room: 'ljm-jwt', nick: 'jay', token: await jwt({ room: 'ljm-jwt', moderator: true, context: { user: { id: 'jay-1', name: 'Jay Token' } } }) });
+  result.jwtJoined = await until(jay, 's.joinedAt > 0', 10_000);
+  result.jwtModerator = await ljm<boolean>(jay, 's.conference.isModerator()');
+  const jayId = await myId(jay);
+  result.jwtIdentity = await ljm(anon, `s.conference.getParticipantById(${JSON.stringify(jayId)})?._identity ?? null`);
+  result.jwtFlow = await waitFlowing(jay, 1, 1, 10_000);
+  const forged = await openLjm(world, { room: 'ljm-jwt', nick: 'forger', token: await jwt({ room: 'ljm-jwt', moderator: true }, 'not-the-secret-0123456789abcdef0123456') });
+  result.forgedRefused = await ljm<string | undefined>(forged, 's.connectError');
+  const wrongRoom = await openLjm(world, { room: 'ljm-jwt', nick: 'lost', token: await jwt({ room: 'another-room' }) });
+  result.wrongRoomRefused = await until(wrongRoom, 's.errors.length > 0', 10_000) ? await ljm<string[]>(wrongRoom, 's.errors') : [];
+
   result.events = Object.fromEntries(await Promise.all([alice, p1].map(async (p, i) => [i, (await events(p).catch(() => [])).filter((e) => e.type !== 'dominant-speaker').slice(0, 60)])));
 } catch (err) {
   result.error = err instanceof Error ? err.stack : String(err);

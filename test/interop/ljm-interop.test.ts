@@ -19,11 +19,13 @@ interface Result {
   shareType: string; desktopSeen: boolean[]; afterShareFlow: Flow[];
   lastN: string[] | null; lastNFlow: Flow; leftSeen: boolean[]; afterLeaveFlow: Flow[];
   aliceModerator: boolean; remoteMuteApplied: boolean; remoteMuteSeen: boolean; grantSeen: boolean; kicked: boolean;
+  jwtJoined: boolean; jwtModerator: boolean; jwtIdentity: { user?: Record<string, string> } | null; jwtFlow: Flow;
+  forgedRefused: string | undefined; wrongRoomRefused: string[];
   passwordRequired: boolean; passwordAccepted: boolean; p2pOn: boolean[]; p2pFlow: Flow[];
 }
 
 describe('an unmodified lib-jitsi-meet in Debian Chromium against the edge and a media node', () => {
-  runIt('joins, sees and hears the others through the bridge, chats, mutes, shares a screen, follows last-N and simulcast constraints, leaves; locked rooms and P2P work', () => {
+  runIt('joins, sees and hears the others through the bridge, chats, mutes, shares a screen, follows last-N and simulcast constraints, leaves; locked rooms, P2P and JWT logins work', () => {
     const script = fileURLToPath(new URL('./ljm-interop.run.ts', import.meta.url));
     const shots = fileURLToPath(new URL('../../test-results/interop', import.meta.url));
     // Loopback only: Chromium, the edge and the node run in a fresh network namespace with just `lo` up.
@@ -75,7 +77,15 @@ describe('an unmodified lib-jitsi-meet in Debian Chromium against the edge and a
     expect(r.passwordRequired).toBe(true);
     expect(r.passwordAccepted).toBe(true);
 
+    // JWT: joined with a token, owner by its moderator claim though not first, identity from the token;
+    // a forged token fails the connection, a token for another room fails the join.
+    expect(r).toMatchObject({ jwtJoined: true, jwtModerator: true });
+    expect(r.jwtIdentity?.user).toMatchObject({ id: 'jay-1', name: 'Jay Token' });
+    expect(r.jwtFlow).toMatchObject({ video: 1, audio: 1 });
+    expect(r.forgedRefused).toMatch(/connection failed/);
+    expect(r.wrongRoomRefused.length).toBeGreaterThan(0);
+
     all(r.p2pOn, 2);
     for (const f of r.p2pFlow) expect(f).toMatchObject({ video: 1, audio: 1, p2p: true });
-  });
+  }, 250_000);
 });
