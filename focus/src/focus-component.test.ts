@@ -291,4 +291,24 @@ describe('FocusComponent', () => {
     expect(sent.find((s) => s.attrs.id === 'acc-alice')?.attrs.type).toBe('result');
     expect(serialize(sent.find((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle'))!)).toContain('ssrc="5"');
   });
+
+  it('a bridge update still queued when its participant leaves is dropped, not sent to an expired endpoint (seen with lib-jitsi-meet pages closing)', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    const aliceSid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    const transportInfo = parseXml(`<iq type="set" id="ti-alice" from="${ROOM}/alice" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="transport-info" sid="${aliceSid}">`
+      + `<content creator="responder" name="audio"><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="late-ufrag" pwd="cpwd0123456789012345"/></content></jingle></iq>`);
+    // Accept, transport-info and leave arrive back to back: the updates are queued behind the accept's.
+    const done = [focus.handleStanza(accept('alice', aliceSid, 1111, 2222)), focus.handleStanza(transportInfo), focus.handleStanza(presence('alice', 'none', 'unavailable'))];
+    await Promise.all(done);
+    await settle();
+    expect(bridges.requests.filter((r) => serialize(r.payload).includes('late-ufrag'))).toEqual([]);
+    // Alice's endpoint was expired, and nothing came after the expiry.
+    const expireAt = bridges.requests.findIndex((r) => r.payload.getChildren('endpoint').some((e) => e.attrs.expire === 'true'));
+    expect(expireAt).toBeGreaterThan(0);
+    expect(bridges.requests.slice(expireAt + 1).filter((r) => r.payload.getChildren('endpoint').some((e) => e.attrs.expire !== 'true'))).toEqual([]);
+  });
 });
