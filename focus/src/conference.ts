@@ -150,6 +150,10 @@ export class Conference {
       if (!this.state.participants[endpointId] || p.jingle?.state !== 'allocating') return;
       p.bridgeId = this.state.bridgeId;
       this.#offer(p, allocation.transport);
+      // A new endpoint (first, or after a move) starts unmuted on the bridge: re-apply force-mutes.
+      if (p.audioMuted || p.videoMuted) {
+        await this.#colibri.forceMute(this.state, p, { audio: p.audioMuted || undefined, video: p.videoMuted || undefined });
+      }
     } catch (err) {
       if (err instanceof ColibriAllocationFailedError && err.bridgeFailed && this.state.bridgeId) {
         this.#log.warn('bridge.failed', { bridge: this.state.bridgeId, err });
@@ -278,10 +282,31 @@ export class Conference {
   }
 
   async forceMute(target: ParticipantState, media: 'audio' | 'video'): Promise<void> {
-    if (media === 'audio') target.audioMuted = true;
-    else target.videoMuted = true;
+    await this.setForceMute(target, media, true);
+  }
+
+  /** Drops (or lets through again) `target`'s `media` at the bridge. */
+  async setForceMute(target: ParticipantState, media: 'audio' | 'video', muted: boolean): Promise<void> {
+    if ((media === 'audio' ? target.audioMuted : target.videoMuted) === muted) return;
+    if (media === 'audio') target.audioMuted = muted;
+    else target.videoMuted = muted;
     this.#save();
-    await this.#enqueueFor('force-mute', target, () => this.#colibri.forceMute(this.state, target, { [media]: true }));
+    await this.#enqueueFor('force-mute', target, () => this.#colibri.forceMute(this.state, target, { [media]: muted }));
+  }
+
+  /** AV moderation for `media` turned on (with the endpoints approved to unmute) or off. */
+  setAvModeration(media: 'audio' | 'video', enabled: boolean, approved: readonly string[]): void {
+    const next = { ...this.state.avModeration };
+    if (enabled) next[media] = [...approved];
+    else delete next[media];
+    this.state.avModeration = next;
+    this.#save();
+  }
+
+  /** Whether `p` may unmute `media` under AV moderation (always, when it is off). */
+  mayUnmute(p: ParticipantState, media: 'audio' | 'video'): boolean {
+    const approved = this.state.avModeration?.[media];
+    return approved === undefined || p.role === 'moderator' || approved.includes(p.endpointId);
   }
 
   #checkSources(p: ParticipantState, sources: EndpointSources): void {

@@ -311,4 +311,48 @@ describe('FocusComponent', () => {
     expect(expireAt).toBeGreaterThan(0);
     expect(bridges.requests.slice(expireAt + 1).filter((r) => r.payload.getChildren('endpoint').some((e) => e.attrs.expire !== 'true'))).toEqual([]);
   });
+
+  it('a participant muted by a moderator may unmute itself (the bridge lets it through again); under AV moderation only once approved', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice', 'owner'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    const mute = (from: string, target: string, value: string, id: string) => xml('iq', { type: 'set', id, from: `${ROOM}/${from}` },
+      xml('mute', { xmlns: 'http://jitsi.org/jitmeet/audio', jid: `${ROOM}/${target}` }, value));
+    const reply = (id: string) => sent.find((s) => s.attrs.id === id);
+    const lastForceMute = () => bridges.requests.map((r) => r.payload).reverse().find((p) => serialize(p).includes('force-mute'));
+    await focus.handleStanza(mute('alice', 'bob', 'true', 'm1'));
+    await settle();
+    expect(serialize(lastForceMute()!)).toContain('audio="true"');
+    // lib-jitsi-meet unmuting after a mute by the focus asks to be let through again.
+    await focus.handleStanza(mute('bob', 'bob', 'false', 'u1'));
+    await settle();
+    expect(reply('u1')?.attrs.type).toBe('result');
+    expect(serialize(lastForceMute()!)).toContain('audio="false"');
+    await focus.handleStanza(mute('bob', 'alice', 'false', 'u2'));
+    expect(serialize(reply('u2')!)).toContain('not-allowed');
+
+    // AV moderation on: bob (not a moderator) is told to mute and silenced on the bridge; alice is not.
+    const before = sent.length;
+    await focus.avModeration('audio', true, [], 'alice');
+    await settle();
+    const muteIqs = sent.slice(before).filter((s) => s.name === 'iq' && s.getChild('mute'));
+    expect(muteIqs.map((s) => s.attrs.to)).toEqual([`${ROOM}/bob`]);
+    expect(muteIqs[0]!.getChild('mute')?.attrs.actor).toBe(`${ROOM}/alice`);
+    expect(serialize(lastForceMute()!)).toContain('audio="true"');
+    await focus.handleStanza(mute('bob', 'bob', 'false', 'u3'));
+    expect(serialize(reply('u3')!)).toContain('not-allowed');
+    expect(serialize(lastForceMute()!)).toContain('audio="true"');
+    // Approved: the unmute goes through.
+    await focus.avModeration('audio', true, ['bob'], 'alice');
+    await focus.handleStanza(mute('bob', 'bob', 'false', 'u4'));
+    await settle();
+    expect(reply('u4')?.attrs.type).toBe('result');
+    expect(serialize(lastForceMute()!)).toContain('audio="false"');
+    // A newcomer to a moderated conference is muted from the start.
+    await focus.handleStanza(presence('carol'));
+    await settle();
+    expect(sent.some((s) => s.attrs.to === `${ROOM}/carol` && s.getChild('mute')?.text() === 'true')).toBe(true);
+  });
 });

@@ -135,6 +135,10 @@ export class FocusComponent {
       endpointId: nick, realJid, statsId: presence.getChildText('stats-id') ?? null,
       region: presence.getChildText('jitsi_participant_region') ?? '', audioMuted: false, videoMuted: false, isOwner, role,
     });
+    // Joining a moderated conference: muted until approved (before the first allocation, so it starts muted on the bridge).
+    const joined = conference.participant(nick);
+    const focus = `${this.#roomJid}/${this.#o.config.focusNick}`;
+    if (joined) for (const media of ['audio', 'video'] as const) void this.#moderate(conference, joined, media, focus);
     this.#ensureOwner(conference);
   }
 
@@ -234,16 +238,47 @@ export class FocusComponent {
   /** A moderator's mute request (jitsi-wire-protocol §3.4): forwarded to the target and enforced on the bridge. */
   #mute(conference: Conference, actorNick: string, mute: Element): Promise<void> {
     const actor = conference.participant(actorNick);
-    if (!actor || actor.role !== 'moderator') throw new StanzaError('not-allowed', { text: 'only moderators may mute others' });
+    if (!actor) throw new StanzaError('not-allowed', { text: 'not a participant' });
     const targetJid = tryParseJid(mute.attrs.jid as string | undefined);
     const target = targetJid?.resource ? conference.participant(targetJid.resource) : undefined;
     if (!target) throw new StanzaError('item-not-found', { text: 'no such participant' });
-    if (mute.text().trim() !== 'true') throw new StanzaError('not-allowed', { text: 'moderators can only mute' });
     const media = MUTE_NAMESPACES[String(mute.attrs.xmlns)]!;
+    if (mute.text().trim() !== 'true') {
+      // lib-jitsi-meet asks to be let through again when it unmutes after a mute by the focus.
+      if (target !== actor) throw new StanzaError('not-allowed', { text: 'only the participant itself can unmute' });
+      if (!conference.mayUnmute(target, media)) throw new StanzaError('not-allowed', { text: 'AV moderation: not approved to unmute' });
+      this.#log.info('participant.unmuted', { target: target.endpointId, media });
+      return conference.setForceMute(target, media, false);
+    }
+    if (actor.role !== 'moderator') throw new StanzaError('not-allowed', { text: 'only moderators may mute others' });
     this.#o.host.send(xml('iq', { type: 'set', to: `${this.#roomJid}/${target.endpointId}`, id: `mute-${this.#o.host.now().toString(36)}` },
       xml('mute', { xmlns: String(mute.attrs.xmlns), actor: `${this.#roomJid}/${actorNick}` }, 'true')));
     this.#log.info('participant.muted', { target: target.endpointId, media, actor: actorNick });
     return conference.forceMute(target, media);
+  }
+
+  /**
+   * AV moderation changed for `media` (from the room's av_moderation component): on enabling, every
+   * participant who is neither a moderator nor approved is muted, told so by a mute IQ and
+   * force-muted on the bridge (Jicofo's muteAllParticipants); approved ones may unmute themselves.
+   */
+  async avModeration(media: 'audio' | 'video', enabled: boolean, approved: readonly string[], actorNick: string): Promise<void> {
+    const conference = this.#conference;
+    if (!conference) return;
+    conference.setAvModeration(media, enabled, approved);
+    if (!enabled) return;
+    const work = conference.participants.map((p) => this.#moderate(conference, p, media, `${this.#roomJid}/${actorNick}`));
+    this.#log.info('av_moderation.enabled', { media, participants: work.length });
+    await Promise.all(work);
+  }
+
+  /** Mutes `p` (mute IQ + bridge) if AV moderation does not let it speak or show video. */
+  #moderate(conference: Conference, p: ParticipantState, media: 'audio' | 'video', actor: string): Promise<void> {
+    if (conference.mayUnmute(p, media) || (media === 'audio' ? p.audioMuted : p.videoMuted)) return Promise.resolve();
+    const ns = media === 'audio' ? 'http://jitsi.org/jitmeet/audio' : 'http://jitsi.org/jitmeet/video';
+    this.#o.host.send(xml('iq', { type: 'set', to: `${this.#roomJid}/${p.endpointId}`, id: `avmute-${p.endpointId}-${this.#o.host.now().toString(36)}` },
+      xml('mute', { xmlns: ns, actor }, 'true')));
+    return conference.setForceMute(p, media, true);
   }
 
   #reply(conference: Conference, iq: Element, nick: string): void {
