@@ -14,6 +14,8 @@ export interface EdgeConfig {
   readonly mucDomain: string;
   /** Address of the focus component (Jicofo's `focus.<domain>`). */
   readonly focusDomain: string;
+  /** Address of the AV moderation component (Jitsi's `avmoderation.<domain>`). */
+  readonly avModerationDomain: string;
   /** WebSocket URL published in /config.js; derived from the request's host when empty. */
   readonly websocketUrl: string | undefined;
   /** Largest accepted stanza, in UTF-8 bytes (RFC 7395 message). */
@@ -138,6 +140,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     domain,
     mucDomain: domainOf(raw, 'XMPP_MUC_DOMAIN', `conference.${domain}`, p),
     focusDomain: domainOf(raw, 'XMPP_FOCUS_DOMAIN', `focus.${domain}`, p),
+    avModerationDomain: `avmoderation.${domain}`,
     websocketUrl,
     maxStanzaBytes: intOf(raw, 'MAX_STANZA_BYTES', 262_144, 1024, 1_000_000, p),
     rateLimitPerSecond: intOf(raw, 'RATE_LIMIT_STANZAS_PER_SECOND', 200, 1, 1_000_000, p),

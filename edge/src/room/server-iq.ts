@@ -18,9 +18,11 @@ export interface ServerIqContext {
 
 const SERVER_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, 'urn:xmpp:sm:3', NS_EXTDISCO];
 
-function serverInfo(): Element {
+function serverInfo(ctx: ServerIqContext): Element {
   return xml('query', { xmlns: NS_DISCO_INFO },
     xml('identity', { category: 'server', type: 'im', name: 'edgemeet' }),
+    // lib-jitsi-meet finds Jitsi's components by these identities (type → component address).
+    xml('identity', { category: 'component', type: 'av_moderation', name: ctx.config.avModerationDomain }),
     ...SERVER_FEATURES.map((v) => xml('feature', { var: v })));
 }
 

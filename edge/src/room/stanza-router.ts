@@ -10,6 +10,7 @@ import {
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { AvModeration } from './av-moderation.ts';
 import type { MucRoom } from './muc/muc-room.ts';
 import type { RoomIqContext } from './muc/room-iq.ts';
 import type { ServerIqContext } from './server-iq.ts';
@@ -27,6 +28,8 @@ export interface StanzaRouterOptions {
   roomIq: IqRouter<RoomIqContext>;
   /** IQs to the focus component (`focus.<domain>`); absent where no focus runs. */
   focusIq?: IqRouter<FocusIqContext>;
+  /** The AV moderation component (`avmoderation.<domain>`). */
+  avModeration: AvModeration;
 }
 
 export interface FocusIqContext {
@@ -66,6 +69,7 @@ export class StanzaRouter {
       }
       return this.#toRoom(session, stanza, to);
     }
+    if (to.domain === config.avModerationDomain && to.local === '') return this.#o.avModeration.handle(session, stanza);
     if (to.domain === config.focusDomain && this.#o.focusIq) {
       return this.#iqOnly(session, stanza, this.#o.focusIq, { session });
     }

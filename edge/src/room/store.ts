@@ -44,6 +44,8 @@ export interface RoomSettings {
   subject: string;
   title: string;
   maxOccupants: number;
+  /** AV moderation (av-moderation.ts): whitelisted occupant JIDs per moderated media type. */
+  avModeration?: Partial<Record<'audio' | 'video', string[]>>;
 }
 
 const SCHEMA = [

@@ -14,6 +14,7 @@ import { TokenBuckets } from '../xmpp/rate-limit.ts';
 import { StreamNegotiator, type StreamHost } from '../xmpp/stream-negotiator.ts';
 import { MucRoom } from './muc/muc-room.ts';
 import { createRoomIqRouter } from './muc/room-iq.ts';
+import { AvModeration } from './av-moderation.ts';
 import { FOCUS_SID, FocusLink, type RegistryClient } from './focus-link.ts';
 import { createMucServiceIqRouter, createServerIqRouter } from './server-iq.ts';
 import { Sessions } from './sessions.ts';
@@ -46,6 +47,7 @@ export class RoomXmppServer implements StreamHost {
   readonly room: MucRoom;
   readonly #router: StanzaRouter;
   readonly focus: FocusLink | null;
+  readonly avModeration: AvModeration;
 
   constructor(o: RoomXmppServerOptions) {
     this.#log = o.log;
@@ -61,6 +63,7 @@ export class RoomXmppServer implements StreamHost {
     this.room = new MucRoom({
       jid: jid(o.roomName, o.config.mucDomain), store: o.store, sessions: this.sessions, config: o.config, log: o.log, now: this.#now,
       superOwners: o.registry ? [focusBare] : [],
+      onJoined: (occ) => this.avModeration.occupantJoined(occ),
     });
     const onHandlerError = (err: unknown, iq: Element) => this.#log.error('iq.handler_failed', { err, iq: serialize(iq).slice(0, 512) });
     this.focus = o.registry
@@ -70,10 +73,14 @@ export class RoomXmppServer implements StreamHost {
         route: (stanza) => this.#routeFromFocus(stanza),
       })
       : null;
+    this.avModeration = new AvModeration({
+      address: o.config.avModerationDomain, room: this.room, sessions: this.sessions, log: o.log,
+      onChange: this.focus ? (media, enabled, approved, actor) => this.focus!.focus.avModeration(media, enabled, approved, actor) : undefined,
+    });
     this.#router = new StanzaRouter({
       config: o.config, log: o.log, sessions: this.sessions, room: this.room, roomName: o.roomName,
       serverIq: createServerIqRouter(onHandlerError), mucServiceIq: createMucServiceIqRouter(onHandlerError),
-      roomIq: createRoomIqRouter(onHandlerError), focusIq: this.focus?.iqRouter(onHandlerError),
+      roomIq: createRoomIqRouter(onHandlerError), focusIq: this.focus?.iqRouter(onHandlerError), avModeration: this.avModeration,
     });
   }
 

@@ -34,13 +34,17 @@ export class MucRoom {
   readonly #config: EdgeConfig;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #onJoined: ((occ: OccupantRow) => void) | undefined;
 
   /** Bare JIDs that own every room (the focus user, as Jitsi's Prosody makes focus@auth an admin). */
   readonly #superOwners: ReadonlySet<string>;
 
   constructor(options: {
     jid: Jid; store: RoomStore; sessions: Sessions; config: EdgeConfig; log: Logger; now: () => number; superOwners?: readonly string[];
+    /** Called once a new occupant's presence went out (components greet newcomers). */
+    onJoined?: (occ: OccupantRow) => void;
   }) {
+    this.#onJoined = options.onJoined;
     this.jid = options.jid.toString();
     this.#superOwners = new Set(options.superOwners ?? []);
     this.#store = options.store;
@@ -120,6 +124,7 @@ export class MucRoom {
     this.#sessions.deliver(sid, xml('message', { xmlns: NS_CLIENT, type: 'groupchat', from: this.jid, to: from },
       xml('subject', null, settings.subject)));
     this.#log.info('occupant.joined', { nick, occupants: this.#store.occupants.size });
+    this.#onJoined?.(occ);
   }
 
   #newSettings(): RoomSettings {
