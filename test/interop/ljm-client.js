@@ -85,6 +85,9 @@
       state.lastN = [...now];
       log('last-n', { leaving, entering });
     });
+    conference.on(C.AV_MODERATION_CHANGED, (e) => log('av-moderation', { enabled: e.enabled, media: e.mediaType }));
+    conference.on(C.AV_MODERATION_APPROVED, (e) => log('av-approved', { media: e.mediaType }));
+    conference.on(C.AV_MODERATION_PARTICIPANT_APPROVED, (e) => log('av-participant-approved', { id: e.participant && e.participant.getId(), media: e.mediaType }));
     conference.on(C.USER_ROLE_CHANGED, (id, role) => log('role', { id, role }));
     conference.on(C.KICKED, (actor) => log('kicked', { by: actor && actor.getId ? actor.getId() : String(actor) }));
     conference.on(C.ENDPOINT_MESSAGE_RECEIVED, (p, msg) => log('endpoint-message', { from: p.getId(), msg }));

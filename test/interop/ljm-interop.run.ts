@@ -155,8 +155,11 @@ try {
   const p2 = await openLjm(world, { room: 'ljm-p2p', nick: 'p2', p2p: true });
   result.p2pOn = await Promise.all([p1, p2].map((p) => until(p, 's.events.some((e) => e.type === "p2p" && e.on === true)', 15_000)));
   result.p2pFlow = await Promise.all([p1, p2].map((p) => waitFlowing(p, 1, 1, 10_000)));
-  await p1.page.close();
-  await p2.page.close();
+  // A third joins: everyone is on the bridge (P2P ends), and each decodes the other two.
+  const p3 = await openLjm(world, { room: 'ljm-p2p', nick: 'p3', p2p: true });
+  result.p2pOff = await Promise.all([p1, p2].map((p) => until(p, 's.events.filter((e) => e.type === "p2p").at(-1)?.on === false', 15_000)));
+  result.afterThirdFlow = await Promise.all([p1, p2, p3].map((p, i) => waitFlowing(p, i === 2 ? 2 : 1, i === 2 ? 2 : 1, 15_000)));
+  for (const p of [p1, p2, p3]) await p.page.close();
 
   // 4. JWT: a token with a moderator claim makes an owner of a later joiner; its user is the identity others see.
   const jwt = (claims: Record<string, unknown>, secret = JWT.secret) => new SignJWT({ aud: 'jitsi', sub: '*', ...claims })
@@ -174,6 +177,26 @@ try {
   result.forgedRefused = await ljm<string | undefined>(forged, 's.connectError');
   const wrongRoom = await openLjm(world, { room: 'ljm-jwt', nick: 'lost', token: await jwt({ room: 'another-room' }) });
   result.wrongRoomRefused = await until(wrongRoom, 's.errors.length > 0', 10_000) ? await ljm<string[]>(wrongRoom, 's.errors') : [];
+
+  for (const p of [anon, jay, forged, wrongRoom]) await p.page.close();
+
+  // 5. AV moderation: the moderator turns audio moderation on (the other is muted by the focus and
+  // silenced on the bridge), then approves the participant, who unmutes and is heard again.
+  const mod = await openLjm(world, { room: 'ljm-avmod', nick: 'mod' });
+  await until(mod, 's.joinedAt > 0');
+  const pat = await openLjm(world, { room: 'ljm-avmod', nick: 'pat' });
+  await until(pat, 's.joinedAt > 0');
+  result.avSupported = await ljm<boolean>(mod, 's.conference.isAVModerationSupported()');
+  result.avBefore = await waitFlowing(mod, 1, 1, 15_000);
+  await ljm(mod, 's.conference.enableAVModeration("audio")');
+  result.avEnabledSeen = await until(pat, 's.events.some((e) => e.type === "av-moderation" && e.enabled === true && e.media === "audio")', 5000);
+  result.avPatMuted = await until(pat, 's.localTracks.find((t) => t.getType() === "audio").isMuted()', 5000);
+  await sleep(500);
+  result.avWhileModerated = await flowing(mod);
+  await ljm(mod, `s.conference.avModerationApprove("audio", ${JSON.stringify(await myId(pat))})`);
+  result.avApprovedSeen = await until(pat, 's.events.some((e) => e.type === "av-approved" && e.media === "audio")', 5000);
+  await ljm(pat, 's.localTracks.find((t) => t.getType() === "audio").unmute()');
+  result.avAfterApproval = await waitFlowing(mod, 1, 1, 10_000);
 
   result.events = Object.fromEntries(await Promise.all([alice, p1].map(async (p, i) => [i, (await events(p).catch(() => [])).filter((e) => e.type !== 'dominant-speaker').slice(0, 60)])));
 } catch (err) {
