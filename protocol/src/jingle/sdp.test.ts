@@ -41,4 +41,12 @@ describe('Jingle ↔ SDP', () => {
     expect(contents[0]!.transport?.fingerprints).toEqual([{ hash: 'sha-256', value: 'AA:BB', setup: 'active' }]);
     expect(contents[0]!.description?.sources).toEqual([{ ssrc: 777, name: 'ep-a0' }]);
   });
+
+  it('sdpToJingleContents() gives every SSRC the m-line\'s a=msid when the browser no longer writes it per SSRC (lib-jitsi-meet needs it)', () => {
+    const answer = ['v=0', 'o=- 5 2 IN IP4 127.0.0.1', 's=-', 't=0 0',
+      'm=video 9 UDP/TLS/RTP/SAVPF 100 96', 'a=mid:video', 'a=sendonly', 'a=msid:stream-1 track-1',
+      'a=ssrc-group:FID 10 11', 'a=ssrc:10 cname:x', 'a=ssrc:11 cname:x', ''].join('\r\n');
+    const { contents } = sdpToJingleContents(answer, { creator: 'responder' });
+    expect(contents[0]!.description?.sources).toEqual([{ ssrc: 10, msid: 'stream-1 track-1' }, { ssrc: 11, msid: 'stream-1 track-1' }]);
+  });
 });

@@ -118,9 +118,11 @@ export function sdpToJingleContents(sdp: string, options: { creator: 'initiator'
     let senders: JingleContent['senders'] = 'both';
     const fingerprints: Fingerprint[] = [];
     let setup: string | undefined;
+    let mediaMsid: string | undefined;
     for (const line of lines.slice(1)) {
       let v: string | undefined;
       if ((v = attr(line, 'mid')) !== undefined) mid = v;
+      else if ((v = attr(line, 'msid')) !== undefined) mediaMsid = v;
       else if ((v = attr(line, 'ice-ufrag')) !== undefined) transport.ufrag = v;
       else if ((v = attr(line, 'ice-pwd')) !== undefined) transport.pwd = v;
       else if ((v = attr(line, 'fingerprint')) !== undefined) {
@@ -172,7 +174,8 @@ export function sdpToJingleContents(sdp: string, options: { creator: 'initiator'
     }
     transport.fingerprints = fingerprints.map((f) => (setup ? { ...f, setup } : f));
     description.payloadTypes = [...payloadTypes.values()];
-    description.sources = [...sources.values()];
+    // Current Chrome names the stream and track once per m-line (a=msid), no longer per SSRC.
+    description.sources = [...sources.values()].map((s) => (s.msid === undefined && mediaMsid !== undefined ? { ...s, msid: mediaMsid } : s));
     return { creator: options.creator, name: mid, senders, description, transport };
   });
   return { contents, groups };
