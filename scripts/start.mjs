@@ -19,6 +19,13 @@ const env = {
   X_LOCAL_OBSERVABILITY: 'false',
 };
 
+// The web app is built into the Worker's static assets first.
+const { spawnSync } = await import('node:child_process');
+if ((spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', env }).status ?? 1) !== 0) {
+  process.stderr.write('web app build failed\n');
+  process.exit(1);
+}
+
 const children = [];
 function run(name, cmd, args, extraEnv = {}) {
   const child = spawn(cmd, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });

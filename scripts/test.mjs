@@ -18,6 +18,12 @@ if (run('npm', ['run', '--silent', 'typecheck']) !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
+// The web app is the edge's static assets: the browser tests load it from the running edge.
+if (run('npm', ['run', '--silent', 'build']) !== 0) {
+  console.log('web app build failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 const out = join(mkdtempSync(join(tmpdir(), 'edgemeet-test-')), 'results.json');
 const status = run('vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)]);

@@ -1,0 +1,207 @@
+/**
+ * The meeting web app: a home page to pick a room, a pre-join screen (preview, devices, name),
+ * and the room (tiles, dominant speaker, mute, camera, screen share, chat, participants with
+ * moderator actions, raise hand, password, leave). Plain DOM; the protocol is in meeting.ts.
+ * @module
+ */
+import { Meeting, type ClientConfig, type Participant } from './meeting.ts';
+
+declare const config: ClientConfig;
+const app = document.getElementById('app')!;
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: Array<Node | string | null | false>): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (v !== undefined && v !== false) el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c !== null && c !== false) el.append(c);
+  return el;
+}
+
+const randomRoom = () => {
+  const words = ['amber', 'brisk', 'cedar', 'delta', 'ember', 'fjord', 'glade', 'harbor', 'indigo', 'juniper', 'kestrel', 'lumen'];
+  const pick = () => words[Math.floor(Math.random() * words.length)]!;
+  return `${pick()}-${pick()}-${Math.floor(Math.random() * 900 + 100)}`;
+};
+
+function home(): void {
+  const input = h('input', { id: 'room-name', name: 'room', value: randomRoom(), required: true, pattern: '[A-Za-z0-9._-]{1,64}', 'aria-describedby': 'room-help' });
+  app.replaceChildren(h('form', {
+    class: 'home', onsubmit: (ev: Event) => { ev.preventDefault(); location.assign(`/${encodeURIComponent(input.value.trim().toLowerCase())}`); },
+  }, h('h1', {}, 'edgemeet'), h('label', { for: 'room-name' }, 'Room name', input),
+  h('p', { id: 'room-help', class: 'status' }, 'Letters, digits, dots, dashes. Share the link to invite others.'),
+  h('button', { class: 'primary', type: 'submit' }, 'Start meeting')));
+}
+
+async function prejoin(room: string): Promise<void> {
+  const preview = h('video', { autoplay: true, muted: true, playsinline: true, 'aria-label': 'Your camera preview' });
+  const name = h('input', { id: 'display-name', value: localStorage.getItem('displayName') ?? '', placeholder: 'Your name', required: true, autocomplete: 'name' });
+  const cams = h('select', { id: 'camera', 'aria-label': 'Camera' });
+  const mics = h('select', { id: 'microphone', 'aria-label': 'Microphone' });
+  const password = h('input', { id: 'room-password', type: 'password', placeholder: 'Room password (if locked)', autocomplete: 'off' });
+  const error = h('p', { class: 'error', role: 'alert', hidden: true });
+  let stream = new MediaStream();
+  const open = async () => {
+    for (const t of stream.getTracks()) t.stop();
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: mics.value ? { deviceId: { exact: mics.value } } : true,
+        video: { ...(cams.value ? { deviceId: { exact: cams.value } } : {}), width: 640, height: 360 },
+      });
+      preview.srcObject = stream;
+      error.hidden = true;
+    } catch (err) {
+      error.textContent = `Camera or microphone unavailable (${(err as Error).name}). You can still join to listen and chat.`;
+      error.hidden = false;
+    }
+  };
+  await open();
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  for (const d of devices) {
+    const opt = h('option', { value: d.deviceId }, d.label || d.kind);
+    if (d.kind === 'videoinput') cams.append(opt);
+    if (d.kind === 'audioinput') mics.append(opt);
+  }
+  cams.addEventListener('change', () => void open());
+  mics.addEventListener('change', () => void open());
+  app.replaceChildren(h('form', {
+    class: 'prejoin', onsubmit: (ev: Event) => {
+      ev.preventDefault();
+      localStorage.setItem('displayName', name.value.trim());
+      void enter(room, stream, name.value.trim(), password.value || undefined);
+    },
+  }, h('h1', {}, room), preview, h('label', { for: 'display-name' }, 'Display name', name),
+  h('div', { class: 'row' }, h('label', {}, 'Camera', cams), h('label', {}, 'Microphone', mics)),
+  h('label', { for: 'room-password' }, 'Password', password), error,
+  h('button', { class: 'primary', type: 'submit', id: 'join' }, 'Join meeting')));
+  name.focus();
+}
+
+async function enter(room: string, stream: MediaStream, displayName: string, password?: string): Promise<void> {
+  const status = h('p', { class: 'status', role: 'status' });
+  const error = h('p', { class: 'error', role: 'alert', hidden: true });
+  const grid = h('section', { class: 'grid', 'aria-label': 'Participants\' video' });
+  const people = h('ul', { 'aria-label': 'Participants' });
+  const chatLog = h('ul', { 'aria-label': 'Chat messages', id: 'chat-log' });
+  const chatInput = h('input', { id: 'chat-input', placeholder: 'Message everyone', 'aria-label': 'Chat message', autocomplete: 'off' });
+  const side = h('aside', { class: 'side', hidden: true }, h('h2', {}, 'Participants'), people,
+    h('div', {}, h('h2', {}, 'Chat'), chatLog,
+      h('form', { onsubmit: (ev: Event) => { ev.preventDefault(); if (chatInput.value.trim()) meeting.sendChat(chatInput.value.trim()); chatInput.value = ''; } },
+        chatInput, h('button', { type: 'submit' }, 'Send'))));
+  let dominant = '';
+  const tiles = new Map<string, HTMLElement>();
+  const localTile = h('div', { class: 'tile', dataset: { id: 'local' } }, h('video', { autoplay: true, muted: true, playsinline: true }), h('span', { class: 'name' }, `${displayName} (you)`), h('div', { class: 'flags' }));
+  (localTile.querySelector('video') as HTMLVideoElement).srcObject = stream;
+
+  const render = (list: Participant[]) => {
+    for (const [id, tile] of tiles) if (!list.some((p) => p.id === id)) { tile.remove(); tiles.delete(id); }
+    for (const p of list) {
+      let tile = tiles.get(p.id);
+      if (!tile) {
+        tile = h('div', { class: 'tile', dataset: { id: p.id } }, h('video', { autoplay: true, playsinline: true }), h('span', { class: 'name' }), h('div', { class: 'flags' }));
+        tiles.set(p.id, tile);
+        grid.append(tile);
+      }
+      const video = tile.querySelector('video')!;
+      const streamOf = new MediaStream(p.tracks);
+      const current = video.srcObject as MediaStream | null;
+      if (!current || current.getTracks().map((t) => t.id).join() !== streamOf.getTracks().map((t) => t.id).join()) video.srcObject = streamOf;
+      tile.querySelector('.name')!.textContent = p.name;
+      tile.classList.toggle('speaking', p.id === dominant);
+      tile.classList.toggle('large', p.id === dominant && list.length > 1);
+      tile.querySelector('.flags')!.replaceChildren(
+        p.audioMuted ? h('span', { class: 'mic-muted', title: 'Microphone off' }, '🔇') : '',
+        p.videoMuted ? h('span', { class: 'cam-muted', title: 'Camera off' }, 'cam off') : '',
+        p.videoType === 'desktop' ? h('span', { class: 'screen', title: 'Sharing a screen' }, 'screen') : '',
+        p.handRaised ? h('span', { class: 'hand', title: 'Hand raised' }, '✋') : '',
+        p.role === 'moderator' ? h('span', { class: 'moderator', title: 'Moderator' }, '★') : '');
+    }
+    people.replaceChildren(h('li', {}, `${displayName} (you)${meeting.isModerator ? ' ★' : ''}`), ...list.map((p) => h('li', { dataset: { id: p.id } }, p.name,
+      meeting.isModerator ? h('span', { class: 'row' },
+        h('button', { type: 'button', onclick: () => void meeting.muteParticipant(p.id), 'aria-label': `Mute ${p.name}` }, 'Mute'),
+        h('button', { type: 'button', onclick: () => void meeting.grantModerator(p.id), 'aria-label': `Make ${p.name} a moderator` }, 'Moderator'),
+        h('button', { type: 'button', onclick: () => void meeting.kick(p.id), 'aria-label': `Remove ${p.name}` }, 'Remove')) : '')));
+    lockButton.hidden = !meeting.isModerator;
+  };
+
+  const meeting = new Meeting(config, room, { stream, name: displayName, audioMuted: false, videoMuted: false, videoType: 'camera', handRaised: false }, {
+    participants: render,
+    message: (m) => { chatLog.append(h('li', { class: m.self ? 'self' : '' }, h('strong', {}, `${m.name}: `), m.text)); side.hidden = false; },
+    dominantSpeaker: (id) => { dominant = id; render([...meeting.participants.values()]); },
+    status: (text) => { status.textContent = text; },
+    error: (code, text) => {
+      error.textContent = text;
+      error.hidden = false;
+      error.dataset.code = code;
+      if (code === 'connection-lost') void reconnect();
+    },
+    left: () => undefined,
+  });
+  (window as unknown as { meeting: Meeting }).meeting = meeting;
+
+  const toggle = (label: string, id: string, on: (pressed: boolean) => void) => {
+    const b = h('button', { type: 'button', id, 'aria-pressed': 'false' }, label);
+    b.addEventListener('click', () => { const next = b.getAttribute('aria-pressed') !== 'true'; b.setAttribute('aria-pressed', String(next)); on(next); });
+    return b;
+  };
+  let camera: MediaStreamTrack | undefined = stream.getVideoTracks()[0];
+  const share = toggle('Share screen', 'share', (on) => void (async () => {
+    try {
+      if (on) {
+        const screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
+        const track = screen.getVideoTracks()[0]!;
+        camera = stream.getVideoTracks()[0];
+        track.addEventListener('ended', () => { if (share.getAttribute('aria-pressed') === 'true') share.click(); });
+        await meeting.replaceVideo(track, 'desktop');
+      } else if (camera) {
+        await meeting.replaceVideo(camera, 'camera');
+      }
+    } catch (err) {
+      share.setAttribute('aria-pressed', 'false');
+      error.textContent = `Screen sharing failed (${(err as Error).name}).`;
+      error.hidden = false;
+    }
+  })());
+  const lockButton = h('button', { type: 'button', id: 'lock', hidden: true, onclick: () => {
+    const pw = prompt('Room password (empty to unlock)');
+    if (pw !== null) void meeting.setPassword(pw);
+  } }, 'Password');
+  const reconnect = async () => {
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      status.textContent = `Reconnecting (attempt ${attempt})…`;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+      try {
+        meeting.leave();
+        meeting.joinedAt = 0;
+        await meeting.join(password);
+        error.hidden = true;
+        return;
+      } catch { /* next attempt */ }
+    }
+    status.textContent = 'Could not reconnect. Reload the page to try again.';
+  };
+
+  app.replaceChildren(h('div', { class: 'room' },
+    h('div', { class: 'stage' }, h('div', { class: 'main' }, status, error, grid), side),
+    h('nav', { class: 'toolbar', 'aria-label': 'Meeting controls' },
+      toggle('Mute', 'mute-mic', (on) => meeting.setAudioMuted(on)),
+      toggle('Stop camera', 'mute-cam', (on) => meeting.setVideoMuted(on)),
+      share,
+      toggle('Raise hand', 'raise-hand', (on) => meeting.setHandRaised(on)),
+      h('button', { type: 'button', id: 'toggle-side', onclick: () => { side.hidden = !side.hidden; } }, 'Chat & people'),
+      lockButton,
+      h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => { meeting.leave(); location.assign('/'); } }, 'Leave'))));
+  grid.append(localTile);
+  try {
+    await meeting.join(password);
+  } catch (err) {
+    error.textContent = `Could not connect: ${(err as Error).message}`;
+    error.hidden = false;
+  }
+}
+
+const path = decodeURIComponent(location.pathname.slice(1)).toLowerCase();
+if (/^[a-z0-9._-]{1,64}$/.test(path)) void prejoin(path);
+else home();
