@@ -1,0 +1,156 @@
+/// <reference lib="dom" />
+/**
+ * The web app end to end, run inside a network namespace with only loopback (web-app.test.ts
+ * starts it): the real edge serving the built app, a real media node, three Debian Chromium pages.
+ * Prints one JSON line with what each page showed.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { openLjm, startWorld } from '../interop/ljm-harness.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const result: Record<string, unknown> = {};
+const shots = process.env.SCREENSHOT_DIR;
+if (shots) mkdirSync(shots, { recursive: true });
+const world = await startWorld();
+const console_: string[] = [];
+
+/** Frames decoded per remote video and non-concealed audio samples, from the page's peer connection. */
+async function inbound(page: Page): Promise<Array<{ kind: string; decoded: number; samples: number }>> {
+  return page.evaluate(async () => {
+    const pc = (window as unknown as { meeting?: { peerConnection: RTCPeerConnection | null } }).meeting?.peerConnection;
+    if (!pc) return [];
+    const out: Array<{ kind: string; decoded: number; samples: number }> = [];
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type === 'inbound-rtp') out.push({ kind: String(s.kind), decoded: Number(s.framesDecoded ?? 0), samples: Number(s.totalSamplesReceived ?? 0) - Number(s.concealedSamples ?? 0) });
+    });
+    return out;
+  });
+}
+
+/** How many remote videos and audios progressed over one second. */
+async function flowing(page: Page): Promise<{ video: number; audio: number }> {
+  const a = await inbound(page);
+  await sleep(1000);
+  const b = await inbound(page);
+  let video = 0;
+  let audio = 0;
+  b.forEach((s, i) => {
+    const old = a[i];
+    if (s.kind === 'video' && s.decoded > (old?.decoded ?? 0)) video++;
+    if (s.kind === 'audio' && s.samples > (old?.samples ?? 0)) audio++;
+  });
+  return { video, audio };
+}
+
+async function waitFlowing(page: Page, video: number, audio: number, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = await flowing(page);
+  while ((last.video < video || last.audio < audio) && Date.now() < deadline) last = await flowing(page);
+  return last;
+}
+
+async function join(room: string, name: string): Promise<{ page: Page; joinMs: number }> {
+  const page = await world.browser.newPage({ viewport: { width: 1000, height: 700 } });
+  page.on('pageerror', (e) => console_.push(`${name} pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') console_.push(`${name}: ${m.text()}`); });
+  await page.goto(`${world.edge.url}/${room}`);
+  await page.fill('#display-name', name);
+  await page.waitForFunction(() => (document.querySelector('.prejoin video') as HTMLVideoElement | null)?.srcObject !== null);
+  const started = Date.now();
+  await page.click('#join');
+  // First remote video frame after pressing join (for everyone but the first to arrive).
+  const joinMs = await page.evaluate(async (t0) => new Promise<number>((resolve) => {
+    const tick = () => {
+      const v = [...document.querySelectorAll<HTMLVideoElement>('.tile:not([data-id="local"]) video')].find((x) => x.videoWidth > 0 && x.currentTime > 0);
+      if (v) resolve(Date.now() - t0);
+      else if (Date.now() - t0 > 20_000) resolve(-1);
+      else setTimeout(tick, 25);
+    };
+    tick();
+  }), started).catch(() => -1);
+  return { page, joinMs };
+}
+
+try {
+  const room = 'web-e2e';
+  const alice = await join(room, 'Alice');
+  const [bob, carol] = await Promise.all([join(room, 'Bob'), join(room, 'Carol')]);
+  const pages = { Alice: alice.page, Bob: bob.page, Carol: carol.page };
+  result.firstFrameMs = [bob.joinMs, carol.joinMs];
+  result.tiles = await Promise.all(Object.values(pages).map((p) => p.$$eval('.tile:not([data-id="local"]) .name', (els) => els.map((e) => e.textContent).sort())));
+  result.flow = await Promise.all(Object.values(pages).map((p) => waitFlowing(p, 2, 2)));
+  if (shots) for (const [n, p] of Object.entries(pages)) await p.screenshot({ path: `${shots}/web-${n.toLowerCase()}.png` });
+
+  // Mute: Alice's microphone off shows on the others' tiles.
+  await alice.page.click('#mute-mic');
+  result.muteSeen = await Promise.all([bob.page, carol.page].map((p) => p.waitForFunction(() => [...document.querySelectorAll('.tile')].some((t) => t.textContent?.includes('Alice') && t.querySelector('.mic-muted')), undefined, { timeout: 5000 }).then(() => true, () => false)));
+  await alice.page.click('#mute-mic');
+
+  // Chat.
+  await bob.page.click('#toggle-side');
+  await bob.page.fill('#chat-input', 'hello from Bob');
+  await bob.page.press('#chat-input', 'Enter');
+  result.chatSeen = await Promise.all([alice.page, carol.page].map((p) => p.waitForFunction(() => document.querySelector('#chat-log')?.textContent?.includes('hello from Bob'), undefined, { timeout: 5000 }).then(() => true, () => false)));
+
+  // Screen share: Carol's tile shows a screen at the others, and video keeps flowing.
+  await carol.page.click('#share');
+  result.shareSeen = await Promise.all([alice.page, bob.page].map((p) => p.waitForFunction(() => [...document.querySelectorAll('.tile')].some((t) => t.textContent?.includes('Carol') && t.querySelector('.screen')), undefined, { timeout: 8000 }).then(() => true, () => false)));
+  result.shareFlow = await waitFlowing(alice.page, 2, 0, 10_000);
+
+  // Carol leaves: the tiles update.
+  await carol.page.click('#leave');
+  result.afterLeaveTiles = await Promise.all([alice.page, bob.page].map(async (p) => {
+    await p.waitForFunction(() => document.querySelectorAll('.tile:not([data-id="local"])').length === 1, undefined, { timeout: 10_000 }).catch(() => undefined);
+    return p.$$eval('.tile:not([data-id="local"]) .name', (els) => els.map((e) => e.textContent));
+  }));
+
+  await carol.page.close();
+
+  // Bob reloads and rejoins: Alice sees him again, both decode each other.
+  await bob.page.reload();
+  await bob.page.click('#join');
+  result.rejoinFlow = await Promise.all([alice.page, bob.page].map((p) => waitFlowing(p, 1, 1)));
+  result.rejoinTiles = await alice.page.$$eval('.tile:not([data-id="local"]) .name', (els) => els.map((e) => e.textContent));
+
+  // A locked room: the password is asked for, and accepted.
+  const owner = await join('web-locked', 'Owner');
+  await owner.page.evaluate(() => (window as unknown as { meeting: { setPassword(p: string): Promise<void> } }).meeting.setPassword('sesame'));
+  const guest = await world.browser.newPage();
+  await guest.goto(`${world.edge.url}/web-locked`);
+  await guest.fill('#display-name', 'Guest');
+  await guest.click('#join');
+  result.lockedError = await guest.waitForSelector('.error[data-code="not-authorized"]', { timeout: 8000 }).then((e) => e.textContent(), () => null);
+  for (const p of [owner.page, guest, alice.page, bob.page]) await p.close();
+await (async () => { const p = await world.browser.newPage(); await p.goto(world.edge.url); return p.$('#room-name').then((e) => e !== null); })();
+  result.homeHasForm = await (async () => { const p = await world.browser.newPage(); await p.goto(world.edge.url); return p.$('#room-name').then((e) => e !== null); })();
+
+  // A mixed call: our web app and an unmodified lib-jitsi-meet in one room see and hear each other.
+  const wendy = await join('mixed-call', 'Wendy');
+  const lars = await openLjm(world, { room: 'mixed-call', nick: 'Lars' });
+  result.mixedWebSees = await wendy.page.waitForFunction(() => [...document.querySelectorAll('.tile .name')].some((e) => e.textContent === 'Lars'), undefined, { timeout: 10_000 }).then(() => true, () => false);
+  result.mixedWebFlow = await waitFlowing(wendy.page, 1, 1);
+  result.mixedLjmSees = await lars.page.waitForFunction(() => (window as unknown as { ljm: { events: Array<{ type: string; name?: string }> } }).ljm.events.some((e) => e.type === 'user-joined' && e.name === 'Wendy'), undefined, { timeout: 10_000 }).then(() => true, () => false);
+  result.mixedLjmFlow = await (async () => {
+    const deadline = Date.now() + 15_000;
+    const stats = () => lars.page.evaluate(() => (window as unknown as { ljmStats(): Promise<{ inbound: Array<{ kind: string; framesDecoded: number; samples: number }> }> }).ljmStats());
+    let flow = { video: 0, audio: 0 };
+    while (Date.now() < deadline && (flow.video < 1 || flow.audio < 1)) {
+      const a = await stats();
+      await sleep(1000);
+      const b = await stats();
+      flow = {
+        video: b.inbound.filter((s, i) => s.kind === 'video' && s.framesDecoded > (a.inbound[i]?.framesDecoded ?? 0)).length,
+        audio: b.inbound.filter((s, i) => s.kind === 'audio' && s.samples > (a.inbound[i]?.samples ?? 0)).length,
+      };
+    }
+    return flow;
+  })();
+  if (shots) await wendy.page.screenshot({ path: `${shots}/web-mixed-call.png` });
+} catch (err) {
+  result.error = err instanceof Error ? err.stack : String(err);
+} finally {
+  result.console = console_.slice(0, 20);
+  await world.stop();
+}
+console.log(JSON.stringify(result));
