@@ -124,6 +124,8 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
         h('button', { type: 'button', onclick: () => void meeting.grantModerator(p.id), 'aria-label': `Make ${p.name} a moderator` }, 'Moderator'),
         h('button', { type: 'button', onclick: () => void meeting.kick(p.id), 'aria-label': `Remove ${p.name}` }, 'Remove')) : '')));
     lockButton.hidden = !meeting.isModerator;
+    // Small tiles get small simulcast layers; the speaker on the large tile gets the full one.
+    meeting.setReceiverConstraints(list.length >= 2 ? 180 : 360, list.length >= 2 && dominant ? dominant : undefined);
   };
 
   const meeting = new Meeting(config, room, { stream, name: displayName, audioMuted: false, videoMuted: false, videoType: 'camera', handRaised: false }, {
@@ -168,6 +170,12 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     const pw = prompt('Room password (empty to unlock)');
     if (pw !== null) void meeting.setPassword(pw);
   } }, 'Password');
+  const quality = h('span', { id: 'quality', class: 'quality', role: 'status', 'aria-label': 'Connection quality' }, '');
+  const qualityTimer = setInterval(() => void meeting.quality().then((q) => {
+    quality.textContent = q === 'unknown' ? '' : `Connection: ${q}`;
+    quality.dataset.quality = q;
+  }), 2000);
+  window.addEventListener('pagehide', () => clearInterval(qualityTimer));
   const reconnect = async () => {
     for (let attempt = 1; attempt <= 5; attempt++) {
       status.textContent = `Reconnecting (attempt ${attempt})…`;
@@ -192,6 +200,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       toggle('Raise hand', 'raise-hand', (on) => meeting.setHandRaised(on)),
       h('button', { type: 'button', id: 'toggle-side', onclick: () => { side.hidden = !side.hidden; } }, 'Chat & people'),
       lockButton,
+      quality,
       h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => { meeting.leave(); location.assign('/'); } }, 'Leave'))));
   grid.append(localTile);
   try {

@@ -10,6 +10,7 @@ import {
   type Element, type Jingle,
 } from '@edgemeet/protocol';
 import { RemoteOffer } from './remote-sdp.ts';
+import { addSimulcast, type SimulcastLayers } from './simulcast.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
 export interface ClientConfig {
@@ -38,6 +39,8 @@ export interface MeetingEvents {
 }
 
 const nickOf = (jid: string) => jid.slice(0, 8);
+/** Above this many participants, only the most recent speakers' videos are received. */
+const LAST_N = 25;
 
 export class Meeting {
   readonly #config: ClientConfig;
@@ -50,6 +53,7 @@ export class Meeting {
   #sid = '';
   #channel: WebSocket | null = null;
   #chain: Promise<void> = Promise.resolve();
+  readonly #simulcast: { layers?: SimulcastLayers } = {};
   readonly participants = new Map<string, Participant>();
   readonly local: { stream: MediaStream; name: string; audioMuted: boolean; videoMuted: boolean; videoType: string; handRaised: boolean };
   myId = '';
@@ -316,7 +320,7 @@ export class Meeting {
         t.sender.setStreams(this.local.stream);
       }
     }
-    await pc.setLocalDescription(await pc.createAnswer());
+    await pc.setLocalDescription(await this.#answer(pc));
     await new Promise<void>((resolve) => {
       if (pc.iceGatheringState === 'complete') return resolve();
       pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); });
@@ -338,7 +342,13 @@ export class Meeting {
     const pc = this.#pc;
     if (!pc || !this.#offer) return;
     await pc.setRemoteDescription({ type: 'offer', sdp: this.#offer.sdp() });
-    await pc.setLocalDescription(await pc.createAnswer());
+    await pc.setLocalDescription(await this.#answer(pc));
+  }
+
+  /** The local answer, with the camera sent as simulcast (three layers on SIM-grouped SSRCs). */
+  async #answer(pc: RTCPeerConnection): Promise<RTCSessionDescriptionInit> {
+    const answer = await pc.createAnswer();
+    return { type: 'answer', sdp: addSimulcast(answer.sdp ?? '', 'video', this.#simulcast) };
   }
 
   #openChannel(url: string): void {
@@ -354,17 +364,53 @@ export class Meeting {
       }
       if (m.colibriClass === 'DominantSpeakerEndpointChangeEvent' && m.dominantSpeakerEndpoint) this.#events.dominantSpeaker(m.dominantSpeakerEndpoint);
     });
-    ws.addEventListener('open', () => this.setReceiverConstraints(360));
+    ws.addEventListener('open', () => {
+      this.#sentConstraints = '';
+      this.setReceiverConstraints(this.#constraints.maxHeight, this.#constraints.onStage);
+    });
   }
 
-  /** Tells the bridge the largest video this page shows (tiles get small layers). */
+  #constraints: { maxHeight: number; onStage?: string } = { maxHeight: 360 };
+  #sentConstraints = '';
+
+  /**
+   * Tells the bridge what this page shows: tiles of `maxHeight`, the participant on stage large,
+   * and, in large rooms, only the last-N most recent speakers' videos.
+   */
   setReceiverConstraints(maxHeight: number, onStage?: string): void {
-    if (this.#channel?.readyState !== WebSocket.OPEN) return;
-    this.#channel.send(JSON.stringify({
-      colibriClass: 'ReceiverVideoConstraints', lastN: -1, defaultConstraints: { maxHeight },
+    this.#constraints = { maxHeight, onStage };
+    const message = JSON.stringify({
+      colibriClass: 'ReceiverVideoConstraints', lastN: this.participants.size > LAST_N ? LAST_N : -1, defaultConstraints: { maxHeight },
       constraints: onStage ? { [onStage]: { maxHeight: 720 } } : {},
-    }));
+    });
+    if (this.#channel?.readyState !== WebSocket.OPEN || message === this.#sentConstraints) return;
+    this.#sentConstraints = message;
+    this.#channel.send(message);
   }
+
+  /** Connection quality from the peer connection's statistics since the last call. */
+  async quality(): Promise<'good' | 'fair' | 'poor' | 'unknown'> {
+    const pc = this.#pc;
+    if (!pc) return 'unknown';
+    let lost = 0;
+    let received = 0;
+    let rtt = 0;
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type === 'inbound-rtp') {
+        lost += Number(s.packetsLost ?? 0);
+        received += Number(s.packetsReceived ?? 0);
+      }
+      if (s.type === 'candidate-pair' && s.nominated) rtt = Number(s.currentRoundTripTime ?? 0);
+    });
+    const dLost = lost - this.#lastLoss.lost;
+    const dReceived = received - this.#lastLoss.received;
+    this.#lastLoss = { lost, received };
+    const loss = dLost + dReceived > 0 ? dLost / (dLost + dReceived) : 0;
+    if (pc.connectionState !== 'connected') return pc.connectionState === 'connecting' || pc.connectionState === 'new' ? 'unknown' : 'poor';
+    return loss < 0.02 && rtt < 0.15 ? 'good' : loss < 0.08 && rtt < 0.4 ? 'fair' : 'poor';
+  }
+
+  #lastLoss = { lost: 0, received: 0 };
 }
 
 
