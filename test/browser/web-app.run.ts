@@ -81,6 +81,19 @@ try {
   result.tiles = await Promise.all(Object.values(pages).map((p) => p.$$eval('.tile:not([data-id="local"]) .name', (els) => els.map((e) => e.textContent).sort())));
   result.flow = await Promise.all(Object.values(pages).map((p) => waitFlowing(p, 2, 2)));
   if (shots) for (const [n, p] of Object.entries(pages)) await p.screenshot({ path: `${shots}/web-${n.toLowerCase()}.png` });
+  // Simulcast: Alice sends several layers; the others receive small ones for tiles.
+  result.sentLayers = await alice.page.evaluate(async () => {
+    const pc = (window as unknown as { meeting: { peerConnection: RTCPeerConnection } }).meeting.peerConnection;
+    const sent = async () => { const m = new Map<number, number>(); (await pc.getStats()).forEach((s: Record<string, unknown>) => { if (s.type === 'outbound-rtp' && s.kind === 'video') m.set(Number(s.ssrc), Number(s.bytesSent)); }); return m; };
+    const a = await sent();
+    await new Promise((r) => setTimeout(r, 1500));
+    const b = await sent();
+    return [...b].filter(([ssrc, bytes]) => bytes > (a.get(ssrc) ?? 0)).length;
+  });
+  result.receivedHeights = await Promise.all([bob.page, carol.page].map((p) => p.evaluate(() =>
+    [...document.querySelectorAll<HTMLVideoElement>('.tile:not([data-id="local"]) video')].map((v) => v.videoHeight).sort((x, y) => x - y))));
+  result.quality = await alice.page.waitForFunction(() => document.querySelector('#quality')?.textContent?.startsWith('Connection:'), undefined, { timeout: 6000 })
+    .then(() => alice.page.textContent('#quality'), () => null);
 
   // Mute: Alice's microphone off shows on the others' tiles.
   await alice.page.click('#mute-mic');

@@ -14,6 +14,7 @@ interface Result {
   error?: string; console: string[];
   firstFrameMs: number[]; tiles: string[][]; flow: Flow[]; muteSeen: boolean[]; chatSeen: boolean[]; shareSeen: boolean[]; shareFlow: Flow;
   afterLeaveTiles: string[][]; rejoinFlow: Flow[]; rejoinTiles: string[]; lockedError: string | null; homeHasForm: boolean;
+  sentLayers: number; receivedHeights: number[][]; quality: string | null;
   mixedWebSees: boolean; mixedWebFlow: Flow; mixedLjmSees: boolean; mixedLjmFlow: Flow;
 }
 
@@ -34,6 +35,10 @@ describe('the web app in Debian Chromium, served by the edge, with a media node'
     expect(r.tiles).toEqual([['Bob', 'Carol'], ['Alice', 'Carol'], ['Alice', 'Bob']]);
     for (const f of r.flow) expect(f).toEqual({ video: 2, audio: 2 });
     for (const ms of r.firstFrameMs) expect(ms).toBeGreaterThan(0);
+    // Simulcast: the camera goes out in at least two layers; with three people, tiles get the small one.
+    expect(r.sentLayers).toBeGreaterThanOrEqual(2);
+    for (const heights of r.receivedHeights) expect(heights[0]).toBeLessThanOrEqual(180);
+    expect(r.quality).toMatch(/^Connection: (good|fair|poor)$/);
     expect(r.muteSeen).toEqual([true, true]);
     expect(r.chatSeen).toEqual([true, true]);
     expect(r.shareSeen).toEqual([true, true]);
