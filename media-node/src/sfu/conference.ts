@@ -13,7 +13,7 @@ import type { Logger } from '../log.ts';
 import type { DtlsIdentity } from '../transport/certificate.ts';
 import { EndpointTransport } from '../transport/endpoint-transport.ts';
 import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
-import { seqOf, ssrcOf, stripHeaderExtensions, timestampOf, rewriteRtp, payloadOffset } from './rtp.ts';
+import { RTCP_SR, payloadOffset, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf } from './rtp.ts';
 import { LayerForwarder, VideoSource, type LayerRef } from './simulcast.ts';
 import type { UdpMux } from '../transport/udp-mux.ts';
 
@@ -325,6 +325,7 @@ export class SfuConference implements ConferenceControl {
       const type = rtcp[offset + 1]!;
       const length = (rtcp.readUInt16BE(offset + 2) + 1) * 4;
       if (offset + length > rtcp.length) return;
+      if (type === RTCP_SR) this.#forwardSenderReport(from, rtcp.subarray(offset, offset + length));
       if (type === RTCP_PSFB || type === RTCP_RTPFB) {
         const mediaSsrc = rtcp.readUInt32BE(offset + 8);
         const owner = this.#owners.get(mediaSsrc);
@@ -334,6 +335,29 @@ export class SfuConference implements ConferenceControl {
         }
       }
       offset += length;
+    }
+  }
+
+  /**
+   * A sender's SR goes on to the receivers of that stream (sender info only), so that they can
+   * synchronise audio and video and report round trips: for video, only to receivers that get
+   * this layer, on the SSRC and timeline they know it by.
+   */
+  #forwardSenderReport(from: SfuEndpoint, sr: Buffer): void {
+    const ssrc = sr.readUInt32BE(4);
+    const owner = this.#owners.get(ssrc);
+    if (!owner || owner.endpoint !== from || owner.ref?.rtx) return;
+    const ref = owner.ref;
+    const plain = ref ? null : senderInfoReport(sr, ssrc, 0);
+    for (const ep of this.#endpoints.values()) {
+      if (ep === from || ep.transport.state !== 'connected') continue;
+      let report = plain;
+      if (ref) {
+        const fw = ep.forwarders.get(ref.source);
+        if (!fw || fw.current !== ref.layer) continue;
+        report = senderInfoReport(sr, ref.source.primary.ssrc, fw.timestampOffset);
+      }
+      if (report) ep.transport.sendRtcp(report);
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RtpHeader, RtpPacket } from 'werift';
-import { isVp8Keyframe, payloadOffset, rewriteRtp, seqOf, ssrcOf, stripHeaderExtensions, timestampOf, vp8KeyframeHeight } from './rtp.ts';
+import { isVp8Keyframe, payloadOffset, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf, vp8KeyframeHeight } from './rtp.ts';
 
 /** A packet built by werift's serializer (an independent implementation) with the given extensions. */
 function packet(extensions: Array<{ id: number; payload: Buffer }>, payload: Buffer, opts: { twoByte?: boolean } = {}): Buffer {
@@ -62,5 +62,25 @@ describe('rtp helpers', () => {
     const p = packet([], Buffer.from('z'));
     rewriteRtp(p, 0xcafebabe, 65536 + 5, 2 ** 32 + 7);
     expect([ssrcOf(p), seqOf(p), timestampOf(p)]).toEqual([0xcafebabe, 5, 7]);
+  });
+});
+
+describe('senderInfoReport()', () => {
+  it('keeps the sender info of an SR, drops its report blocks, renames the SSRC and moves the RTP timestamp', async () => {
+    const { RtcpSrPacket, RtcpSenderInfo, RtcpReceiverInfo, RtcpPacketConverter } = await import('werift');
+    const sr = new RtcpSrPacket({
+      ssrc: 0x11111111,
+      senderInfo: new RtcpSenderInfo({ ntpTimestamp: 0x0102030405060708n, rtpTimestamp: 4_294_967_000, packetCount: 50, octetCount: 5000 }),
+      reports: [new RtcpReceiverInfo({ ssrc: 7, fractionLost: 0, packetsLost: 0, highestSequence: 1, jitter: 0, lsr: 0, dlsr: 0 })],
+    }).serialize();
+    const out = senderInfoReport(sr, 0x22222222, 1000)!;
+    const [parsed] = RtcpPacketConverter.deSerialize(out) as InstanceType<typeof RtcpSrPacket>[];
+    expect(parsed).toBeInstanceOf(RtcpSrPacket);
+    expect(parsed!.ssrc).toBe(0x22222222);
+    expect(parsed!.reports).toEqual([]);
+    expect(parsed!.senderInfo.rtpTimestamp).toBe((4_294_967_000 + 1000) % 2 ** 32);
+    expect(parsed!.senderInfo.ntpTimestamp).toBe(0x0102030405060708n);
+    expect(parsed!.senderInfo.packetCount).toBe(50);
+    expect(senderInfoReport(sr.subarray(0, 20), 1, 0)).toBeNull();
   });
 });

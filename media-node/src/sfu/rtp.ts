@@ -84,6 +84,25 @@ export function vp8KeyframeHeight(rtp: Buffer): number {
   return rtp.readUInt16LE(i + 8) & 0x3fff;
 }
 
+/** RTCP sender report (RFC 3550 §6.4.1) packet type. */
+export const RTCP_SR = 200;
+const SR_SENDER_INFO_BYTES = 28;
+
+/**
+ * A copy of the sender-info part of an SR (no report blocks: those describe what the sender
+ * receives, which is none of a receiver's business), for a receiver that knows the stream as
+ * `ssrc`, with the RTP timestamp moved by `timestampOffset`. Null if `sr` is not a whole SR.
+ */
+export function senderInfoReport(sr: Buffer, ssrc: number, timestampOffset: number): Buffer | null {
+  if (sr.length < SR_SENDER_INFO_BYTES || sr[1] !== RTCP_SR || (sr[0]! >> 6) !== 2) return null;
+  const out = Buffer.from(sr.subarray(0, SR_SENDER_INFO_BYTES));
+  out[0] = 0x80;
+  out.writeUInt16BE(SR_SENDER_INFO_BYTES / 4 - 1, 2);
+  out.writeUInt32BE(ssrc >>> 0, 4);
+  out.writeUInt32BE((out.readUInt32BE(16) + timestampOffset) % 0x1_0000_0000, 16);
+  return out;
+}
+
 export const seqOf = (rtp: Buffer): number => rtp.readUInt16BE(2);
 export const timestampOf = (rtp: Buffer): number => rtp.readUInt32BE(4);
 export const ssrcOf = (rtp: Buffer): number => rtp.readUInt32BE(8);

@@ -217,6 +217,11 @@ export class LayerForwarder {
     return this.source.layers[this.target]!.ssrc;
   }
 
+  /** Maps the sender's RTP timestamp of the current layer to the receiver's (for sender reports). */
+  get timestampOffset(): number {
+    return this.#tsOffset;
+  }
+
   /** Maps a sequence number the receiver saw (e.g. in a NACK) back to the current layer's. */
   originalSeq(seq: number): number {
     return (seq - this.#seqOffset + SEQ_MOD) % SEQ_MOD;
