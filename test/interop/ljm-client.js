@@ -121,13 +121,16 @@
     if (!pc) return { p2p: false, state: 'none', inbound: [] };
     const report = await pc.getStats();
     const inbound = [];
+    // Sender reports the bridge passed on show up as remote-outbound-rtp.
+    let senderReports = 0;
     report.forEach((s) => {
+      if (s.type === 'remote-outbound-rtp') senderReports++;
       if (s.type !== 'inbound-rtp') return;
       inbound.push({
         kind: s.kind, ssrc: s.ssrc, packets: s.packetsReceived || 0, framesDecoded: s.framesDecoded || 0, height: s.frameHeight || 0,
         samples: (s.totalSamplesReceived || 0) - (s.concealedSamples || 0),
       });
     });
-    return { p2p: c.isP2PActive(), state: pc.connectionState, inbound };
+    return { p2p: c.isP2PActive(), state: pc.connectionState, inbound, senderReports };
   };
 })();

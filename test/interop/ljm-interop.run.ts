@@ -9,7 +9,7 @@ import { SignJWT } from 'jose';
 import { JWT, LJM_VERSION, openLjm, startWorld, type LjmPage } from './ljm-harness.ts';
 
 interface Inbound { kind: string; ssrc: number; packets: number; framesDecoded: number; height: number; samples: number }
-interface Stats { p2p: boolean; state: string; inbound: Inbound[] }
+interface Stats { p2p: boolean; state: string; inbound: Inbound[]; senderReports: number }
 interface LjmEvent { t: number; type: string; [k: string]: unknown }
 
 const stats = (p: LjmPage) => p.page.evaluate(() => (window as unknown as { ljmStats(): Promise<Stats> }).ljmStats());
@@ -96,6 +96,9 @@ try {
   await sleep(1500);
   result.stageHeights = (await flowing(carol)).heights.sort((a, b) => a - b);
   await setConstraints({ lastN: -1, constraints: {}, defaultConstraints: { maxHeight: 720 }, onStageEndpoints: [], selectedEndpoints: [] });
+
+  // Chrome sends audio SRs every few seconds: by now every stream has had some.
+  result.senderReports = await Promise.all(people.map(async (p) => (await stats(p)).senderReports));
 
   // Screen sharing: alice swaps her camera for a screen capture.
   try {

@@ -13,7 +13,7 @@ interface Flow { video: number; audio: number; p2p: boolean; heights: number[] }
 interface Result {
   ljmVersion: string; error?: string; shareError?: string;
   joined: boolean[]; sawOthers: boolean[]; remoteTracks: Array<Array<{ owner: string; type: string }>>; idsOfOthers: string[];
-  bridgeFlow: Flow[]; firstFrameMs: number[]; bridgeChannel: boolean[]; dominantSpeaker: boolean[];
+  bridgeFlow: Flow[]; senderReports: number[]; firstFrameMs: number[]; bridgeChannel: boolean[]; dominantSpeaker: boolean[];
   chat: boolean[]; endpointMessage: boolean[]; audioMuteSeen: boolean[]; audioUnmuteSeen: boolean[];
   thumbnailHeights: number[]; stageHeights: number[];
   shareType: string; desktopSeen: boolean[]; afterShareFlow: Flow[];
@@ -49,6 +49,8 @@ describe('an unmodified lib-jitsi-meet in Debian Chromium against the edge and a
       for (const id of others) expect(tracks.filter((t) => t.owner === id).map((t) => t.type).sort()).toEqual(['audio', 'video']);
     });
     for (const f of r.bridgeFlow) expect(f).toMatchObject({ video: 2, audio: 2, p2p: false });
+    // The senders' RTCP sender reports reach the receivers (audio and video of both others).
+    for (const n of r.senderReports) expect(n).toBeGreaterThanOrEqual(4);
     all(r.bridgeChannel, 3);
     all(r.dominantSpeaker, 3);
 
