@@ -15,6 +15,7 @@ import { EndpointTransport } from '../transport/endpoint-transport.ts';
 import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
 import { RTCP_SR, payloadOffset, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf } from './rtp.ts';
 import { LayerForwarder, VideoSource, type LayerRef } from './simulcast.ts';
+import { ReceptionStats, receiverReport } from './receiver-reports.ts';
 import type { UdpMux } from '../transport/udp-mux.ts';
 
 export interface SfuContext {
@@ -43,6 +44,8 @@ export function pli(mediaSsrc: number): Buffer {
   return b;
 }
 const RTCP_RTPFB = 205;
+/** How often each sender gets a receiver report from the node. */
+const RECEIVER_REPORT_INTERVAL_MS = 1000;
 
 export class SfuEndpoint implements EndpointControl {
   readonly transport: EndpointTransport;
@@ -57,6 +60,8 @@ export class SfuEndpoint implements EndpointControl {
   sources: readonly Colibri2MediaSource[] = [];
   /** This endpoint's video sources with their simulcast layers (rebuilt by the conference's reindex). */
   videoSources: VideoSource[] = [];
+  /** As a sender: reception statistics per SSRC it sends, for the node's receiver reports. */
+  readonly reception = new Map<number, ReceptionStats>();
   /** As a receiver: one forwarder per simulcast source of the others. */
   readonly forwarders = new Map<VideoSource, LayerForwarder>();
   /** As a receiver: max heights from ReceiverVideoConstraints, by source name or endpoint id. */
@@ -134,6 +139,7 @@ export class SfuConference implements ConferenceControl {
   readonly #feedback: Colibri2MediaSource[];
   readonly #log: Logger;
   readonly #speakers = new DominantSpeakerDetector();
+  readonly #reportTimer: ReturnType<typeof setInterval>;
   forwardedPackets = 0;
 
   readonly meetingId: string;
@@ -150,6 +156,8 @@ export class SfuConference implements ConferenceControl {
       { type: 'audio', id: 'jvb-a0', sources: [{ ssrc: ssrc(), name: 'jvb-a0' }], groups: [] },
       { type: 'video', id: 'jvb-v0', sources: [{ ssrc: ssrc(), name: 'jvb-v0' }], groups: [] },
     ];
+    this.#reportTimer = setInterval(() => this.sendReceiverReports(performance.now()), RECEIVER_REPORT_INTERVAL_MS);
+    this.#reportTimer.unref?.();
   }
 
   get size(): number {
@@ -261,14 +269,21 @@ export class SfuConference implements ConferenceControl {
       }
     }
     for (const ep of this.#endpoints.values()) for (const v of ep.forwarders.keys()) if (!live.has(v)) ep.forwarders.delete(v);
+    for (const ep of this.#endpoints.values()) for (const ssrc of ep.reception.keys()) if (owners.get(ssrc)?.endpoint !== ep) ep.reception.delete(ssrc);
     this.#owners = owners;
   }
 
   routeRtp(from: SfuEndpoint, rtp: Buffer): void {
     if (payloadOffset(rtp) < 0) return;
-    const owner = this.#owners.get(ssrcOf(rtp));
+    const ssrc = ssrcOf(rtp);
+    const owner = this.#owners.get(ssrc);
     // Only signalled sources are forwarded: an endpoint cannot inject a stream it did not announce.
     if (!owner || owner.endpoint !== from) return;
+    if (!owner.ref?.rtx) {
+      let stats = from.reception.get(ssrc);
+      if (!stats) from.reception.set(ssrc, stats = new ReceptionStats(ssrc, owner.type === 'audio' ? 48_000 : 90_000));
+      stats.onPacket(seqOf(rtp), timestampOf(rtp), performance.now());
+    }
     if ((owner.type === 'audio' && from.audioMuted) || (owner.type === 'video' && from.videoMuted)) return;
     if (owner.type === 'audio') this.#speakerActivity(from, rtp);
     stripHeaderExtensions(rtp, keepForwardedExtension);
@@ -347,6 +362,7 @@ export class SfuConference implements ConferenceControl {
     const ssrc = sr.readUInt32BE(4);
     const owner = this.#owners.get(ssrc);
     if (!owner || owner.endpoint !== from || owner.ref?.rtx) return;
+    if (sr.length >= 16) from.reception.get(ssrc)?.onSenderReport(sr.readUInt32BE(10), performance.now());
     const ref = owner.ref;
     const plain = ref ? null : senderInfoReport(sr, ssrc, 0);
     for (const ep of this.#endpoints.values()) {
@@ -379,7 +395,18 @@ export class SfuConference implements ConferenceControl {
     return true;
   }
 
+  /** One receiver report per sending endpoint, about everything it sends (RFC 3550 §6.4.2). */
+  sendReceiverReports(nowMs: number): void {
+    const reporter = this.#feedback[1]!.sources[0]!.ssrc;
+    for (const ep of this.#endpoints.values()) {
+      if (ep.transport.state !== 'connected' || ep.reception.size === 0) continue;
+      const rr = receiverReport(reporter, ep.reception.values(), nowMs);
+      if (rr) ep.transport.sendRtcp(rr);
+    }
+  }
+
   close(): void {
+    clearInterval(this.#reportTimer);
     for (const ep of this.#endpoints.values()) ep.close();
     this.#endpoints.clear();
   }
