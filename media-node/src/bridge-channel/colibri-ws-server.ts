@@ -100,6 +100,9 @@ export class ColibriWsServer {
       this.#handle(conference, endpoint, message);
     });
     channel.send(serializeBridgeMessage({ colibriClass: 'ServerHello', version: this.#o.version }));
+    // A (re)opened channel hears its sender constraints afresh.
+    for (const source of endpoint.videoSources) source.toldSender = -1;
+    conference.updateSenderConstraints();
     log.info('channel.open', {});
   }
 

@@ -80,3 +80,36 @@ describe('SfuConference', () => {
     expect(RtpPacket.deSerialize(audio).header.extensions.map((e) => e.id)).toEqual([1]);
   });
 });
+
+describe('sender constraints', () => {
+  it('tell a sender the tallest video its receivers want from each source (source-name and endpoint forms), when it changes', async () => {
+    const mux = await UdpMux.bind('127.0.0.1', 0);
+    const conference = new SfuConference('meeting-2', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
+    try {
+      const alice = conference.createEndpoint('alice') as SfuEndpoint;
+      const sent: Array<Record<string, unknown>> = [];
+      alice.channel = { send: (t) => sent.push(JSON.parse(t) as Record<string, unknown>), close() {} };
+      alice.setSources([{ type: 'video', id: 'alice-v0', sources: [{ ssrc: 1 }, { ssrc: 2 }, { ssrc: 3 }], groups: [{ semantics: 'SIM', ssrcs: [1, 2, 3] }] }]);
+      // Nobody receives yet.
+      expect(sent.at(-1)).toEqual({ colibriClass: 'SenderVideoConstraints', videoConstraints: { idealHeight: 0 } });
+      const bob = conference.createEndpoint('bob') as SfuEndpoint;
+      conference.setConstraints(bob, new Map(), 180);
+      expect(sent.slice(-2)).toEqual([
+        { colibriClass: 'SenderSourceConstraints', sourceName: 'alice-v0', maxHeight: 180 },
+        { colibriClass: 'SenderVideoConstraints', videoConstraints: { idealHeight: 180 } },
+      ]);
+      const before = sent.length;
+      conference.setConstraints(bob, new Map(), 180);
+      expect(sent.length).toBe(before);
+      // Another receiver wants alice on stage (by endpoint id, as lib-jitsi-meet 2021 says it).
+      const carol = conference.createEndpoint('carol') as SfuEndpoint;
+      conference.setConstraints(carol, new Map([['alice', 720]]), 180);
+      expect(sent.at(-2)).toEqual({ colibriClass: 'SenderSourceConstraints', sourceName: 'alice-v0', maxHeight: 720 });
+      conference.expireEndpoint('carol');
+      expect(sent.at(-2)).toEqual({ colibriClass: 'SenderSourceConstraints', sourceName: 'alice-v0', maxHeight: 180 });
+    } finally {
+      conference.close();
+      await mux.close();
+    }
+  });
+});

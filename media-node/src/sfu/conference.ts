@@ -44,6 +44,8 @@ export function pli(mediaSsrc: number): Buffer {
   return b;
 }
 const RTCP_RTPFB = 205;
+/** The tallest video a sender is ever asked for (JVB's limit). */
+const MAX_SEND_HEIGHT = 2160;
 /** How often each sender gets a receiver report from the node. */
 const RECEIVER_REPORT_INTERVAL_MS = 1000;
 
@@ -209,6 +211,28 @@ export class SfuConference implements ConferenceControl {
   setConstraints(ep: SfuEndpoint, byKey: ReadonlyMap<string, number>, fallback: number): void {
     ep.constraints = { byKey, fallback };
     for (const fw of ep.forwarders.values()) fw.setMaxHeight(ep.maxHeightFor(fw.source));
+    this.updateSenderConstraints();
+  }
+
+  /**
+   * Tells each sender the tallest video its receivers want from each of its sources (JVB's
+   * SenderSourceConstraints, and SenderVideoConstraints for older clients), so that it stops
+   * encoding layers nobody gets. Sent when the value changes.
+   */
+  updateSenderConstraints(): void {
+    for (const sender of this.#endpoints.values()) {
+      for (const source of sender.videoSources) {
+        let wanted = 0;
+        for (const r of this.#endpoints.values()) {
+          if (r === sender || (r.forwarded !== null && !r.forwarded.has(sender.id))) continue;
+          wanted = Math.max(wanted, Math.min(MAX_SEND_HEIGHT, r.maxHeightFor(source)));
+        }
+        if (wanted === source.toldSender || !sender.channel) continue;
+        source.toldSender = wanted;
+        sender.channel.send(serializeBridgeMessage({ colibriClass: 'SenderSourceConstraints', sourceName: source.id, maxHeight: wanted }));
+        sender.channel.send(serializeBridgeMessage({ colibriClass: 'SenderVideoConstraints', videoConstraints: { idealHeight: wanted } }));
+      }
+    }
   }
 
   /** A receiver's last-N changed (bridge channel). */
@@ -233,6 +257,7 @@ export class SfuConference implements ConferenceControl {
       // Clients from before source names (lib-jitsi-meet up to 2022) listen to the endpoint-based form.
       ep.channel?.send(serializeBridgeMessage({ colibriClass: 'LastNEndpointsChangeEvent', lastNEndpoints: endpoints }));
     }
+    this.updateSenderConstraints();
   }
 
   #speakerActivity(from: SfuEndpoint, rtp: Buffer): void {

@@ -31,6 +31,8 @@ export type BridgeMessage =
   | { colibriClass: 'EndpointConnectivityStatusChangeEvent'; endpoint: string; active: 'true' | 'false' }
   | { colibriClass: 'ForwardedSources'; forwardedSources: string[] }
   | { colibriClass: 'SenderSourceConstraints'; sourceName: string; maxHeight: number }
+  /** Endpoint-based predecessor of SenderSourceConstraints (lib-jitsi-meet before source names). */
+  | { colibriClass: 'SenderVideoConstraints'; videoConstraints: { idealHeight: number } }
   | { colibriClass: 'ConnectionStats'; estimatedDownlinkBandwidth: number };
 
 export type BridgeMessageClass = BridgeMessage['colibriClass'];
@@ -39,7 +41,7 @@ const CLASSES: readonly BridgeMessageClass[] = [
   'ServerHello', 'ClientHello', 'EndpointMessage', 'EndpointStats', 'ReceiverVideoConstraints', 'ReceiverVideoConstraint',
   'LastNChangedEvent', 'LastNEndpointsChangeEvent',
   'SourceVideoTypeMessage', 'ReceiverAudioSubscription', 'DominantSpeakerEndpointChangeEvent',
-  'EndpointConnectivityStatusChangeEvent', 'ForwardedSources', 'SenderSourceConstraints', 'ConnectionStats',
+  'EndpointConnectivityStatusChangeEvent', 'ForwardedSources', 'SenderSourceConstraints', 'SenderVideoConstraints', 'ConnectionStats',
 ];
 const BY_LOWER = new Map(CLASSES.map((c) => [c.toLowerCase(), c]));
 
