@@ -51,6 +51,29 @@ async function waitFlowing(p: LjmPage, video: number, audio: number, timeoutMs =
   return last;
 }
 
+/** Polls the heights of the videos `p` decodes until they are `want` (sorted) or 10 s passed; returns the last. */
+async function heightsWithin(p: LjmPage, want: number[]): Promise<number[]> {
+  const deadline = Date.now() + 10_000;
+  let heights: number[] = [];
+  do heights = (await flowing(p, 1000)).heights.sort((a, b) => a - b);
+  while (heights.join() !== want.join() && Date.now() < deadline);
+  return heights;
+}
+
+/** Video layers (outbound SSRCs) `p` is sending, counted by bytes growing over a second. */
+async function sentLayers(p: LjmPage): Promise<number> {
+  const bytes = () => p.page.evaluate(async () => {
+    const pc = (window as unknown as { ljm: { conference: { jvbJingleSession: { peerconnection: { peerconnection: RTCPeerConnection } } } } }).ljm.conference.jvbJingleSession.peerconnection.peerconnection;
+    const m: Record<string, number> = {};
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => { if (s.type === 'outbound-rtp' && s.kind === 'video') m[String(s.ssrc)] = Number(s.bytesSent); });
+    return m;
+  });
+  const a = await bytes();
+  await sleep(1000);
+  const b = await bytes();
+  return Object.entries(b).filter(([ssrc, n]) => n > (a[ssrc] ?? 0)).length;
+}
+
 const myId = (p: LjmPage) => ljm<string>(p, 's.conference.myUserId()');
 const result: Record<string, unknown> = { ljmVersion: LJM_VERSION };
 const world = await startWorld();
@@ -88,13 +111,18 @@ try {
   result.audioUnmuteSeen = await Promise.all([alice, carol].map((p) => until(p, `s.events.filter((e) => e.type === 'mute-changed' && e.owner === ${JSON.stringify(ids[1])}).at(-1)?.muted === false`, 5000)));
 
   // Simulcast: carol limits what she receives (thumbnails), then puts alice on stage.
-  const setConstraints = (c: unknown) => carol.page.evaluate((x) => (window as unknown as { ljm: { conference: { setReceiverConstraints(c: unknown): void } } }).ljm.conference.setReceiverConstraints(x), c);
-  await setConstraints({ lastN: -1, constraints: {}, defaultConstraints: { maxHeight: 180 }, onStageEndpoints: [], selectedEndpoints: [] });
-  await sleep(1500);
-  result.thumbnailHeights = (await flowing(carol)).heights.sort((a, b) => a - b);
-  await setConstraints({ lastN: -1, constraints: { [ids[0]!]: { maxHeight: 720 } }, defaultConstraints: { maxHeight: 180 }, onStageEndpoints: [ids[0]], selectedEndpoints: [] });
-  await sleep(1500);
-  result.stageHeights = (await flowing(carol)).heights.sort((a, b) => a - b);
+  const constrain = (p: LjmPage, c: unknown) => p.page.evaluate((x) => (window as unknown as { ljm: { conference: { setReceiverConstraints(c: unknown): void } } }).ljm.conference.setReceiverConstraints(x), c);
+  const setConstraints = async (c: unknown) => { await constrain(bob, c); await constrain(carol, c); };
+  // Tiny thumbnails (90p): receivers get the lowest layer there is (180p here).
+  await setConstraints({ lastN: -1, constraints: {}, defaultConstraints: { maxHeight: 90 }, onStageEndpoints: [], selectedEndpoints: [] });
+  result.thumbnailHeights = await heightsWithin(carol, [180, 180]);
+  // Bob and carol want 90p only: the node tells alice (SenderVideoConstraints idealHeight 90) and she
+  // stops encoding her upper layer.
+  result.thumbnailSentLayers = await sentLayers(alice);
+  await constrain(carol, { lastN: -1, constraints: { [ids[0]!]: { maxHeight: 720 } }, defaultConstraints: { maxHeight: 180 }, onStageEndpoints: [ids[0]], selectedEndpoints: [] });
+  // Senders were told to stop their 360p layer for thumbnails; it comes back for the stage.
+  result.stageHeights = await heightsWithin(carol, [180, 360]);
+  result.stageSentLayers = await sentLayers(alice);
   await setConstraints({ lastN: -1, constraints: {}, defaultConstraints: { maxHeight: 720 }, onStageEndpoints: [], selectedEndpoints: [] });
 
   // Chrome sends audio SRs every few seconds: by now every stream has had some.

@@ -15,7 +15,7 @@ interface Result {
   joined: boolean[]; sawOthers: boolean[]; remoteTracks: Array<Array<{ owner: string; type: string }>>; idsOfOthers: string[];
   bridgeFlow: Flow[]; senderReports: number[]; firstFrameMs: number[]; bridgeChannel: boolean[]; dominantSpeaker: boolean[];
   chat: boolean[]; endpointMessage: boolean[]; audioMuteSeen: boolean[]; audioUnmuteSeen: boolean[];
-  thumbnailHeights: number[]; stageHeights: number[];
+  thumbnailHeights: number[]; stageHeights: number[]; thumbnailSentLayers: number; stageSentLayers: number;
   shareType: string; desktopSeen: boolean[]; afterShareFlow: Flow[];
   lastN: string[] | null; lastNFlow: Flow; leftSeen: boolean[]; afterLeaveFlow: Flow[];
   aliceModerator: boolean; remoteMuteApplied: boolean; remoteMuteSeen: boolean; grantSeen: boolean; kicked: boolean;
@@ -62,6 +62,9 @@ describe('an unmodified lib-jitsi-meet in Debian Chromium against the edge and a
     // Simulcast: thumbnails get the 180p layer, the participant on stage the 360p one.
     expect(r.thumbnailHeights).toEqual([180, 180]);
     expect(r.stageHeights).toEqual([180, 360]);
+    // Sender constraints: with only thumbnails wanted the sender encodes one layer, with a stage two.
+    expect(r.thumbnailSentLayers).toBe(1);
+    expect(r.stageSentLayers).toBe(2);
 
     expect(r.shareError, r.shareError).toBeUndefined();
     expect(r.shareType).toBe('desktop');
