@@ -103,6 +103,7 @@ export class ColibriWsServer {
     // A (re)opened channel hears its sender constraints afresh.
     for (const source of endpoint.videoSources) source.toldSender = -1;
     conference.updateSenderConstraints();
+    conference.greetChannel(endpoint);
     log.info('channel.open', {});
   }
 

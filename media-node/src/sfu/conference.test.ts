@@ -113,3 +113,26 @@ describe('sender constraints', () => {
     }
   });
 });
+
+describe('a newly opened bridge channel', () => {
+  it('hears who the dominant speaker is now (a stable speaker sends no new event)', async () => {
+    const mux = await UdpMux.bind('127.0.0.1', 0);
+    const conference = new SfuConference('meeting-3', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
+    try {
+      const alice = conference.createEndpoint('alice') as SfuEndpoint;
+      alice.setSources([{ type: 'audio', id: 'alice-a0', sources: [{ ssrc: 5 }], groups: [] }]);
+      const loud = new RtpPacket(new RtpHeader({
+        payloadType: 111, sequenceNumber: 1, timestamp: 1, ssrc: 5, extension: true, extensionProfile: 0xbede, extensions: [{ id: 1, payload: Buffer.from([10]) }],
+      }), Buffer.from('opus')).serialize();
+      for (let i = 0; i < 20; i++) conference.routeRtp(alice, Buffer.from(loud));
+      const bob = conference.createEndpoint('bob') as SfuEndpoint;
+      const sent: Array<Record<string, unknown>> = [];
+      bob.channel = { send: (t) => sent.push(JSON.parse(t) as Record<string, unknown>), close() {} };
+      conference.greetChannel(bob);
+      expect(sent).toContainEqual(expect.objectContaining({ colibriClass: 'DominantSpeakerEndpointChangeEvent', dominantSpeakerEndpoint: 'alice' }));
+    } finally {
+      conference.close();
+      await mux.close();
+    }
+  });
+});

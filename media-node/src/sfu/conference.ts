@@ -420,6 +420,16 @@ export class SfuConference implements ConferenceControl {
     return true;
   }
 
+  /** A (re)opened bridge channel learns who is speaking now, as JVB tells a newly connected endpoint. */
+  greetChannel(ep: SfuEndpoint): void {
+    const dominant = this.#speakers.dominant;
+    if (!dominant || !ep.channel) return;
+    ep.channel.send(serializeBridgeMessage({
+      colibriClass: 'DominantSpeakerEndpointChangeEvent', dominantSpeakerEndpoint: dominant,
+      previousSpeakers: this.#speakers.order.slice(1, 11), silence: false,
+    }));
+  }
+
   /** One receiver report per sending endpoint, about everything it sends (RFC 3550 §6.4.2). */
   sendReceiverReports(nowMs: number): void {
     const reporter = this.#feedback[1]!.sources[0]!.ssrc;

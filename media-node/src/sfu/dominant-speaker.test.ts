@@ -2,6 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
 
 describe('DominantSpeakerDetector', () => {
+  it('onLevel() does not flap between speakers who take short turns (beeps, coughs); one who keeps talking takes over', () => {
+    const d = new DominantSpeakerDetector();
+    const changes: string[] = [];
+    // Two equally loud speakers, each loud for 300 ms of every 1.2 s, out of phase (like two fake microphones).
+    for (let t = 0; t < 12_000; t += 20) {
+      const phase = t % 1200;
+      for (const [who, on] of [['alice', phase < 300], ['bob', phase >= 600 && phase < 900]] as const) {
+        const c = d.onLevel(who, on ? 10 : 100, t);
+        if (c) changes.push(c.dominant);
+      }
+    }
+    expect(changes).toEqual(['alice']);
+    // Bob now talks on while alice is quiet: he takes over within a couple of seconds.
+    let at = -1;
+    for (let t = 12_000; t < 16_000 && at < 0; t += 20) {
+      d.onLevel('alice', 110, t);
+      if (d.onLevel('bob', 10, t)) at = t;
+    }
+    expect(at - 12_000).toBeGreaterThan(0);
+    expect(at - 12_000).toBeLessThan(2500);
+  });
+
   it('onLevel() makes the loud speaker dominant, and a louder one takes over only after the hold time', () => {
     const d = new DominantSpeakerDetector({ holdMs: 1000 });
     let change = null;

@@ -21,6 +21,8 @@ export interface DominantSpeakerOptions {
   readonly holdMs?: number;
   /** Weight of a new sample in the moving average (0..1). */
   readonly alpha?: number;
+  /** How long a challenger must stay ahead (by `margin`) before it takes over, ms: a cough or a beep does not. */
+  readonly leadMs?: number;
 }
 
 export class DominantSpeakerDetector {
@@ -32,8 +34,12 @@ export class DominantSpeakerDetector {
   readonly #margin: number;
   readonly #holdMs: number;
   readonly #alpha: number;
+  readonly #leadMs: number;
+  /** The speaker currently ahead of the dominant one, and since when. */
+  #challenger: { endpoint: string; since: number } | null = null;
 
   constructor(o: DominantSpeakerOptions = {}) {
+    this.#leadMs = o.leadMs ?? 800;
     this.#floor = o.silenceFloor ?? 40;
     this.#margin = o.margin ?? 6;
     this.#holdMs = o.holdMs ?? 1000;
@@ -55,9 +61,17 @@ export class DominantSpeakerDetector {
     const avg = this.#loudness.get(endpoint);
     const next = avg === undefined ? loudness * this.#alpha : avg + this.#alpha * (loudness - avg);
     this.#loudness.set(endpoint, next);
-    if (endpoint === this.#dominant || next < this.#floor || now - this.#switchedAt < this.#holdMs) return null;
+    if (endpoint === this.#dominant) return null;
     const current = this.#dominant === null ? 0 : (this.#loudness.get(this.#dominant) ?? 0);
-    if (this.#dominant !== null && next < current + this.#margin) return null;
+    const ahead = next >= this.#floor && (this.#dominant === null || next >= current + this.#margin);
+    if (!ahead) {
+      if (this.#challenger?.endpoint === endpoint) this.#challenger = null;
+      return null;
+    }
+    if (this.#challenger?.endpoint !== endpoint) this.#challenger = { endpoint, since: now };
+    // The first speaker takes the floor at once; later ones must stay ahead for a while.
+    if (this.#dominant !== null && (now - this.#challenger.since < this.#leadMs || now - this.#switchedAt < this.#holdMs)) return null;
+    this.#challenger = null;
     if (this.#dominant !== null) this.#previous = [this.#dominant, ...this.#previous.filter((e) => e !== this.#dominant && e !== endpoint)];
     else this.#previous = this.#previous.filter((e) => e !== endpoint);
     this.#dominant = endpoint;
