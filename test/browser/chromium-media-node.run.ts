@@ -6,7 +6,7 @@
  * JSON line: did ICE + DTLS complete, and how many RTP packets per SSRC did the node decrypt.
  */
 import { createServer } from 'node:http';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.ts';
 import { createDtlsIdentity } from '../../media-node/src/transport/certificate.ts';
 import { EndpointTransport } from '../../media-node/src/transport/endpoint-transport.ts';
 import { UdpMux } from '../../media-node/src/transport/udp-mux.ts';
@@ -25,12 +25,7 @@ const offer = ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDL
 
 const http = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<!doctype html><title>media</title>'); });
 await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'],
-});
+const browser = await launchChromium();
 const rtp = new Map<number, number>();
 transport.onRtp.subscribe((packet) => { const ssrc = packet.readUInt32BE(8); rtp.set(ssrc, (rtp.get(ssrc) ?? 0) + 1); });
 let result: Record<string, unknown> = {};

@@ -6,7 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.ts';
+import type { Page } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const result: Record<string, unknown> = {};
@@ -28,12 +29,7 @@ async function decoding(page: Page): Promise<number> {
   return (await frames()) - a;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns'],
-});
+const browser = await launchChromium();
 try {
   const deadline = Date.now() + 60_000;
   let url: string | undefined;

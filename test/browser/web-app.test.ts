@@ -1,13 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { browserIt, runInNetns } from '../helpers/netns-test.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(chromiumPath);
-// CI installs Debian's chromium (.ci/run); a developer machine without it skips, and says so.
-const runIt = haveChromium || process.env.CI ? it : it.skip;
-if (!haveChromium && !process.env.CI) console.warn(`skipping web app tests: no Chromium at ${chromiumPath} (apt-get install chromium)`);
+const runIt = browserIt('the web app tests');
 
 interface Flow { video: number; audio: number }
 interface Result {
@@ -20,14 +15,8 @@ interface Result {
 
 describe('the web app in Debian Chromium, served by the edge, with a media node', () => {
   runIt('three people join one room, see and hear each other, mute, chat, share a screen, leave and rejoin; a locked room asks for its password; a lib-jitsi-meet participant joins the same call', () => {
-    const script = fileURLToPath(new URL('./web-app.run.ts', import.meta.url));
-    const shots = fileURLToPath(new URL('../../test-results/web-app', import.meta.url));
-    const run = spawnSync('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${realpathSync(process.execPath)}" "${script}"`], {
-      encoding: 'utf8', timeout: 200_000, env: { ...process.env, SCREENSHOT_DIR: shots },
-    });
-    const line = run.stdout.trim().split('\n').at(-1) ?? '';
-    expect(line, run.stderr.slice(-4000)).toMatch(/^\{/);
-    const r = JSON.parse(line) as Result;
+    // Loopback only: Chromium and everything it talks to run in a fresh network namespace with just `lo` up.
+    const r = runInNetns<Result>(new URL('./web-app.run.ts', import.meta.url), { timeoutMs: 200_000, env: { SCREENSHOT_DIR: fileURLToPath(new URL('../../test-results/web-app', import.meta.url)) } });
     expect(r.error, r.error).toBeUndefined();
     console.log(`web app: first remote video frame ${r.firstFrameMs.join(' / ')} ms after pressing join (screenshots in test-results/web-app/)`);
     expect(r.console).toEqual([]);

@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../media-node/src/config.ts';
 import { createLogger } from '../../media-node/src/log.ts';
 import { startMediaNode, type MediaNode } from '../../media-node/src/media-node.ts';
+import { launchChromium } from '../helpers/chromium.ts';
 import { startEdge, type RunningEdge } from '../helpers/edge.ts';
 
 const require = createRequire(import.meta.url);
@@ -67,12 +68,7 @@ export async function startWorld(vars: Record<string, string> = {}): Promise<Wor
     await new Promise((r) => setTimeout(r, 100));
   }
   const server = await pageServer(edge.url);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns', '--autoplay-policy=no-user-gesture-required'],
-  });
+  const browser = await launchChromium();
   return {
     edge, node, browser,
     pageUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,

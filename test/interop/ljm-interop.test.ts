@@ -1,13 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { browserIt, runInNetns } from '../helpers/netns-test.ts';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(chromiumPath);
-// CI installs Debian's chromium (.ci/run); a developer machine without it skips, and says so.
-const runIt = haveChromium || process.env.CI ? it : it.skip;
-if (!haveChromium && !process.env.CI) console.warn(`skipping lib-jitsi-meet interop: no Chromium at ${chromiumPath} (apt-get install chromium)`);
+const runIt = browserIt('the lib-jitsi-meet interop test');
 
 interface Flow { video: number; audio: number; p2p: boolean; heights: number[] }
 interface Result {
@@ -28,15 +23,8 @@ interface Result {
 
 describe('an unmodified lib-jitsi-meet in Debian Chromium against the edge and a media node', () => {
   runIt('joins, sees and hears the others through the bridge, chats, mutes, shares a screen, follows last-N and simulcast constraints, leaves; locked rooms, P2P and JWT logins work', () => {
-    const script = fileURLToPath(new URL('./ljm-interop.run.ts', import.meta.url));
-    const shots = fileURLToPath(new URL('../../test-results/interop', import.meta.url));
-    // Loopback only: Chromium, the edge and the node run in a fresh network namespace with just `lo` up.
-    const run = spawnSync('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${realpathSync(process.execPath)}" "${script}"`], {
-      encoding: 'utf8', timeout: 240_000, env: { ...process.env, SCREENSHOT_DIR: shots },
-    });
-    const line = run.stdout.trim().split('\n').at(-1) ?? '';
-    expect(line, run.stderr.slice(-4000)).toMatch(/^\{/);
-    const r = JSON.parse(line) as Result;
+    // Loopback only: Chromium and everything it talks to run in a fresh network namespace with just `lo` up.
+    const r = runInNetns<Result>(new URL('./ljm-interop.run.ts', import.meta.url), { timeoutMs: 240_000, env: { SCREENSHOT_DIR: fileURLToPath(new URL('../../test-results/interop', import.meta.url)) } });
     expect(r.error, r.error).toBeUndefined();
     console.log(`lib-jitsi-meet ${r.ljmVersion}: first remote video frame ${r.firstFrameMs.join(' / ')} ms after join (alice waited for the others)`);
     const all = (xs: boolean[], n: number) => expect(xs).toEqual(Array(n).fill(true));
