@@ -7,6 +7,18 @@ import { createDtlsIdentity } from '../transport/certificate.ts';
 import { UdpMux } from '../transport/udp-mux.ts';
 import { SfuConference, pli, type SfuEndpoint } from './conference.ts';
 
+/** Runs `fn` with a fresh conference on a loopback UDP socket, closed afterwards. */
+async function withConference(fn: (conference: SfuConference) => Promise<void> | void): Promise<void> {
+  const mux = await UdpMux.bind('127.0.0.1', 0);
+  const conference = new SfuConference(`meeting-${Math.random()}`, undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
+  try {
+    await fn(conference);
+  } finally {
+    conference.close();
+    await mux.close();
+  }
+}
+
 describe('pli()', () => {
   it('builds a PLI that an RTCP parser reads back with the media SSRC', () => {
     const [packet] = RtcpPacketConverter.deSerialize(pli(0xdeadbeef));
@@ -83,9 +95,7 @@ describe('SfuConference', () => {
 
 describe('sender constraints', () => {
   it('tell a sender the tallest video its receivers want from each source (source-name and endpoint forms), when it changes', async () => {
-    const mux = await UdpMux.bind('127.0.0.1', 0);
-    const conference = new SfuConference('meeting-2', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
-    try {
+    await withConference((conference) => {
       const alice = conference.createEndpoint('alice') as SfuEndpoint;
       const sent: Array<Record<string, unknown>> = [];
       alice.channel = { send: (t) => sent.push(JSON.parse(t) as Record<string, unknown>), close() {} };
@@ -107,18 +117,13 @@ describe('sender constraints', () => {
       expect(sent.at(-2)).toEqual({ colibriClass: 'SenderSourceConstraints', sourceName: 'alice-v0', maxHeight: 720 });
       conference.expireEndpoint('carol');
       expect(sent.at(-2)).toEqual({ colibriClass: 'SenderSourceConstraints', sourceName: 'alice-v0', maxHeight: 180 });
-    } finally {
-      conference.close();
-      await mux.close();
-    }
+    });
   });
 });
 
 describe('a newly opened bridge channel', () => {
   it('hears who the dominant speaker is now (a stable speaker sends no new event)', async () => {
-    const mux = await UdpMux.bind('127.0.0.1', 0);
-    const conference = new SfuConference('meeting-3', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
-    try {
+    await withConference((conference) => {
       const alice = conference.createEndpoint('alice') as SfuEndpoint;
       alice.setSources([{ type: 'audio', id: 'alice-a0', sources: [{ ssrc: 5 }], groups: [] }]);
       const loud = new RtpPacket(new RtpHeader({
@@ -130,9 +135,6 @@ describe('a newly opened bridge channel', () => {
       bob.channel = { send: (t) => sent.push(JSON.parse(t) as Record<string, unknown>), close() {} };
       conference.greetChannel(bob);
       expect(sent).toContainEqual(expect.objectContaining({ colibriClass: 'DominantSpeakerEndpointChangeEvent', dominantSpeakerEndpoint: 'alice' }));
-    } finally {
-      conference.close();
-      await mux.close();
-    }
+    });
   });
 });
