@@ -50,8 +50,22 @@ async function waitFlowing(page: Page, video: number, audio: number, timeoutMs =
   return last;
 }
 
-async function join(room: string, name: string): Promise<{ page: Page; joinMs: number }> {
+async function join(room: string, name: string, o: { recordSockets?: boolean } = {}): Promise<{ page: Page; joinMs: number }> {
   const page = await world.browser.newPage({ viewport: { width: 1000, height: 700 } });
+  // Test instrumentation: keep the page's XMPP WebSockets, so that the test can drop one (a network blip).
+  if (o.recordSockets) {
+    await page.addInitScript(() => {
+      const Native = WebSocket;
+      const sockets: WebSocket[] = [];
+      (window as unknown as { xmppSockets: WebSocket[] }).xmppSockets = sockets;
+      (window as unknown as { WebSocket: unknown }).WebSocket = class extends Native {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          if (protocols === 'xmpp') sockets.push(this);
+        }
+      };
+    });
+  }
   page.on('pageerror', (e) => console_.push(`${name} pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') console_.push(`${name}: ${m.text()}`); });
   await page.goto(`${world.edge.url}/${room}`);
@@ -74,7 +88,7 @@ async function join(room: string, name: string): Promise<{ page: Page; joinMs: n
 
 try {
   const room = 'web-e2e';
-  const alice = await join(room, 'Alice');
+  const alice = await join(room, 'Alice', { recordSockets: true });
   const [bob, carol] = await Promise.all([join(room, 'Bob'), join(room, 'Carol')]);
   const pages = { Alice: alice.page, Bob: bob.page, Carol: carol.page };
   result.firstFrameMs = [bob.joinMs, carol.joinMs];
@@ -105,6 +119,21 @@ try {
   await bob.page.fill('#chat-input', 'hello from Bob');
   await bob.page.press('#chat-input', 'Enter');
   result.chatSeen = await Promise.all([alice.page, carol.page].map((p) => p.waitForFunction(() => document.querySelector('#chat-log')?.textContent?.includes('hello from Bob'), undefined, { timeout: 5000 }).then(() => true, () => false)));
+
+  // A network blip: Alice's signalling socket drops. She resumes the same session (XEP-0198): the
+  // others never see her leave, and chat works both ways afterwards.
+  const aliceId = await alice.page.evaluate(() => (window as unknown as { meeting: { myId: string } }).meeting.myId);
+  await bob.page.evaluate((id) => { document.querySelector(`.tile[data-id="${id}"]`)?.setAttribute('data-before-blip', 'yes'); }, aliceId);
+  await alice.page.evaluate(() => (window as unknown as { xmppSockets: WebSocket[] }).xmppSockets.at(-1)!.close(4000, 'blip'));
+  result.blipResumed = await alice.page.waitForFunction(() => {
+    const sockets = (window as unknown as { xmppSockets: WebSocket[] }).xmppSockets;
+    return sockets.length >= 2 && sockets.at(-1)!.readyState === WebSocket.OPEN && !document.querySelector('.status')?.textContent;
+  }, undefined, { timeout: 15_000 }).then(() => true, () => false);
+  result.blipSameParticipant = await alice.page.evaluate(() => (window as unknown as { meeting: { myId: string } }).meeting.myId) === aliceId
+    && await bob.page.evaluate((id) => document.querySelector(`.tile[data-id="${id}"]`)?.getAttribute('data-before-blip') === 'yes', aliceId);
+  await alice.page.fill('#chat-input', 'after the blip');
+  await alice.page.press('#chat-input', 'Enter');
+  result.blipChat = await bob.page.waitForFunction(() => document.querySelector('#chat-log')?.textContent?.includes('after the blip'), undefined, { timeout: 5000 }).then(() => true, () => false);
 
   // Screen share: Carol's tile shows a screen at the others, and video keeps flowing.
   await carol.page.click('#share');

@@ -10,6 +10,7 @@ interface Result {
   firstFrameMs: number[]; tiles: string[][]; flow: Flow[]; muteSeen: boolean[]; chatSeen: boolean[]; shareSeen: boolean[]; shareFlow: Flow;
   afterLeaveTiles: string[][]; rejoinFlow: Flow[]; rejoinTiles: string[]; lockedError: string | null; homeHasForm: boolean;
   sentLayers: number; receivedHeights: number[][]; quality: string | null;
+  blipResumed: boolean; blipSameParticipant: boolean; blipChat: boolean;
   mixedWebSees: boolean; mixedWebFlow: Flow; mixedLjmSees: boolean; mixedLjmFlow: Flow;
 }
 
@@ -30,6 +31,8 @@ describe('the web app in Debian Chromium, served by the edge, with a media node'
     expect(r.quality).toMatch(/^Connection: (good|fair|poor)$/);
     expect(r.muteSeen).toEqual([true, true]);
     expect(r.chatSeen).toEqual([true, true]);
+    // A dropped signalling socket is resumed: same participant, nobody saw a leave, chat still flows.
+    expect(r).toMatchObject({ blipResumed: true, blipSameParticipant: true, blipChat: true });
     expect(r.shareSeen).toEqual([true, true]);
     expect(r.shareFlow.video).toBe(2);
     expect(r.afterLeaveTiles).toEqual([['Bob'], ['Alice']]);

@@ -142,6 +142,9 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     left: () => undefined,
   });
   (window as unknown as { meeting: Meeting }).meeting = meeting;
+  // Closing or reloading the tab leaves the room at once; otherwise the resumable session would
+  // keep a ghost participant until the server gives up on it.
+  window.addEventListener('pagehide', () => meeting.leave());
 
   const toggle = (label: string, id: string, on: (pressed: boolean) => void) => {
     const b = h('button', { type: 'button', id, 'aria-pressed': 'false' }, label);

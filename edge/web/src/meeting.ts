@@ -80,6 +80,8 @@ export class Meeting {
     this.myId = nickOf(xmpp.jid);
     xmpp.onStanza = (el) => { this.#chain = this.#chain.then(() => this.#stanza(el)).catch((err: unknown) => console.error('stanza failed', err)); };
     xmpp.onClose = (reason) => { if (!this.#leaving) this.#events.error('connection-lost', `The connection was lost (${reason}).`); };
+    // A network blip: the session is resumed (same participant, same room); media keeps its own path.
+    xmpp.onResuming = (resuming) => this.#events.status(resuming ? 'Connection lost, reconnecting…' : '');
     await xmpp.iq(xml('iq', { type: 'set', to: this.#config.hosts.focus },
       xml('conference', { xmlns: NS_FOCUS, room: this.#roomJid, 'machine-uid': this.myId },
         xml('property', { name: 'startAudioMuted', value: '9' }))));
