@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PictureLossIndication, RtcpPacketConverter, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket } from 'werift';
+import { GenericNack, PictureLossIndication, RtcpPacketConverter, RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, RtpHeader, RtpPacket } from 'werift';
 import { parseJingle, parseXml, sourcesFromContents, type Colibri2MediaSource } from '@edgemeet/protocol';
 import { createLogger } from '../log.ts';
 import { createDtlsIdentity } from '../transport/certificate.ts';
@@ -135,6 +135,44 @@ describe('a newly opened bridge channel', () => {
       bob.channel = { send: (t) => sent.push(JSON.parse(t) as Record<string, unknown>), close() {} };
       conference.greetChannel(bob);
       expect(sent).toContainEqual(expect.objectContaining({ colibriClass: 'DominantSpeakerEndpointChangeEvent', dominantSpeakerEndpoint: 'alice' }));
+    });
+  });
+});
+
+describe('NACKs', () => {
+  it('are answered from the node\'s cache of the layer the receiver gets; only what is not there goes on to the sender', async () => {
+    await withConference((conference) => {
+      const alice = conference.createEndpoint('alice') as SfuEndpoint;
+      const bob = conference.createEndpoint('bob') as SfuEndpoint;
+      alice.setSources([{ type: 'video', id: 'alice-v0', sources: [{ ssrc: 101 }, { ssrc: 102 }], groups: [{ semantics: 'SIM', ssrcs: [101, 102] }] }]);
+      const toBob: Buffer[] = [];
+      const toAlice: Buffer[] = [];
+      for (const [ep, sink, kind] of [[bob, toBob, 'sendRtp'], [alice, toAlice, 'sendRtcp']] as const) {
+        Object.defineProperty(ep.transport, 'state', { get: () => 'connected' });
+        (ep.transport as unknown as Record<string, unknown>)[kind] = (b: Buffer) => sink.push(Buffer.from(b));
+      }
+      (alice.transport as unknown as Record<string, unknown>).sendRtp = () => undefined;
+      (bob.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      // Layer 1 (the top one) of alice's camera, starting with a keyframe of 360 lines.
+      const vp8 = (seq: number, key: boolean) => {
+        const frame = key ? Buffer.from([0x00, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01]) : Buffer.from([0x01, 0, 0]);
+        return new RtpPacket(new RtpHeader({ payloadType: 100, sequenceNumber: seq, timestamp: seq * 3000, ssrc: 102 }), Buffer.concat([Buffer.from([0x10]), frame])).serialize();
+      };
+      for (let seq = 500; seq < 510; seq++) conference.routeRtp(alice, vp8(seq, seq === 500));
+      expect(toBob.map((p) => RtpPacket.deSerialize(p).header.ssrc)).toEqual(Array(10).fill(101));
+      const seen = toBob.map((p) => RtpPacket.deSerialize(p).header.sequenceNumber);
+      toBob.length = 0;
+      // Bob lost two packets: the node sends them again, as bob knows them (ssrc 101, his sequence numbers).
+      const nack = (lost: number[]) => new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 7, mediaSourceSsrc: 101, lost }) }).serialize();
+      conference.routeRtcp(bob, nack([seen[3]!, seen[4]!]));
+      expect(toBob.map((p) => [RtpPacket.deSerialize(p).header.ssrc, RtpPacket.deSerialize(p).header.sequenceNumber])).toEqual([[101, seen[3]], [101, seen[4]]]);
+      expect(toAlice).toEqual([]);
+      expect(conference.retransmitted).toBe(2);
+      // A packet the node never had goes to the sender, about the layer's own SSRC.
+      conference.routeRtcp(bob, nack([(seen[0]! - 50) & 0xffff]));
+      expect(toAlice).toHaveLength(1);
+      expect(toAlice[0]!.readUInt32BE(8)).toBe(102);
+      expect(conference.nacksForwarded).toBe(1);
     });
   });
 });

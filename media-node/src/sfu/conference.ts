@@ -16,6 +16,7 @@ import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-
 import { RTCP_SR, payloadOffset, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf } from './rtp.ts';
 import { LayerForwarder, VideoSource, type LayerRef } from './simulcast.ts';
 import { ReceptionStats, receiverReport } from './receiver-reports.ts';
+import { nackedSequences } from './packet-cache.ts';
 import type { UdpMux } from '../transport/udp-mux.ts';
 
 export interface SfuContext {
@@ -142,6 +143,11 @@ export class SfuConference implements ConferenceControl {
   readonly #log: Logger;
   readonly #speakers = new DominantSpeakerDetector();
   readonly #reportTimer: ReturnType<typeof setInterval>;
+  /** Where a retransmission is put together before it is encrypted (sendRtp is synchronous). */
+  readonly #scratch = Buffer.alloc(1500);
+  /** NACKed packets the node sent again from its cache, and NACKs it had to pass to the sender. */
+  retransmitted = 0;
+  nacksForwarded = 0;
   forwardedPackets = 0;
 
   readonly meetingId: string;
@@ -331,6 +337,7 @@ export class SfuConference implements ConferenceControl {
     const now = performance.now();
     const { source, layer } = ref;
     const keyframe = !ref.rtx && source.onPacket(layer, rtp, now);
+    if (!ref.rtx) source.cache(layer).put(rtp, seqOf(rtp), now);
     source.expireLayers(now);
     const ssrc = ssrcOf(rtp);
     const seq = seqOf(rtp);
@@ -369,13 +376,42 @@ export class SfuConference implements ConferenceControl {
       if (type === RTCP_PSFB || type === RTCP_RTPFB) {
         const mediaSsrc = rtcp.readUInt32BE(offset + 8);
         const owner = this.#owners.get(mediaSsrc);
-        if (owner && owner.endpoint !== from && owner.endpoint.transport.state === 'connected') {
+        if (owner && owner.endpoint !== from) {
           const packet = rtcp.subarray(offset, offset + length);
-          if (this.#toSenderLayer(from, owner.ref, packet)) owner.endpoint.transport.sendRtcp(packet);
+          const isNack = type === RTCP_RTPFB && (packet[0]! & 0x1f) === 1;
+          if (isNack && this.#answerNack(from, owner.ref, packet)) {
+            // Every packet asked for was sent again from the cache: the sender need not hear of it.
+          } else if (owner.endpoint.transport.state === 'connected' && this.#toSenderLayer(from, owner.ref, packet)) {
+            if (isNack) this.nacksForwarded++;
+            owner.endpoint.transport.sendRtcp(packet);
+          }
         }
       }
       offset += length;
     }
+  }
+
+  /**
+   * Answers a receiver's NACK about a video source from the node's cache of the layer it gets.
+   * True when every packet asked for was there and has been sent again.
+   */
+  #answerNack(from: SfuEndpoint, ref: LayerRef | undefined, nack: Buffer): boolean {
+    if (!ref || ref.layer !== 0 || ref.rtx || from.transport.state !== 'connected') return false;
+    const fw = from.forwarders.get(ref.source);
+    if (!fw || fw.current < 0) return false;
+    const cache = ref.source.cache(fw.current);
+    const now = performance.now();
+    let all = true;
+    for (const seq of nackedSequences(nack)) {
+      const kept = cache.get(fw.originalSeq(seq), now);
+      if (!kept) {
+        all = false;
+        continue;
+      }
+      from.transport.sendRtp(fw.retransmission(kept, this.#scratch));
+      this.retransmitted++;
+    }
+    return all;
   }
 
   /**

@@ -24,6 +24,19 @@ describe('DominantSpeakerDetector', () => {
     expect(at - 12_000).toBeLessThan(2500);
   });
 
+  it('onLevel() hands the floor to someone talking in bursts once the dominant speaker has gone quiet', () => {
+    const d = new DominantSpeakerDetector();
+    for (let t = 0; t < 1000; t += 20) d.onLevel('alice', 10, t);
+    expect(d.dominant).toBe('alice');
+    let at = -1;
+    for (let t = 1000; t < 6000 && at < 0; t += 20) {
+      d.onLevel('alice', 127, t);
+      if (d.onLevel('bob', (t % 1200) < 300 ? 10 : 120, t)) at = t;
+    }
+    expect(d.dominant).toBe('bob');
+    expect(at - 1000).toBeLessThan(3000);
+  });
+
   it('onLevel() makes the loud speaker dominant, and a louder one takes over only after the hold time', () => {
     const d = new DominantSpeakerDetector({ holdMs: 1000 });
     let change = null;

@@ -63,14 +63,19 @@ export class DominantSpeakerDetector {
     this.#loudness.set(endpoint, next);
     if (endpoint === this.#dominant) return null;
     const current = this.#dominant === null ? 0 : (this.#loudness.get(this.#dominant) ?? 0);
-    const ahead = next >= this.#floor && (this.#dominant === null || next >= current + this.#margin);
-    if (!ahead) {
-      if (this.#challenger?.endpoint === endpoint) this.#challenger = null;
-      return null;
+    if (this.#dominant === null) {
+      // The first speaker takes the floor at once.
+      if (next < this.#floor) return null;
+    } else {
+      // A challenger must stay ahead for a while; it loses its claim only when the dominant
+      // speaker is louder again (both pausing between words does not count against it).
+      if (next < current + this.#margin) {
+        if (this.#challenger?.endpoint === endpoint && current >= next) this.#challenger = null;
+        return null;
+      }
+      if (this.#challenger?.endpoint !== endpoint) this.#challenger = { endpoint, since: now };
+      if (next < this.#floor || now - this.#challenger.since < this.#leadMs || now - this.#switchedAt < this.#holdMs) return null;
     }
-    if (this.#challenger?.endpoint !== endpoint) this.#challenger = { endpoint, since: now };
-    // The first speaker takes the floor at once; later ones must stay ahead for a while.
-    if (this.#dominant !== null && (now - this.#challenger.since < this.#leadMs || now - this.#switchedAt < this.#holdMs)) return null;
     this.#challenger = null;
     if (this.#dominant !== null) this.#previous = [this.#dominant, ...this.#previous.filter((e) => e !== this.#dominant && e !== endpoint)];
     else this.#previous = this.#previous.filter((e) => e !== endpoint);

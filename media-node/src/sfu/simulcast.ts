@@ -8,6 +8,7 @@
  * @module
  */
 import type { Colibri2MediaSource } from '@edgemeet/protocol';
+import { PacketCache } from './packet-cache.ts';
 import { payloadOffset, rewriteRtp, seqOf, timestampOf, vp8KeyframeHeight } from './rtp.ts';
 
 /** A layer that sent nothing for this long is treated as off (the sender suspended it). */
@@ -36,6 +37,7 @@ export class VideoSource {
   /** The tallest video any receiver wants from this source, as last told to its sender (-1: never told). */
   toldSender = -1;
   #active: boolean[];
+  readonly #caches: Array<PacketCache | undefined> = [];
 
   constructor(owner: string, id: string, layers: Array<{ ssrc: number; rtx?: number }>) {
     this.owner = owner;
@@ -66,6 +68,13 @@ export class VideoSource {
       yield [l.ssrc, { source: this, layer, rtx: false }];
       if (l.rtx !== undefined) yield [l.rtx, { source: this, layer, rtx: true }];
     }
+  }
+
+  /** The recent packets of `layer`, for answering NACKs (made on first use). */
+  cache(layer: number): PacketCache {
+    let c = this.#caches[layer];
+    if (!c) this.#caches[layer] = c = new PacketCache();
+    return c;
   }
 
   isActive(layer: number): boolean {
@@ -222,6 +231,14 @@ export class LayerForwarder {
   /** Maps the sender's RTP timestamp of the current layer to the receiver's (for sender reports). */
   get timestampOffset(): number {
     return this.#tsOffset;
+  }
+
+  /** Copies a kept packet of the current layer into `scratch`, as this receiver saw it; returns the view. */
+  retransmission(kept: Buffer, scratch: Buffer): Buffer {
+    const out = scratch.subarray(0, kept.length);
+    kept.copy(out);
+    rewriteRtp(out, this.source.primary.ssrc, (seqOf(kept) + this.#seqOffset) % SEQ_MOD, (timestampOf(kept) + this.#tsOffset) % TS_MOD);
+    return out;
   }
 
   /** Maps a sequence number the receiver saw (e.g. in a NACK) back to the current layer's. */
