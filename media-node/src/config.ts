@@ -24,6 +24,8 @@ export interface MediaNodeConfig {
   readonly statsIntervalMs: number;
   /** Endpoints at which the node reports stress 1. */
   readonly capacityEndpoints: number;
+  /** Fault injection for tests: forwarded video packets dropped per thousand (0: none). */
+  readonly dropPermille: number;
   readonly logLevel: LogLevel;
   /** Address and port of the node's HTTP server (health, colibri-ws bridge channel; Jitsi's 9090). */
   readonly httpHost: string;
@@ -63,6 +65,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     edgeUrl, region: str('REGION', 'default'), domain: str('XMPP_DOMAIN', 'meet.jitsi'), nodeId, secret: str('BRIDGE_SECRET'),
     udpHost, udpPort: int('MEDIA_UDP_PORT', 10000, 0, 65535), publicIp: str('MEDIA_PUBLIC_IP', udpHost),
     statsIntervalMs: int('STATS_INTERVAL_MS', 5000, 100, 60_000), capacityEndpoints: int('CAPACITY_ENDPOINTS', 200, 1, 100_000), logLevel,
+    dropPermille: int('MEDIA_DROP_PERMILLE', 0, 0, 500),
     httpHost: str('HTTP_HOST', '127.0.0.1'), httpPort: int('HTTP_PORT', 9090, 0, 65535),
     channelPublicUrl: source.BRIDGE_CHANNEL_PUBLIC_URL?.trim() || undefined,
   };

@@ -30,7 +30,7 @@ export const VERSION = '0.1.0';
 export async function startMediaNode(config: MediaNodeConfig, log: Logger): Promise<MediaNode> {
   const mux = await UdpMux.bind(config.udpHost, config.udpPort);
   const identity = await createDtlsIdentity();
-  const ctx: SfuContext = { mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }) };
+  const ctx: SfuContext = { mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }), dropPermille: config.dropPermille };
   const directory = new SfuConferenceDirectory(ctx);
   const http = await ColibriWsServer.listen({
     host: config.httpHost, port: config.httpPort, nodeId: config.nodeId, directory, log: log.child({ ns: 'colibri-ws' }), version: VERSION,

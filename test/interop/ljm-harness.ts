@@ -52,14 +52,15 @@ function pageServer(edgeUrl: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-export async function startWorld(vars: Record<string, string> = {}): Promise<World> {
+/** `vars` override the edge's; `nodeEnv` the media node's (e.g. MEDIA_DROP_PERMILLE). */
+export async function startWorld(vars: Record<string, string> = {}, nodeEnv: Record<string, string> = {}): Promise<World> {
   const edge = await startEdge({
     BRIDGE_SECRET: SECRET, LOG_LEVEL: 'warn', BRIDGE_GRACE_SECONDS: '0',
     JWT_APP_ID: JWT.appId, JWT_APP_SECRET: JWT.secret, JWT_ALLOW_ANONYMOUS: 'true', ...vars,
   });
   const config = loadConfig({
     EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: SECRET, NODE_ID: 'interop-node', MEDIA_UDP_HOST: '127.0.0.1',
-    MEDIA_UDP_PORT: '0', HTTP_PORT: '0', STATS_INTERVAL_MS: '500', LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'warn',
+    MEDIA_UDP_PORT: '0', HTTP_PORT: '0', STATS_INTERVAL_MS: '500', LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'warn', ...nodeEnv,
   });
   const node = await startMediaNode(config, createLogger(config.logLevel, { node: 'interop-node' }));
   for (let i = 0; i < 100; i++) {

@@ -26,6 +26,8 @@ export interface SfuContext {
   readonly log: Logger;
   /** Base of bridge-channel URLs, `ws(s)://host:port/colibri-ws/<node>`; unset: no bridge channel. Set once the server listens. */
   channelUrl?: string;
+  /** Fault injection for tests (MEDIA_DROP_PERMILLE): forwarded video packets dropped per thousand. */
+  readonly dropPermille?: number;
 }
 
 const RTCP_PSFB = 206;
@@ -143,6 +145,7 @@ export class SfuConference implements ConferenceControl {
   readonly #log: Logger;
   readonly #speakers = new DominantSpeakerDetector();
   readonly #reportTimer: ReturnType<typeof setInterval>;
+  readonly #dropPermille: number;
   /** Where a retransmission is put together before it is encrypted (sendRtp is synchronous). */
   readonly #scratch = Buffer.alloc(1500);
   /** NACKed packets the node sent again from its cache, and NACKs it had to pass to the sender. */
@@ -164,6 +167,7 @@ export class SfuConference implements ConferenceControl {
       { type: 'audio', id: 'jvb-a0', sources: [{ ssrc: ssrc(), name: 'jvb-a0' }], groups: [] },
       { type: 'video', id: 'jvb-v0', sources: [{ ssrc: ssrc(), name: 'jvb-v0' }], groups: [] },
     ];
+    this.#dropPermille = ctx.dropPermille ?? 0;
     this.#reportTimer = setInterval(() => this.sendReceiverReports(performance.now()), RECEIVER_REPORT_INTERVAL_MS);
     this.#reportTimer.unref?.();
   }
@@ -353,7 +357,10 @@ export class SfuConference implements ConferenceControl {
       }
       const fw = ep.forwarderFor(source);
       const send = ref.rtx ? fw.forwardRtx(rtp, layer) : fw.forward(rtp, layer, keyframe, now);
-      if (send) {
+      if (send && !ref.rtx && this.#dropPermille > 0 && Math.random() * 1000 < this.#dropPermille) {
+        // Injected loss: the receiver sees a gap and NACKs it; the cache answers.
+        rewriteRtp(rtp, ssrc, seq, ts);
+      } else if (send) {
         ep.transport.sendRtp(rtp);
         this.forwardedPackets += 1;
         // The next receiver rewrites from the original fields.
