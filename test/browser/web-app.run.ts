@@ -57,11 +57,17 @@ async function join(room: string, name: string, o: { recordSockets?: boolean } =
     await page.addInitScript(() => {
       const Native = WebSocket;
       const sockets: WebSocket[] = [];
+      const bridgeClasses: string[] = [];
       (window as unknown as { xmppSockets: WebSocket[] }).xmppSockets = sockets;
+      (window as unknown as { bridgeClasses: string[] }).bridgeClasses = bridgeClasses;
       (window as unknown as { WebSocket: unknown }).WebSocket = class extends Native {
         constructor(url: string | URL, protocols?: string | string[]) {
           super(url, protocols);
           if (protocols === 'xmpp') sockets.push(this);
+          // The bridge channel: note which message classes the node sends.
+          if (String(url).includes('/colibri-ws/')) {
+            this.addEventListener('message', (ev) => { try { bridgeClasses.push(String((JSON.parse(String(ev.data)) as { colibriClass?: string }).colibriClass)); } catch { /* not JSON */ } });
+          }
         }
       };
     });
@@ -106,6 +112,9 @@ try {
   });
   result.receivedHeights = await Promise.all([bob.page, carol.page].map((p) => p.evaluate(() =>
     [...document.querySelectorAll<HTMLVideoElement>('.tile:not([data-id="local"]) video')].map((v) => v.videoHeight).sort((x, y) => x - y))));
+  // The node passes on the browser's own downlink estimate (its REMB) as ConnectionStats.
+  result.connectionStats = await alice.page.waitForFunction(() => (window as unknown as { bridgeClasses: string[] }).bridgeClasses.includes('ConnectionStats'), undefined, { timeout: 5000 })
+    .then(() => true, () => false);
   result.quality = await alice.page.waitForFunction(() => document.querySelector('#quality')?.textContent?.startsWith('Connection:'), undefined, { timeout: 6000 })
     .then(() => alice.page.textContent('#quality'), () => null);
 

@@ -9,7 +9,7 @@ interface Result {
   error?: string; console: string[];
   firstFrameMs: number[]; tiles: string[][]; flow: Flow[]; muteSeen: boolean[]; chatSeen: boolean[]; shareSeen: boolean[]; shareFlow: Flow;
   afterLeaveTiles: string[][]; rejoinFlow: Flow[]; rejoinTiles: string[]; lockedError: string | null; homeHasForm: boolean;
-  sentLayers: number; receivedHeights: number[][]; quality: string | null;
+  sentLayers: number; receivedHeights: number[][]; quality: string | null; connectionStats: boolean;
   blipResumed: boolean; blipSameParticipant: boolean; blipChat: boolean;
   mixedWebSees: boolean; mixedWebFlow: Flow; mixedLjmSees: boolean; mixedLjmFlow: Flow;
 }
@@ -29,6 +29,7 @@ describe('the web app in Debian Chromium, served by the edge, with a media node'
     expect(r.sentLayers).toBeGreaterThanOrEqual(2);
     for (const heights of r.receivedHeights) expect(heights[0]).toBeLessThanOrEqual(180);
     expect(r.quality).toMatch(/^Connection: (good|fair|poor)$/);
+    expect(r.connectionStats).toBe(true);
     expect(r.muteSeen).toEqual([true, true]);
     expect(r.chatSeen).toEqual([true, true]);
     // A dropped signalling socket is resumed: same participant, nobody saw a leave, chat still flows.

@@ -13,7 +13,7 @@ import type { Logger } from '../log.ts';
 import type { DtlsIdentity } from '../transport/certificate.ts';
 import { EndpointTransport } from '../transport/endpoint-transport.ts';
 import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
-import { RTCP_SR, payloadOffset, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf } from './rtp.ts';
+import { RTCP_SR, payloadOffset, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf } from './rtp.ts';
 import { LayerForwarder, VideoSource, type LayerRef } from './simulcast.ts';
 import { ReceptionStats, receiverReport } from './receiver-reports.ts';
 import { nackedSequences } from './packet-cache.ts';
@@ -65,6 +65,8 @@ export class SfuEndpoint implements EndpointControl {
   sources: readonly Colibri2MediaSource[] = [];
   /** This endpoint's video sources with their simulcast layers (rebuilt by the conference's reindex). */
   videoSources: VideoSource[] = [];
+  /** As a receiver: the bandwidth its browser last estimated for what it receives (its REMB), bits/s. */
+  downlinkBps: number | null = null;
   /** As a sender: reception statistics per SSRC it sends, for the node's receiver reports. */
   readonly reception = new Map<number, ReceptionStats>();
   /** As a receiver: one forwarder per simulcast source of the others. */
@@ -380,6 +382,10 @@ export class SfuConference implements ConferenceControl {
       const length = (rtcp.readUInt16BE(offset + 2) + 1) * 4;
       if (offset + length > rtcp.length) return;
       if (type === RTCP_SR) this.#forwardSenderReport(from, rtcp.subarray(offset, offset + length));
+      if (type === RTCP_PSFB) {
+        const remb = rembBitrate(rtcp.subarray(offset, offset + length));
+        if (remb !== undefined) from.downlinkBps = remb;
+      }
       if (type === RTCP_PSFB || type === RTCP_RTPFB) {
         const mediaSsrc = rtcp.readUInt32BE(offset + 8);
         const owner = this.#owners.get(mediaSsrc);
@@ -473,10 +479,14 @@ export class SfuConference implements ConferenceControl {
     }));
   }
 
-  /** One receiver report per sending endpoint, about everything it sends (RFC 3550 §6.4.2). */
+  /**
+   * One receiver report per sending endpoint, about everything it sends (RFC 3550 §6.4.2), and to
+   * each receiver whose browser sent a REMB, ConnectionStats with that downlink estimate.
+   */
   sendReceiverReports(nowMs: number): void {
     const reporter = this.#feedback[1]!.sources[0]!.ssrc;
     for (const ep of this.#endpoints.values()) {
+      if (ep.downlinkBps !== null) ep.channel?.send(serializeBridgeMessage({ colibriClass: 'ConnectionStats', estimatedDownlinkBandwidth: ep.downlinkBps }));
       if (ep.transport.state !== 'connected' || ep.reception.size === 0) continue;
       const rr = receiverReport(reporter, ep.reception.values(), nowMs);
       if (rr) ep.transport.sendRtcp(rr);

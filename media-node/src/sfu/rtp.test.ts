@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RtpHeader, RtpPacket } from 'werift';
-import { isVp8Keyframe, payloadOffset, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf, vp8KeyframeHeight } from './rtp.ts';
+import { isVp8Keyframe, payloadOffset, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf, vp8KeyframeHeight } from './rtp.ts';
 
 /** A packet built by werift's serializer (an independent implementation) with the given extensions. */
 function packet(extensions: Array<{ id: number; payload: Buffer }>, payload: Buffer, opts: { twoByte?: boolean } = {}): Buffer {
@@ -82,5 +82,17 @@ describe('senderInfoReport()', () => {
     expect(parsed!.senderInfo.ntpTimestamp).toBe(0x0102030405060708n);
     expect(parsed!.senderInfo.packetCount).toBe(50);
     expect(senderInfoReport(sr.subarray(0, 20), 1, 0)).toBeNull();
+  });
+});
+
+describe('rembBitrate()', () => {
+  it('reads the bitrate of a REMB and refuses other feedback', async () => {
+    const { ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback } = await import('werift');
+    const remb = new RtcpPayloadSpecificFeedback({
+      feedback: new ReceiverEstimatedMaxBitrate({ senderSsrc: 1, mediaSsrc: 0, brExp: 5, brMantissa: 40_000, ssrcNum: 1, ssrcFeedbacks: [7] }),
+    }).serialize();
+    expect(rembBitrate(remb)).toBe(40_000 * 32);
+    expect(rembBitrate(Buffer.from(remb).fill(0x41, 12, 16))).toBeUndefined();
+    expect(rembBitrate(remb.subarray(0, 16))).toBeUndefined();
   });
 });

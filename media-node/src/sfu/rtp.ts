@@ -103,6 +103,17 @@ export function senderInfoReport(sr: Buffer, ssrc: number, timestampOffset: numb
   return out;
 }
 
+/**
+ * The bitrate in a REMB (draft-alvestrand-rmcat-remb: PSFB, FMT 15, "REMB" identifier, 6-bit
+ * exponent and 18-bit mantissa), or undefined if `psfb` is not a REMB.
+ */
+export function rembBitrate(psfb: Buffer): number | undefined {
+  if (psfb.length < 20 || psfb[1] !== 206 || (psfb[0]! & 0x1f) !== 15 || psfb.toString('latin1', 12, 16) !== 'REMB') return undefined;
+  const exp = psfb[17]! >> 2;
+  const mantissa = ((psfb[17]! & 0x03) << 16) | psfb.readUInt16BE(18);
+  return mantissa * 2 ** exp;
+}
+
 export const seqOf = (rtp: Buffer): number => rtp.readUInt16BE(2);
 export const timestampOf = (rtp: Buffer): number => rtp.readUInt32BE(4);
 export const ssrcOf = (rtp: Buffer): number => rtp.readUInt32BE(8);
