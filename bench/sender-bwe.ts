@@ -4,6 +4,7 @@
  * loopback; run inside a network namespace with only `lo`:
  *   unshare --net sh -c 'ip link set lo up && npm exec -- node bench/sender-bwe.ts'
  */
+import { openPrejoin } from '../test/helpers/web-app.ts';
 import { startWorld } from '../test/interop/ljm-harness.ts';
 const world = await startWorld();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -11,9 +12,7 @@ try {
   const pages = [];
   for (const name of ['A', 'B']) {
     const page = await world.browser.newPage();
-    await page.goto(`${world.edge.url}/bwe`);
-    await page.fill('#display-name', name);
-    await page.waitForFunction(() => (document.querySelector('.prejoin video') as HTMLVideoElement | null)?.srcObject !== null);
+    await openPrejoin(page, world.edge.url, 'bwe', name);
     await page.click('#join');
     pages.push(page);
   }

@@ -11,7 +11,7 @@ import { RegistryClient } from './control/registry-client.ts';
 import type { Logger } from './log.ts';
 import { SfuConferenceDirectory } from './sfu/conference-directory.ts';
 import { ColibriWsServer } from './bridge-channel/colibri-ws-server.ts';
-import type { SfuContext } from './sfu/conference.ts';
+import type { SfuContext } from './sfu/endpoint.ts';
 import { createDtlsIdentity } from './transport/certificate.ts';
 import { UdpMux } from './transport/udp-mux.ts';
 

@@ -6,6 +6,7 @@
  * node's packet cache. Prints one JSON line.
  */
 import type { Page } from 'playwright-core';
+import { openPrejoin } from '../helpers/web-app.ts';
 import { startWorld } from '../interop/ljm-harness.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,9 +32,7 @@ try {
   const pages: Page[] = [];
   for (const name of ['Lossy A', 'Lossy B']) {
     const page = await world.browser.newPage();
-    await page.goto(`${world.edge.url}/lossy`);
-    await page.fill('#display-name', name);
-    await page.waitForFunction(() => (document.querySelector('.prejoin video') as HTMLVideoElement | null)?.srcObject !== null);
+    await openPrejoin(page, world.edge.url, 'lossy', name);
     await page.click('#join');
     pages.push(page);
   }

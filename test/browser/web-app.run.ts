@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { openPrejoin } from '../helpers/web-app.ts';
 import { openLjm, startWorld } from '../interop/ljm-harness.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,9 +75,7 @@ async function join(room: string, name: string, o: { recordSockets?: boolean } =
   }
   page.on('pageerror', (e) => console_.push(`${name} pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') console_.push(`${name}: ${m.text()}`); });
-  await page.goto(`${world.edge.url}/${room}`);
-  await page.fill('#display-name', name);
-  await page.waitForFunction(() => (document.querySelector('.prejoin video') as HTMLVideoElement | null)?.srcObject !== null);
+  await openPrejoin(page, world.edge.url, room, name);
   const started = Date.now();
   await page.click('#join');
   // First remote video frame after pressing join (for everyone but the first to arrive).
@@ -122,6 +121,17 @@ try {
   await alice.page.click('#mute-mic');
   result.muteSeen = await Promise.all([bob.page, carol.page].map((p) => p.waitForFunction(() => [...document.querySelectorAll('.tile')].some((t) => t.textContent?.includes('Alice') && t.querySelector('.mic-muted')), undefined, { timeout: 5000 }).then(() => true, () => false)));
   await alice.page.click('#mute-mic');
+
+  // A moderator (Alice, first in) mutes Bob: his toolbar shows it, and the others stop hearing him;
+  // when he unmutes, the focus lets his audio through again.
+  await alice.page.click('#toggle-side');
+  await alice.page.click('button[aria-label="Mute Bob"]');
+  result.remoteMuteShown = await bob.page.waitForFunction(() => document.querySelector('#mute-mic')?.getAttribute('aria-pressed') === 'true', undefined, { timeout: 5000 }).then(() => true, () => false);
+  await sleep(1000);
+  result.whileRemoteMuted = await flowing(carol.page);
+  await bob.page.click('#mute-mic');
+  result.afterSelfUnmute = await waitFlowing(carol.page, 2, 2, 10_000);
+  await alice.page.click('#toggle-side');
 
   // Chat.
   await bob.page.click('#toggle-side');
@@ -173,12 +183,12 @@ try {
   await guest.click('#join');
   result.lockedError = await guest.waitForSelector('.error[data-code="not-authorized"]', { timeout: 8000 }).then((e) => e.textContent(), () => null);
   for (const p of [owner.page, guest, alice.page, bob.page]) await p.close();
-await (async () => { const p = await world.browser.newPage(); await p.goto(world.edge.url); return p.$('#room-name').then((e) => e !== null); })();
   result.homeHasForm = await (async () => { const p = await world.browser.newPage(); await p.goto(world.edge.url); return p.$('#room-name').then((e) => e !== null); })();
 
   // A mixed call: our web app and an unmodified lib-jitsi-meet in one room see and hear each other.
+  // lib-jitsi-meet has P2P on: our app declines its P2P offer, and both stay on the bridge.
   const wendy = await join('mixed-call', 'Wendy');
-  const lars = await openLjm(world, { room: 'mixed-call', nick: 'Lars' });
+  const lars = await openLjm(world, { room: 'mixed-call', nick: 'Lars', p2p: true });
   result.mixedWebSees = await wendy.page.waitForFunction(() => [...document.querySelectorAll('.tile .name')].some((e) => e.textContent === 'Lars'), undefined, { timeout: 10_000 }).then(() => true, () => false);
   result.mixedWebFlow = await waitFlowing(wendy.page, 1, 1);
   result.mixedLjmSees = await lars.page.waitForFunction(() => (window as unknown as { ljm: { events: Array<{ type: string; name?: string }> } }).ljm.events.some((e) => e.type === 'user-joined' && e.name === 'Wendy'), undefined, { timeout: 10_000 }).then(() => true, () => false);

@@ -10,6 +10,7 @@ interface Result {
   firstFrameMs: number[]; tiles: string[][]; flow: Flow[]; muteSeen: boolean[]; chatSeen: boolean[]; shareSeen: boolean[]; shareFlow: Flow;
   afterLeaveTiles: string[][]; rejoinFlow: Flow[]; rejoinTiles: string[]; lockedError: string | null; homeHasForm: boolean;
   sentLayers: number; receivedHeights: number[][]; quality: string | null; connectionStats: boolean;
+  remoteMuteShown: boolean; whileRemoteMuted: Flow; afterSelfUnmute: Flow;
   blipResumed: boolean; blipSameParticipant: boolean; blipChat: boolean;
   mixedWebSees: boolean; mixedWebFlow: Flow; mixedLjmSees: boolean; mixedLjmFlow: Flow;
 }
@@ -31,6 +32,10 @@ describe('the web app in Debian Chromium, served by the edge, with a media node'
     expect(r.quality).toMatch(/^Connection: (good|fair|poor)$/);
     expect(r.connectionStats).toBe(true);
     expect(r.muteSeen).toEqual([true, true]);
+    // A moderator's mute: shown in the muted person's toolbar, his audio stops, and comes back when he unmutes.
+    expect(r.remoteMuteShown).toBe(true);
+    expect(r.whileRemoteMuted.audio).toBe(1);
+    expect(r.afterSelfUnmute).toEqual({ video: 2, audio: 2 });
     expect(r.chatSeen).toEqual([true, true]);
     // A dropped signalling socket is resumed: same participant, nobody saw a leave, chat still flows.
     expect(r).toMatchObject({ blipResumed: true, blipSameParticipant: true, blipChat: true });

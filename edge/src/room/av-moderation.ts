@@ -1,8 +1,9 @@
 /**
  * The room's AV moderation component, `avmoderation.<domain>` (what Prosody's mod_av_moderation
  * does for Jitsi; lib-jitsi-meet finds it in the domain's disco#info as an `av_moderation`
- * identity). Moderators send it `<message><av_moderation enable="true|false" mediaType="audio"/>`
- * or `… jidToWhitelist="room@muc/nick"` / `jidToBlacklist=…`; it answers with `json-message`s of
+ * identity). Moderators send it a message with an `av_moderation` element whose attributes say
+ * `enable` (true/false) and `mediaType`, or `jidToWhitelist` / `jidToBlacklist` (an occupant JID)
+ * with `mediaType`; it answers with `json-message`s of
  * type `av_moderation` from its own address: `enabled` to everyone, `whitelists` to moderators,
  * `approved`/`removed` to the participant concerned. Enforcement (muting the others, refusing
  * unapproved unmutes) is the focus's job, as it is Jicofo's.

@@ -132,6 +132,11 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     participants: render,
     message: (m) => { chatLog.append(h('li', { class: m.self ? 'self' : '' }, h('strong', {}, `${m.name}: `), m.text)); side.hidden = false; },
     dominantSpeaker: (id) => { dominant = id; render([...meeting.participants.values()]); },
+    mutedByFocus: (media) => {
+      // Keep the toolbar honest: the toggle shows the mute the focus applied.
+      document.getElementById(media === 'audio' ? 'mute-mic' : 'mute-cam')?.setAttribute('aria-pressed', 'true');
+      status.textContent = media === 'audio' ? 'A moderator muted your microphone.' : 'A moderator turned your camera off.';
+    },
     status: (text) => { status.textContent = text; },
     error: (code, text) => {
       error.textContent = text;

@@ -1,16 +1,12 @@
 /**
  * One participant's meeting, speaking Jitsi's protocol as lib-jitsi-meet does: the `conference` IQ
- * to the focus, the MUC join with presence (display name, mute state, video type), the Jingle
- * session with the media node (session-initiate → offer, session-accept from the answer,
- * source-add/remove), the bridge channel (colibri-ws), chat. The UI listens to {@link MeetingEvents}.
+ * to the focus, the MUC join with presence (display name, mute state, video type), chat, moderator
+ * actions, and the Jingle session with the media node (media-session.ts). The UI listens to
+ * {@link MeetingEvents}.
  * @module
  */
-import {
-  NS_FOCUS, NS_JINGLE, NS_MUC, NS_MUC_USER, NS_NICK, parseJingle, sdpToJingleContents, xml, buildJingle,
-  type Element, type Jingle,
-} from '@edgemeet/protocol';
-import { RemoteOffer } from './remote-sdp.ts';
-import { addSimulcast, type SimulcastLayers } from './simulcast.ts';
+import { NS_FOCUS, NS_JINGLE, NS_MUC, NS_MUC_USER, NS_NICK, parseJingle, xml, type Element, type Jingle } from '@edgemeet/protocol';
+import { MediaSession, type Quality } from './media-session.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
 export interface ClientConfig {
@@ -33,6 +29,8 @@ export interface MeetingEvents {
   participants(list: Participant[]): void;
   message(m: { from: string; name: string; text: string; self: boolean }): void;
   dominantSpeaker(id: string): void;
+  /** The focus muted this participant (a moderator, or AV moderation). */
+  mutedByFocus(media: 'audio' | 'video'): void;
   status(text: string): void;
   error(code: string, text: string): void;
   left(): void;
@@ -48,12 +46,9 @@ export class Meeting {
   readonly #roomJid: string;
   readonly #events: MeetingEvents;
   #xmpp: XmppConnection | null = null;
-  #pc: RTCPeerConnection | null = null;
-  #offer: RemoteOffer | null = null;
-  #sid = '';
-  #channel: WebSocket | null = null;
+  #media: MediaSession | null = null;
   #chain: Promise<void> = Promise.resolve();
-  readonly #simulcast: { layers?: SimulcastLayers } = {};
+  #constraints: { maxHeight: number; onStage?: string } = { maxHeight: 360 };
   readonly participants = new Map<string, Participant>();
   readonly local: { stream: MediaStream; name: string; audioMuted: boolean; videoMuted: boolean; videoType: string; handRaised: boolean };
   myId = '';
@@ -69,7 +64,7 @@ export class Meeting {
     this.#events = events;
   }
 
-  get peerConnection(): RTCPeerConnection | null { return this.#pc; }
+  get peerConnection(): RTCPeerConnection | null { return this.#media?.pc ?? null; }
 
   async join(password?: string): Promise<void> {
     this.#leaving = false;
@@ -111,12 +106,32 @@ export class Meeting {
     this.local.audioMuted = muted;
     for (const t of this.local.stream.getAudioTracks()) t.enabled = !muted;
     this.#publish();
+    if (!muted) this.#unmuteAtFocus('audio');
   }
 
   setVideoMuted(muted: boolean): void {
     this.local.videoMuted = muted;
     for (const t of this.local.stream.getVideoTracks()) t.enabled = !muted;
     this.#publish();
+    if (!muted) this.#unmuteAtFocus('video');
+  }
+
+  /** Media the focus muted (and the bridge drops) until this participant asks to be let through. */
+  readonly #focusMuted = new Set<'audio' | 'video'>();
+
+  /**
+   * After a mute by the focus, unmuting locally is not enough: the bridge drops the media until the
+   * focus lifts its force-mute, which it does on the participant's own unmute request (refused
+   * under AV moderation without approval).
+   */
+  #unmuteAtFocus(media: 'audio' | 'video'): void {
+    if (!this.#focusMuted.delete(media)) return;
+    const ns = media === 'audio' ? 'http://jitsi.org/jitmeet/audio' : 'http://jitsi.org/jitmeet/video';
+    this.#xmpp?.iq(xml('iq', { type: 'set', to: `${this.#roomJid}/focus` }, xml('mute', { xmlns: ns, jid: `${this.#roomJid}/${this.myId}` }, 'false')))
+      .catch((err: unknown) => {
+        this.#focusMuted.add(media);
+        this.#events.status(`You cannot unmute yet (${err instanceof XmppError ? err.condition : 'error'}).`);
+      });
   }
 
   setHandRaised(raised: boolean): void {
@@ -126,8 +141,7 @@ export class Meeting {
 
   /** Sends `track` instead of the current video (screen share and back); same SSRC, no renegotiation. */
   async replaceVideo(track: MediaStreamTrack, videoType: 'camera' | 'desktop'): Promise<void> {
-    const sender = this.#pc?.getTransceivers().find((t) => t.mid === 'video')?.sender;
-    await sender?.replaceTrack(track);
+    await this.#media?.replaceVideo(track);
     for (const old of this.local.stream.getVideoTracks()) this.local.stream.removeTrack(old);
     this.local.stream.addTrack(track);
     this.local.videoType = videoType;
@@ -165,10 +179,9 @@ export class Meeting {
   leave(): void {
     this.#leaving = true;
     this.#xmpp?.send(xml('presence', { to: `${this.#roomJid}/${this.myId}`, type: 'unavailable' }));
-    this.#channel?.close();
-    this.#pc?.close();
+    this.#media?.close();
+    this.#media = null;
     this.#xmpp?.close();
-    this.#pc = null;
     this.participants.clear();
     this.#events.left();
   }
@@ -186,13 +199,17 @@ export class Meeting {
     }
     if (el.name === 'iq' && el.attrs.type === 'set') {
       const jingle = el.getChild('jingle', NS_JINGLE);
+      // Only the focus drives media and mutes; other occupants' Jingle (P2P offers) is declined,
+      // and lib-jitsi-meet then stays on the bridge.
+      const fromFocus = from === `${this.#roomJid}/focus`;
       try {
+        if (!fromFocus) throw new XmppError(jingle ? 'feature-not-implemented' : 'service-unavailable');
         if (jingle) await this.#jingle(parseJingle(jingle));
-        else if (el.getChild('mute')) this.setAudioMuted(el.getChild('mute')!.text() === 'true' || this.local.audioMuted);
+        else if (el.getChild('mute')) this.#mutedByFocus(el.getChild('mute')!);
         else throw new XmppError('service-unavailable');
         this.#xmpp?.send(xml('iq', { type: 'result', to: from, id: el.attrs.id }));
       } catch (err) {
-        console.error('iq failed', err);
+        if (!(err instanceof XmppError)) console.error('iq failed', err);
         this.#xmpp?.send(xml('iq', { type: 'error', to: from, id: el.attrs.id },
           xml('error', { type: 'cancel' }, xml(err instanceof XmppError ? err.condition : 'internal-server-error', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }))));
       }
@@ -233,7 +250,7 @@ export class Meeting {
     if (el.attrs.type === 'unavailable') {
       this.participants.delete(nick);
       this.#realJids.delete(nick);
-      this.#offer?.removeOwner(nick);
+      this.#media?.removeOwner(nick);
       this.#emit();
       return;
     }
@@ -253,127 +270,54 @@ export class Meeting {
     this.#events.participants([...this.participants.values()]);
   }
 
+  /** The focus asks this participant to mute (it only ever mutes; unmuting is the participant's choice). */
+  #mutedByFocus(mute: Element): void {
+    if (mute.text().trim() !== 'true') return;
+    const media = mute.attrs.xmlns === 'http://jitsi.org/jitmeet/video' ? 'video' : 'audio';
+    if (media === 'audio') this.setAudioMuted(true);
+    else this.setVideoMuted(true);
+    this.#focusMuted.add(media);
+    this.#events.mutedByFocus(media);
+  }
+
   async #jingle(j: Jingle): Promise<void> {
+    if (j.action === 'session-initiate') {
+      this.#media?.close();
+      this.#media = await MediaSession.accept(j, {
+        localStream: this.local.stream, endpointId: this.myId, jid: this.#xmpp?.jid ?? '',
+        sendAccept: (jingle, sid) => this.#xmpp?.send(xml('iq', { type: 'set', to: `${this.#roomJid}/focus`, id: `accept-${sid}` }, jingle)),
+        onTrack: (owner, track) => {
+          const p = this.participants.get(owner);
+          if (!p) return;
+          p.tracks = [...p.tracks.filter((t) => t.kind !== track.kind), track];
+          this.#emit();
+        },
+        onDominantSpeaker: (id) => this.#events.dominantSpeaker(id),
+        constraints: () => this.#constraintsMessage(),
+      });
+      return;
+    }
+    if (j.action === 'transport-info' || j.action === 'session-info') return;
+    if (!this.#media || j.sid !== this.#media.sid) throw new XmppError('item-not-found');
     switch (j.action) {
-      case 'session-initiate': return this.#sessionInitiate(j);
-      case 'source-add':
-      case 'source-remove': {
-        if (!this.#offer || j.sid !== this.#sid) throw new XmppError('item-not-found');
-        for (const c of j.contents) {
-          const d = c.description;
-          if (!d || (d.media !== 'audio' && d.media !== 'video')) continue;
-          const byOwner = new Map<string, typeof d.sources>();
-          for (const s of d.sources) if (s.owner && s.owner !== 'jvb') byOwner.set(s.owner, [...(byOwner.get(s.owner) ?? []), s]);
-          for (const [owner, sources] of byOwner) {
-            const ssrcs = new Set(sources.map((s) => s.ssrc));
-            const groups = d.groups.filter((g) => g.ssrcs.every((x) => ssrcs.has(x)));
-            if (j.action === 'source-add') this.#offer.add(owner, d.media, sources, groups);
-            else this.#offer.remove(owner, d.media, [...ssrcs]);
-          }
-        }
-        await this.#negotiate();
-        return;
-      }
+      case 'source-add': return this.#media.update(j, 'add');
+      case 'source-remove': return this.#media.update(j, 'remove');
       case 'session-terminate':
-        this.#pc?.close();
-        this.#pc = null;
-        this.#offer = null;
-        this.#channel?.close();
-        return;
-      case 'transport-info':
-      case 'session-info':
+        this.#media.close();
+        this.#media = null;
         return;
       default:
         throw new XmppError('feature-not-implemented');
     }
   }
 
-  async #sessionInitiate(j: Jingle): Promise<void> {
-    this.#pc?.close();
-    this.#sid = j.sid;
-    const offer = new RemoteOffer(j.sid, j.contents);
-    this.#offer = offer;
-    for (const c of j.contents) {
-      const d = c.description;
-      if (!d || (d.media !== 'audio' && d.media !== 'video')) continue;
-      const owners = new Set(d.sources.map((s) => s.owner).filter((o): o is string => !!o && o !== 'jvb'));
-      for (const owner of owners) {
-        const sources = d.sources.filter((s) => s.owner === owner);
-        const ssrcs = new Set(sources.map((s) => s.ssrc));
-        offer.add(owner, d.media, sources, d.groups.filter((g) => g.ssrcs.every((x) => ssrcs.has(x))));
-      }
-    }
-    const pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
-    this.#pc = pc;
-    pc.addEventListener('track', (ev) => {
-      const who = ev.transceiver.mid ? offer.ownerOf(ev.transceiver.mid) : undefined;
-      if (!who) return;
-      const p = this.participants.get(who.owner);
-      if (!p) return;
-      p.tracks = [...p.tracks.filter((t) => t.kind !== ev.track.kind), ev.track];
-      this.#emit();
-    });
-    await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp() });
-    for (const t of pc.getTransceivers()) {
-      const track = t.mid === 'audio' ? this.local.stream.getAudioTracks()[0] : t.mid === 'video' ? this.local.stream.getVideoTracks()[0] : undefined;
-      if (track) {
-        t.direction = 'sendonly';
-        await t.sender.replaceTrack(track);
-        t.sender.setStreams(this.local.stream);
-      }
-    }
-    await pc.setLocalDescription(await this.#answer(pc));
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === 'complete') return resolve();
-      pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); });
-      setTimeout(resolve, 2000);
-    });
-    const answer = sdpToJingleContents(pc.localDescription!.sdp, { creator: 'responder' });
-    // Source names (`<endpoint>-a0`, `-v0`) as current clients send them; msid for older ones.
-    const mine = answer.contents.filter((c) => c.name === 'audio' || c.name === 'video').map((c) => ({
-      ...c, senders: 'both' as const,
-      description: c.description && { ...c.description, sources: c.description.sources.map((s) => ({ ...s, name: `${this.myId}-${c.name === 'audio' ? 'a' : 'v'}0` })) },
-    }));
-    this.#xmpp?.send(xml('iq', { type: 'set', to: `${this.#roomJid}/focus`, id: `accept-${j.sid}` },
-      buildJingle({ action: 'session-accept', sid: j.sid, responder: this.#xmpp.jid, contents: mine, groups: [{ semantics: 'BUNDLE', contents: ['audio', 'video'] }] })));
-    const ws = j.contents.find((c) => c.transport?.webSocketUrls.length)?.transport?.webSocketUrls[0];
-    if (ws) this.#openChannel(ws);
-  }
-
-  async #negotiate(): Promise<void> {
-    const pc = this.#pc;
-    if (!pc || !this.#offer) return;
-    await pc.setRemoteDescription({ type: 'offer', sdp: this.#offer.sdp() });
-    await pc.setLocalDescription(await this.#answer(pc));
-  }
-
-  /** The local answer, with the camera sent as simulcast (three layers on SIM-grouped SSRCs). */
-  async #answer(pc: RTCPeerConnection): Promise<RTCSessionDescriptionInit> {
-    const answer = await pc.createAnswer();
-    return { type: 'answer', sdp: addSimulcast(answer.sdp ?? '', 'video', this.#simulcast) };
-  }
-
-  #openChannel(url: string): void {
-    this.#channel?.close();
-    const ws = new WebSocket(url);
-    this.#channel = ws;
-    ws.addEventListener('message', (ev) => {
-      let m: { colibriClass?: string; dominantSpeakerEndpoint?: string };
-      try {
-        m = JSON.parse(String(ev.data)) as typeof m;
-      } catch {
-        return;
-      }
-      if (m.colibriClass === 'DominantSpeakerEndpointChangeEvent' && m.dominantSpeakerEndpoint) this.#events.dominantSpeaker(m.dominantSpeakerEndpoint);
-    });
-    ws.addEventListener('open', () => {
-      this.#sentConstraints = '';
-      this.setReceiverConstraints(this.#constraints.maxHeight, this.#constraints.onStage);
+  #constraintsMessage(): string {
+    const { maxHeight, onStage } = this.#constraints;
+    return JSON.stringify({
+      colibriClass: 'ReceiverVideoConstraints', lastN: this.participants.size > LAST_N ? LAST_N : -1, defaultConstraints: { maxHeight },
+      constraints: onStage ? { [onStage]: { maxHeight: 720 } } : {},
     });
   }
-
-  #constraints: { maxHeight: number; onStage?: string } = { maxHeight: 360 };
-  #sentConstraints = '';
 
   /**
    * Tells the bridge what this page shows: tiles of `maxHeight`, the participant on stage large,
@@ -381,38 +325,11 @@ export class Meeting {
    */
   setReceiverConstraints(maxHeight: number, onStage?: string): void {
     this.#constraints = { maxHeight, onStage };
-    const message = JSON.stringify({
-      colibriClass: 'ReceiverVideoConstraints', lastN: this.participants.size > LAST_N ? LAST_N : -1, defaultConstraints: { maxHeight },
-      constraints: onStage ? { [onStage]: { maxHeight: 720 } } : {},
-    });
-    if (this.#channel?.readyState !== WebSocket.OPEN || message === this.#sentConstraints) return;
-    this.#sentConstraints = message;
-    this.#channel.send(message);
+    this.#media?.sendConstraints();
   }
 
-  /** Connection quality from the peer connection's statistics since the last call. */
-  async quality(): Promise<'good' | 'fair' | 'poor' | 'unknown'> {
-    const pc = this.#pc;
-    if (!pc) return 'unknown';
-    let lost = 0;
-    let received = 0;
-    let rtt = 0;
-    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-      if (s.type === 'inbound-rtp') {
-        lost += Number(s.packetsLost ?? 0);
-        received += Number(s.packetsReceived ?? 0);
-      }
-      if (s.type === 'candidate-pair' && s.nominated) rtt = Number(s.currentRoundTripTime ?? 0);
-    });
-    const dLost = lost - this.#lastLoss.lost;
-    const dReceived = received - this.#lastLoss.received;
-    this.#lastLoss = { lost, received };
-    const loss = dLost + dReceived > 0 ? dLost / (dLost + dReceived) : 0;
-    if (pc.connectionState !== 'connected') return pc.connectionState === 'connecting' || pc.connectionState === 'new' ? 'unknown' : 'poor';
-    return loss < 0.02 && rtt < 0.15 ? 'good' : loss < 0.08 && rtt < 0.4 ? 'fair' : 'poor';
+  /** Connection quality since the last call. */
+  quality(): Promise<Quality> {
+    return this.#media?.quality() ?? Promise.resolve('unknown');
   }
-
-  #lastLoss = { lost: 0, received: 0 };
 }
-
-

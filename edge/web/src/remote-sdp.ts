@@ -9,6 +9,9 @@
  */
 import { jingleToSdp, type JingleContent, type SsrcGroup, type SsrcSource } from '@edgemeet/protocol';
 
+/** Owner of the bridge's own (feedback) sources, which get no m-line. */
+const BRIDGE_OWNER = 'jvb';
+
 type Media = 'audio' | 'video';
 export interface RemoteSource { sources: SsrcSource[]; groups: SsrcGroup[] }
 
@@ -37,7 +40,7 @@ export class RemoteOffer {
     return this.#lines.find((l) => l.mid === mid);
   }
 
-  /** Adds SSRCs (source-add, or the session-initiate's) of `owner`; returns whether anything changed. */
+  /** Adds SSRCs (source-add, or the session-initiate's) of `owner`. */
   add(owner: string, media: Media, sources: readonly SsrcSource[], groups: readonly SsrcGroup[]): void {
     const mid = RemoteOffer.mid(owner, media);
     if (!this.#lines.some((l) => l.mid === mid)) this.#lines.push({ mid, owner, media });
@@ -58,6 +61,21 @@ export class RemoteOffer {
       sources: cur.sources.filter((s) => !gone.has(s.ssrc)),
       groups: cur.groups.filter((g) => !g.ssrcs.some((s) => gone.has(s))),
     });
+  }
+
+  /** Adds or removes the sources of Jingle contents (session-initiate, source-add, source-remove), grouped by their owners. */
+  apply(contents: readonly JingleContent[], action: 'add' | 'remove'): void {
+    for (const c of contents) {
+      const d = c.description;
+      if (!d || (d.media !== 'audio' && d.media !== 'video')) continue;
+      const byOwner = new Map<string, SsrcSource[]>();
+      for (const s of d.sources) if (s.owner && s.owner !== BRIDGE_OWNER) byOwner.set(s.owner, [...(byOwner.get(s.owner) ?? []), s]);
+      for (const [owner, sources] of byOwner) {
+        const ssrcs = new Set(sources.map((s) => s.ssrc));
+        if (action === 'add') this.add(owner, d.media, sources, d.groups.filter((g) => g.ssrcs.every((x) => ssrcs.has(x))));
+        else this.remove(owner, d.media, [...ssrcs]);
+      }
+    }
   }
 
   /** Everything a participant sends, for when they leave. */

@@ -11,7 +11,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { parseBridgeMessage, serializeBridgeMessage, type BridgeMessage } from '@edgemeet/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
-import type { SfuConference, SfuEndpoint } from '../sfu/conference.ts';
+import type { SfuConference } from '../sfu/conference.ts';
+import type { SfuEndpoint } from '../sfu/endpoint.ts';
 import type { SfuConferenceDirectory } from '../sfu/conference-directory.ts';
 
 export interface ColibriWsServerOptions {

@@ -3,7 +3,8 @@
  * @module
  */
 import type { ConferenceDirectory } from '../control/colibri2-handler.ts';
-import { SfuConference, type SfuContext } from './conference.ts';
+import { SfuConference } from './conference.ts';
+import type { SfuContext } from './endpoint.ts';
 
 export class SfuConferenceDirectory implements ConferenceDirectory {
   readonly #conferences = new Map<string, SfuConference>();

@@ -5,7 +5,9 @@ import { parseJingle, parseXml, sourcesFromContents, type Colibri2MediaSource } 
 import { createLogger } from '../log.ts';
 import { createDtlsIdentity } from '../transport/certificate.ts';
 import { UdpMux } from '../transport/udp-mux.ts';
-import { SfuConference, pli, type SfuEndpoint } from './conference.ts';
+import { SfuConference } from './conference.ts';
+import type { SfuEndpoint } from './endpoint.ts';
+import { pli } from './rtp.ts';
 
 /** Runs `fn` with a fresh conference on a loopback UDP socket, closed afterwards. */
 async function withConference(fn: (conference: SfuConference) => Promise<void> | void): Promise<void> {

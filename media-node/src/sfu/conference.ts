@@ -1,142 +1,34 @@
 /**
- * A conference on this media node and its endpoints (JVB's Conference/Endpoint): each endpoint
- * owns an {@link EndpointTransport}; RTP from an endpoint is forwarded, as is, to every other
- * connected endpoint of the conference; RTCP feedback (PLI, NACK…) goes back to the sender that
- * owns the media SSRC. Sources come from Colibri2 and say which SSRC belongs to whom.
- * Simulcast layer selection, last-N and the bridge channel build on this routing table.
+ * A conference on this media node (JVB's Conference): the routing table from Colibri2 sources
+ * (which SSRC belongs to whom, simulcast layers), RTP forwarding (audio as is, video one layer
+ * per receiver), RTCP (PLI/NACK back to the sender or answered from the cache, SRs on to the
+ * receivers, receiver reports and REMB-based ConnectionStats), last-N, dominant speaker and
+ * sender constraints. Endpoints are in endpoint.ts.
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { serializeBridgeMessage, type Colibri2MediaSource, type IceUdpTransport } from '@edgemeet/protocol';
+import { serializeBridgeMessage, type Colibri2MediaSource } from '@edgemeet/protocol';
 import type { ConferenceControl, EndpointControl } from '../control/colibri2-handler.ts';
 import type { Logger } from '../log.ts';
-import type { DtlsIdentity } from '../transport/certificate.ts';
-import { EndpointTransport } from '../transport/endpoint-transport.ts';
 import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
-import { RTCP_SR, payloadOffset, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf } from './rtp.ts';
-import { LayerForwarder, VideoSource, type LayerRef } from './simulcast.ts';
-import { ReceptionStats, receiverReport } from './receiver-reports.ts';
+import { SfuEndpoint, type SfuContext } from './endpoint.ts';
 import { nackedSequences } from './packet-cache.ts';
-import type { UdpMux } from '../transport/udp-mux.ts';
+import { ReceptionStats, receiverReport } from './receiver-reports.ts';
+import {
+  RTCP_PSFB, RTCP_RTPFB, RTCP_SR, payloadOffset, pli, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf,
+} from './rtp.ts';
+import { VideoSource, type LayerRef } from './simulcast.ts';
 
-export interface SfuContext {
-  readonly mux: UdpMux;
-  readonly identity: DtlsIdentity;
-  readonly publicIp: string;
-  readonly log: Logger;
-  /** Base of bridge-channel URLs, `ws(s)://host:port/colibri-ws/<node>`; unset: no bridge channel. Set once the server listens. */
-  channelUrl?: string;
-  /** Fault injection for tests (MEDIA_DROP_PERMILLE): forwarded video packets dropped per thousand. */
-  readonly dropPermille?: number;
-}
 
-const RTCP_PSFB = 206;
 /** The audio-level header extension id the focus offers (focus/src/jingle/offer-template.ts). */
 const AUDIO_LEVEL_EXT_ID = 1;
 /** Forwarded packets keep only the audio level: the sender's mid (and anything else about its own m-lines) goes. */
 const keepForwardedExtension = (id: number): boolean => id === AUDIO_LEVEL_EXT_ID;
 
-/** A Picture Loss Indication for `mediaSsrc` (PSFB, FMT 1, 12 bytes). */
-export function pli(mediaSsrc: number): Buffer {
-  const b = Buffer.alloc(12);
-  b[0] = 0x81;
-  b[1] = RTCP_PSFB;
-  b.writeUInt16BE(2, 2);
-  b.writeUInt32BE(1, 4);
-  b.writeUInt32BE(mediaSsrc >>> 0, 8);
-  return b;
-}
-const RTCP_RTPFB = 205;
 /** The tallest video a sender is ever asked for (JVB's limit). */
 const MAX_SEND_HEIGHT = 2160;
 /** How often each sender gets a receiver report from the node. */
 const RECEIVER_REPORT_INTERVAL_MS = 1000;
-
-export class SfuEndpoint implements EndpointControl {
-  readonly transport: EndpointTransport;
-  /** Password of this endpoint's bridge channel (`?pwd=` of its colibri-ws URL). */
-  readonly channelPassword = randomBytes(12).toString('hex');
-  /** The open bridge channel, if any (a new one replaces the old). */
-  channel: { send(text: string): void; close(code?: number, reason?: string): void } | null = null;
-  /** Receiver's last-N from ReceiverVideoConstraints (-1: unlimited). */
-  lastN = -1;
-  /** Endpoints whose video this receiver gets under last-N; null: everyone's. */
-  forwarded: Set<string> | null = null;
-  sources: readonly Colibri2MediaSource[] = [];
-  /** This endpoint's video sources with their simulcast layers (rebuilt by the conference's reindex). */
-  videoSources: VideoSource[] = [];
-  /** As a receiver: the bandwidth its browser last estimated for what it receives (its REMB), bits/s. */
-  downlinkBps: number | null = null;
-  /** As a sender: reception statistics per SSRC it sends, for the node's receiver reports. */
-  readonly reception = new Map<number, ReceptionStats>();
-  /** As a receiver: one forwarder per simulcast source of the others. */
-  readonly forwarders = new Map<VideoSource, LayerForwarder>();
-  /** As a receiver: max heights from ReceiverVideoConstraints, by source name or endpoint id. */
-  constraints: { byKey: ReadonlyMap<string, number>; fallback: number } = { byKey: new Map(), fallback: Infinity };
-  audioMuted = false;
-  videoMuted = false;
-
-  readonly id: string;
-  readonly conference: SfuConference;
-
-  constructor(id: string, conference: SfuConference, ctx: SfuContext) {
-    this.id = id;
-    this.conference = conference;
-    this.transport = new EndpointTransport({ mux: ctx.mux, identity: ctx.identity, publicIp: ctx.publicIp });
-    this.transport.onRtp.subscribe((rtp) => conference.routeRtp(this, rtp));
-    this.transport.onRtcp.subscribe((rtcp) => conference.routeRtcp(this, rtcp));
-  }
-
-  localTransport(): IceUdpTransport {
-    const p = this.transport.localParameters();
-    const ws = this.conference.ctx.channelUrl;
-    return {
-      ufrag: p.ufrag, pwd: p.pwd, rtcpMux: true,
-      webSocketUrls: ws ? [`${ws}/${this.conference.id}/${this.id}?pwd=${this.channelPassword}`] : [],
-      fingerprints: [{ hash: p.fingerprint.hash, value: p.fingerprint.value, setup: p.fingerprint.setup }],
-      candidates: p.candidates.map((c) => ({ ...c })),
-    };
-  }
-
-  setRemoteTransport(t: IceUdpTransport): void {
-    const fp = t.fingerprints[0];
-    if (fp) this.transport.setRemoteFingerprint(fp.hash, fp.value);
-    if (t.ufrag && t.pwd) this.transport.setRemoteIce(t.ufrag, t.pwd);
-  }
-
-  setSources(sources: readonly Colibri2MediaSource[]): void {
-    this.sources = sources;
-    this.conference.reindex();
-    this.conference.updateForwarding();
-  }
-
-  /** The tallest video this receiver wants from `source` (Infinity: no limit; 0: none). */
-  maxHeightFor(source: VideoSource): number {
-    return this.constraints.byKey.get(source.id) ?? this.constraints.byKey.get(source.owner) ?? this.constraints.fallback;
-  }
-
-  /** The forwarder for a simulcast source, made on first use. */
-  forwarderFor(source: VideoSource): LayerForwarder {
-    let fw = this.forwarders.get(source);
-    if (!fw) {
-      fw = new LayerForwarder(source);
-      fw.setMaxHeight(this.maxHeightFor(source));
-      this.forwarders.set(source, fw);
-    }
-    return fw;
-  }
-
-  forceMute(audio: boolean | undefined, video: boolean | undefined): void {
-    if (audio !== undefined) this.audioMuted = audio;
-    if (video !== undefined) this.videoMuted = video;
-  }
-
-  close(): void {
-    this.transport.close();
-    this.channel?.close(1001, 'endpoint expired');
-    this.channel = null;
-  }
-}
 
 export class SfuConference implements ConferenceControl {
   readonly id = randomBytes(8).toString('hex');

@@ -84,8 +84,22 @@ export function vp8KeyframeHeight(rtp: Buffer): number {
   return rtp.readUInt16LE(i + 8) & 0x3fff;
 }
 
-/** RTCP sender report (RFC 3550 §6.4.1) packet type. */
+/** RTCP packet types: sender report (RFC 3550 §6.4.1), transport-layer and payload-specific feedback (RFC 4585). */
 export const RTCP_SR = 200;
+export const RTCP_RTPFB = 205;
+export const RTCP_PSFB = 206;
+
+/** A Picture Loss Indication for `mediaSsrc` (PSFB, FMT 1, 12 bytes). */
+export function pli(mediaSsrc: number): Buffer {
+  const b = Buffer.alloc(12);
+  b[0] = 0x81;
+  b[1] = RTCP_PSFB;
+  b.writeUInt16BE(2, 2);
+  b.writeUInt32BE(1, 4);
+  b.writeUInt32BE(mediaSsrc >>> 0, 8);
+  return b;
+}
+
 const SR_SENDER_INFO_BYTES = 28;
 
 /**
