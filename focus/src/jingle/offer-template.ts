@@ -2,8 +2,9 @@
  * The codecs and RTP header extensions the focus offers and tells the bridge about, in Jicofo's
  * payload-type numbering (jicofo-common reference.conf): Opus 111, telephone-event 126, VP8 100
  * with RTX 96. Only VP8 video for now: the bridge's simulcast layer selection reads VP8 headers.
- * No transport-cc: the bridge does not send transport-wide feedback (werift 0.24's breaks Chrome's
- * estimate); goog-remb lets the bridge feed an estimate back.
+ * Transport-cc (header extension 5, as Jicofo numbers it) on both media: the bridge reports packet
+ * arrival times back to each sender, whose send-side estimator adapts to the path; goog-remb lets
+ * receivers tell the bridge their own downlink estimate.
  * @module
  */
 import type { Colibri2Media, HeaderExtension, PayloadType, RtpDescription } from '@edgemeet/protocol';
@@ -11,12 +12,13 @@ import type { Colibri2Media, HeaderExtension, PayloadType, RtpDescription } from
 const AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 const MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 const ABS_SEND_TIME = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
+const TRANSPORT_CC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
 
 function audioPayloadTypes(): PayloadType[] {
   return [
     {
       id: 111, name: 'opus', clockrate: 48000, channels: 2,
-      parameters: [{ name: 'minptime', value: '10' }, { name: 'useinbandfec', value: '1' }], rtcpFeedback: [],
+      parameters: [{ name: 'minptime', value: '10' }, { name: 'useinbandfec', value: '1' }], rtcpFeedback: [{ type: 'transport-cc' }],
     },
     { id: 126, name: 'telephone-event', clockrate: 8000, parameters: [], rtcpFeedback: [] },
   ];
@@ -26,7 +28,7 @@ function videoPayloadTypes(): PayloadType[] {
   return [
     {
       id: 100, name: 'VP8', clockrate: 90000, parameters: [],
-      rtcpFeedback: [{ type: 'ccm', subtype: 'fir' }, { type: 'nack' }, { type: 'nack', subtype: 'pli' }, { type: 'goog-remb' }],
+      rtcpFeedback: [{ type: 'ccm', subtype: 'fir' }, { type: 'nack' }, { type: 'nack', subtype: 'pli' }, { type: 'goog-remb' }, { type: 'transport-cc' }],
     },
     { id: 96, name: 'rtx', clockrate: 90000, parameters: [{ name: 'apt', value: '100' }], rtcpFeedback: [] },
   ];
@@ -34,8 +36,8 @@ function videoPayloadTypes(): PayloadType[] {
 
 function headerExtensions(media: 'audio' | 'video'): HeaderExtension[] {
   return media === 'audio'
-    ? [{ id: 1, uri: AUDIO_LEVEL }, { id: 10, uri: MID }]
-    : [{ id: 3, uri: ABS_SEND_TIME }, { id: 10, uri: MID }];
+    ? [{ id: 1, uri: AUDIO_LEVEL }, { id: 5, uri: TRANSPORT_CC }, { id: 10, uri: MID }]
+    : [{ id: 3, uri: ABS_SEND_TIME }, { id: 5, uri: TRANSPORT_CC }, { id: 10, uri: MID }];
 }
 
 /** The `<description/>` of an offered content, without sources. */

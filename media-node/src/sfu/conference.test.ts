@@ -178,3 +178,38 @@ describe('NACKs', () => {
     });
   });
 });
+
+describe('transport-cc feedback', () => {
+  it('reports the arrival of every packet a sender numbered (signalled or not) back to that sender, and strips the number before forwarding', async () => {
+    await withConference((conference) => {
+      const alice = conference.createEndpoint('alice') as SfuEndpoint;
+      const bob = conference.createEndpoint('bob') as SfuEndpoint;
+      alice.setSources([{ type: 'audio', id: 'alice-a0', sources: [{ ssrc: 77 }], groups: [] }]);
+      const toAlice: Buffer[] = [];
+      const toBob: Buffer[] = [];
+      for (const [ep, sink] of [[alice, toAlice], [bob, toBob]] as const) {
+        Object.defineProperty(ep.transport, 'state', { get: () => 'connected' });
+        (ep.transport as unknown as Record<string, unknown>).sendRtcp = (b: Buffer) => sink.push(Buffer.from(b));
+        (ep.transport as unknown as Record<string, unknown>).sendRtp = (b: Buffer) => sink.push(Buffer.from(b));
+      }
+      const numbered = (ssrc: number, twcc: number) => new RtpPacket(new RtpHeader({
+        payloadType: 111, sequenceNumber: twcc, timestamp: 1, ssrc, extension: true, extensionProfile: 0xbede,
+        extensions: [{ id: 1, payload: Buffer.from([0x30]) }, { id: 5, payload: Buffer.from([twcc >> 8, twcc & 0xff]) }],
+      }), Buffer.from('opus')).serialize();
+      conference.routeRtp(alice, numbered(77, 300));
+      conference.routeRtp(alice, numbered(78, 301)); // a probe on an SSRC nobody signalled: counted, not forwarded
+      conference.routeRtp(alice, numbered(77, 303));
+      expect(toBob).toHaveLength(2);
+      for (const p of toBob) expect(RtpPacket.deSerialize(p).header.extensions.map((e) => e.id)).toEqual([1]);
+      conference.sendTransportFeedback();
+      expect(toBob).toHaveLength(2);
+      expect(toAlice).toHaveLength(1);
+      const [feedback] = RtcpPacketConverter.deSerialize(toAlice[0]!);
+      expect(feedback).toBeInstanceOf(RtcpTransportLayerFeedback);
+      const twcc = (feedback as RtcpTransportLayerFeedback).feedback as unknown as { baseSequenceNumber: number; packetStatusCount: number; mediaSourceSsrc: number };
+      expect([twcc.baseSequenceNumber, twcc.packetStatusCount, twcc.mediaSourceSsrc]).toEqual([300, 4, 77]);
+      conference.sendTransportFeedback();
+      expect(toAlice).toHaveLength(1);
+    });
+  });
+});

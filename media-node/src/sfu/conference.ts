@@ -2,7 +2,7 @@
  * A conference on this media node (JVB's Conference): the routing table from Colibri2 sources
  * (which SSRC belongs to whom, simulcast layers), RTP forwarding (audio as is, video one layer
  * per receiver), RTCP (PLI/NACK back to the sender or answered from the cache, SRs on to the
- * receivers, receiver reports and REMB-based ConnectionStats), last-N, dominant speaker and
+ * receivers, receiver reports, transport-cc feedback and REMB-based ConnectionStats), last-N, dominant speaker and
  * sender constraints. Endpoints are in endpoint.ts.
  * @module
  */
@@ -15,13 +15,15 @@ import { SfuEndpoint, type SfuContext } from './endpoint.ts';
 import { nackedSequences } from './packet-cache.ts';
 import { ReceptionStats, receiverReport } from './receiver-reports.ts';
 import {
-  RTCP_PSFB, RTCP_RTPFB, RTCP_SR, payloadOffset, pli, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf,
+  RTCP_PSFB, RTCP_RTPFB, RTCP_SR, headerExtensionAt, payloadOffset, pli, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf,
 } from './rtp.ts';
 import { VideoSource, type LayerRef } from './simulcast.ts';
 
 
 /** The audio-level header extension id the focus offers (focus/src/jingle/offer-template.ts). */
 const AUDIO_LEVEL_EXT_ID = 1;
+/** The transport-wide sequence number extension id the focus offers (Jicofo's 5). */
+const TRANSPORT_CC_EXT_ID = 5;
 /** Forwarded packets keep only the audio level: the sender's mid (and anything else about its own m-lines) goes. */
 const keepForwardedExtension = (id: number): boolean => id === AUDIO_LEVEL_EXT_ID;
 
@@ -29,6 +31,8 @@ const keepForwardedExtension = (id: number): boolean => id === AUDIO_LEVEL_EXT_I
 const MAX_SEND_HEIGHT = 2160;
 /** How often each sender gets a receiver report from the node. */
 const RECEIVER_REPORT_INTERVAL_MS = 1000;
+/** How often each sender gets transport-cc feedback (libwebrtc's receivers: 50–250 ms). */
+const TRANSPORT_FEEDBACK_INTERVAL_MS = 50;
 
 export class SfuConference implements ConferenceControl {
   readonly id = randomBytes(8).toString('hex');
@@ -39,6 +43,7 @@ export class SfuConference implements ConferenceControl {
   readonly #log: Logger;
   readonly #speakers = new DominantSpeakerDetector();
   readonly #reportTimer: ReturnType<typeof setInterval>;
+  readonly #feedbackTimer: ReturnType<typeof setInterval>;
   readonly #dropPermille: number;
   /** Where a retransmission is put together before it is encrypted (sendRtp is synchronous). */
   readonly #scratch = Buffer.alloc(1500);
@@ -64,6 +69,8 @@ export class SfuConference implements ConferenceControl {
     this.#dropPermille = ctx.dropPermille ?? 0;
     this.#reportTimer = setInterval(() => this.sendReceiverReports(performance.now()), RECEIVER_REPORT_INTERVAL_MS);
     this.#reportTimer.unref?.();
+    this.#feedbackTimer = setInterval(() => this.sendTransportFeedback(), TRANSPORT_FEEDBACK_INTERVAL_MS);
+    this.#feedbackTimer.unref?.();
   }
 
   get size(): number {
@@ -204,6 +211,8 @@ export class SfuConference implements ConferenceControl {
 
   routeRtp(from: SfuEndpoint, rtp: Buffer): void {
     if (payloadOffset(rtp) < 0) return;
+    const twcc = headerExtensionAt(rtp, TRANSPORT_CC_EXT_ID);
+    if (twcc >= 0 && twcc + 2 <= rtp.length) from.transportFeedback.onPacket(rtp.readUInt16BE(twcc), performance.now());
     const ssrc = ssrcOf(rtp);
     const owner = this.#owners.get(ssrc);
     // Only signalled sources are forwarded: an endpoint cannot inject a stream it did not announce.
@@ -385,8 +394,19 @@ export class SfuConference implements ConferenceControl {
     }
   }
 
+  /** Transport-cc feedback to every endpoint whose packets arrived since the last one. */
+  sendTransportFeedback(): void {
+    const reporter = this.#feedback[1]!.sources[0]!.ssrc;
+    for (const ep of this.#endpoints.values()) {
+      if (ep.transport.state !== 'connected') continue;
+      const media = ep.sources[0]?.sources[0]?.ssrc ?? 0;
+      for (const packet of ep.transportFeedback.build(reporter, media)) ep.transport.sendRtcp(packet);
+    }
+  }
+
   close(): void {
     clearInterval(this.#reportTimer);
+    clearInterval(this.#feedbackTimer);
     for (const ep of this.#endpoints.values()) ep.close();
     this.#endpoints.clear();
   }

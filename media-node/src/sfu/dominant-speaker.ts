@@ -5,6 +5,7 @@
  * margin the challenger must beat, and a minimum time between switches. Pure: time is passed in.
  * @module
  */
+import { headerExtensionAt } from './rtp.ts';
 
 export interface SpeakerChange {
   readonly dominant: string;
@@ -91,23 +92,10 @@ export class DominantSpeakerDetector {
   }
 }
 
-/** RFC 6464 audio level (one-byte RFC 8285 header extension `id`) of an RTP packet, if present. */
+/** RFC 6464 audio level (RFC 8285 header extension `id`) of an RTP packet, if present. */
 export function audioLevel(rtp: Buffer, id: number): number | undefined {
-  if (rtp.length < 12 || (rtp[0]! & 0x10) === 0) return undefined;
-  const csrcs = rtp[0]! & 0x0f;
-  const at = 12 + csrcs * 4;
-  if (rtp.length < at + 4 || rtp.readUInt16BE(at) !== 0xbede) return undefined;
-  const end = at + 4 + rtp.readUInt16BE(at + 2) * 4;
-  for (let i = at + 4; i < end && i < rtp.length;) {
-    const b = rtp[i]!;
-    if (b === 0) { i++; continue; }
-    const extId = b >> 4;
-    const len = (b & 0x0f) + 1;
-    if (extId === 15) return undefined;
-    if (extId === id) return rtp[i + 1] === undefined ? undefined : rtp[i + 1]! & 0x7f;
-    i += 1 + len;
-  }
-  return undefined;
+  const at = headerExtensionAt(rtp, id);
+  return at < 0 ? undefined : rtp[at]! & 0x7f;
 }
 
 /** Endpoints whose video `receiver` gets under last-N: the first N of the speaker order, then join order. */

@@ -14,6 +14,7 @@ import type { UdpMux } from '../transport/udp-mux.ts';
 import type { SfuConference } from './conference.ts';
 import type { ReceptionStats } from './receiver-reports.ts';
 import { LayerForwarder, type VideoSource } from './simulcast.ts';
+import { TransportFeedback } from './transport-cc.ts';
 
 export interface SfuContext {
   readonly mux: UdpMux;
@@ -43,6 +44,8 @@ export class SfuEndpoint implements EndpointControl {
   downlinkBps: number | null = null;
   /** As a sender: reception statistics per SSRC it sends, for the node's receiver reports. */
   readonly reception = new Map<number, ReceptionStats>();
+  /** As a sender: arrival times of its packets, reported back as transport-cc feedback. */
+  readonly transportFeedback = new TransportFeedback();
   /** As a receiver: one forwarder per simulcast source of the others. */
   readonly forwarders = new Map<VideoSource, LayerForwarder>();
   /** As a receiver: max heights from ReceiverVideoConstraints, by source name or endpoint id. */

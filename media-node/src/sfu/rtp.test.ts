@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RtpHeader, RtpPacket } from 'werift';
-import { isVp8Keyframe, payloadOffset, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf, vp8KeyframeHeight } from './rtp.ts';
+import { headerExtensionAt, isVp8Keyframe, payloadOffset, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf, vp8KeyframeHeight } from './rtp.ts';
 
 /** A packet built by werift's serializer (an independent implementation) with the given extensions. */
 function packet(extensions: Array<{ id: number; payload: Buffer }>, payload: Buffer, opts: { twoByte?: boolean } = {}): Buffer {
@@ -94,5 +94,22 @@ describe('rembBitrate()', () => {
     expect(rembBitrate(remb)).toBe(40_000 * 32);
     expect(rembBitrate(Buffer.from(remb).fill(0x41, 12, 16))).toBeUndefined();
     expect(rembBitrate(remb.subarray(0, 16))).toBeUndefined();
+  });
+});
+
+describe('headerExtensionAt()', () => {
+  it('finds an extension in the one-byte and the two-byte form, and nothing in a truncated one', () => {
+    const oneByte = new RtpPacket(new RtpHeader({
+      payloadType: 100, sequenceNumber: 1, timestamp: 1, ssrc: 1, extension: true, extensionProfile: 0xbede,
+      extensions: [{ id: 1, payload: Buffer.from([0x85]) }, { id: 5, payload: Buffer.from([0x12, 0x34]) }],
+    }), Buffer.from('x')).serialize();
+    expect(oneByte.readUInt16BE(headerExtensionAt(oneByte, 5))).toBe(0x1234);
+    expect(oneByte[headerExtensionAt(oneByte, 1)]).toBe(0x85);
+    expect(headerExtensionAt(oneByte, 3)).toBe(-1);
+    // Two-byte form (RFC 8285 §4.3): profile 0x1000, id byte, length byte.
+    const twoByte = Buffer.from([0x90, 100, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0x10, 0x00, 0, 2, 7, 2, 0xab, 0xcd, 5, 1, 9, 0, 0x55]);
+    expect(twoByte.readUInt16BE(headerExtensionAt(twoByte, 7))).toBe(0xabcd);
+    expect(twoByte[headerExtensionAt(twoByte, 5)]).toBe(9);
+    expect(headerExtensionAt(oneByte.subarray(0, 17), 5)).toBe(-1);
   });
 });

@@ -52,6 +52,32 @@ export function stripHeaderExtensions(rtp: Buffer, keep: (id: number) => boolean
   }
 }
 
+/**
+ * Offset of the data of header extension `id` (RFC 8285, one- or two-byte form), or -1 if the
+ * packet has none or is malformed.
+ */
+export function headerExtensionAt(rtp: Buffer, id: number): number {
+  if (rtp.length < 12 || (rtp[0]! & 0x10) === 0) return -1;
+  const at = 12 + (rtp[0]! & 0x0f) * 4;
+  if (rtp.length < at + 4) return -1;
+  const profile = rtp.readUInt16BE(at);
+  const end = Math.min(rtp.length, at + 4 + rtp.readUInt16BE(at + 2) * 4);
+  const oneByte = profile === 0xbede;
+  if (!oneByte && (profile & 0xfff0) !== 0x1000) return -1;
+  for (let i = at + 4; i < end;) {
+    const b = rtp[i]!;
+    if (b === 0) { i++; continue; }
+    if (oneByte && b >> 4 === 15) return -1;
+    const extId = oneByte ? b >> 4 : b;
+    const dataAt = oneByte ? i + 1 : i + 2;
+    const size = oneByte ? (b & 0x0f) + 1 : (rtp[i + 1] ?? 0);
+    if (dataAt + size > end) return -1;
+    if (extId === id) return dataAt;
+    i = dataAt + size;
+  }
+  return -1;
+}
+
 /** Offset of the VP8 payload header after the RTP header and the VP8 payload descriptor, or -1. */
 function vp8FrameStart(rtp: Buffer): number {
   let i = payloadOffset(rtp);
