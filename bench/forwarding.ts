@@ -1,41 +1,58 @@
 /**
- * Forwarding cost of the media node's hot path, measured in CPU time: for every incoming packet,
- * SRTP-decrypt once (the sender's session), then per receiver parse the header, SRTP-encrypt with
- * that receiver's session and send it with one UDP datagram on loopback — the same werift calls
- * EndpointTransport makes — with the fan-out of a conference (1 sender → R receivers).
- * ICE and DTLS are set up once per endpoint and cost nothing per packet, so they are left out.
- *   node bench/forwarding.ts [--receivers 10] [--packets 20000] [--size 1100] [--profile gcm|cm]
+ * Forwarding cost of the media node's hot path, in CPU time and in V8 heap allocated per packet:
+ * for every incoming packet, SRTP-decrypt once (the sender's session), then per receiver
+ * SRTP-encrypt with that receiver's session and send it as one UDP datagram on loopback, with the
+ * fan-out of a conference (1 sender → R receivers). ICE and DTLS are set up once per endpoint and
+ * cost nothing per packet, so they are left out.
+ *   --path own          what EndpointTransport does with AES_CM_128_HMAC_SHA1_80 (the default
+ *                       profile): SrtpCmContext in place / into the UdpMux output ring
+ *   --path werift-gcm   what it does with AEAD_AES_128_GCM: werift's RtpHeader + SrtpSession
+ *   --path werift-cm    werift's SrtpSession with AES-CM (what the node did before SrtpCmContext)
+ *   --path conference   `own` plus the node's routing: a real SfuConference (VP8 keyframe/layer
+ *                       tracking, header-extension stripping, reception stats, transport-cc,
+ *                       packet cache) decides what each receiver gets
+ *   node bench/forwarding.ts [--path own] [--receivers 10] [--packets 20000] [--size 1100] [--json]
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import {
   ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtpSession, keyLength, saltLength,
 } from 'werift';
+import { createLogger } from '../media-node/src/log.ts';
+import type { SfuEndpoint } from '../media-node/src/sfu/endpoint.ts';
+import { SfuConference } from '../media-node/src/sfu/conference.ts';
+import { createDtlsIdentity } from '../media-node/src/transport/certificate.ts';
+import { SrtpCmContext } from '../media-node/src/transport/srtp-cm.ts';
+import { UdpMux } from '../media-node/src/transport/udp-mux.ts';
 
 const { values: o } = parseArgs({ options: {
   receivers: { type: 'string', default: '10' }, packets: { type: 'string', default: '20000' }, size: { type: 'string', default: '1100' },
-  profile: { type: 'string', default: 'gcm' }, json: { type: 'boolean', default: false },
+  path: { type: 'string', default: 'own' }, json: { type: 'boolean', default: false },
 } });
 const R = Number(o.receivers), N = Number(o.packets), size = Number(o.size);
-const profile = o.profile === 'cm' ? ProtectionProfileAes128CmHmacSha1_80 : ProtectionProfileAeadAes128Gcm;
+const path = o.path as 'own' | 'werift-gcm' | 'werift-cm' | 'conference';
+if (!['own', 'werift-gcm', 'werift-cm', 'conference'].includes(path)) throw new Error(`unknown --path ${path}`);
+const profile = path === 'werift-gcm' ? ProtectionProfileAeadAes128Gcm : ProtectionProfileAes128CmHmacSha1_80;
 
-function pair() {
-  const k = () => randomBytes(keyLength(profile));
-  const s = () => randomBytes(saltLength(profile));
-  const a = { key: k(), salt: s() };
-  const b = { key: k(), salt: s() };
-  return [
-    new SrtpSession({ profile, keys: { localMasterKey: a.key, localMasterSalt: a.salt, remoteMasterKey: b.key, remoteMasterSalt: b.salt } }),
-    new SrtpSession({ profile, keys: { localMasterKey: b.key, localMasterSalt: b.salt, remoteMasterKey: a.key, remoteMasterSalt: a.salt } }),
-  ] as const;
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const keys = () => ({ key: randomBytes(keyLength(profile)), salt: randomBytes(saltLength(profile)) });
+function weriftSession(local: { key: Buffer; salt: Buffer }, remote: { key: Buffer; salt: Buffer }): SrtpSession {
+  return new SrtpSession({ profile, keys: { localMasterKey: local.key, localMasterSalt: local.salt, remoteMasterKey: remote.key, remoteMasterSalt: remote.salt } });
 }
 
-// The sender's browser and the node's session for it; one node session per receiver.
-const [browser, nodeIn] = pair();
-const outs = Array.from({ length: R }, () => pair()[0]);
+// The sender's browser encrypts with `up`; the node decrypts with the same keys and encrypts per receiver.
+const up = keys();
+const browser = weriftSession(up, keys());
+const downs = Array.from({ length: R }, () => keys());
+
 // The receivers' side counts datagrams in a separate process, so its CPU is not ours.
 const sinkProcess = spawn(process.execPath, ['-e', `
   const s = require('node:dgram').createSocket('udp4'); let n = 0;
@@ -45,41 +62,143 @@ const sinkProcess = spawn(process.execPath, ['-e', `
 `], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
 const port = await new Promise<number>((resolve) => sinkProcess.stdout!.once('data', (d: Buffer) => resolve(Number(/port (\d+)/.exec(String(d))?.[1]))));
 const sinkCount = () => new Promise<number>((resolve) => { sinkProcess.once('message', (n) => resolve(Number(n))); sinkProcess.send('count'); });
+
+// VP8-shaped payloads (a 640x480 keyframe every 100 packets, the node's router looks), the rest random.
+const payload = randomBytes(size);
+const keyframe = Buffer.concat([Buffer.from([0x10, 0x00, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]), payload.subarray(11)]);
+const delta = Buffer.concat([Buffer.from([0x10, 0x01]), payload.subarray(2)]);
+const packetAt = (i: number) => browser.encrypt(i % 100 === 0 ? keyframe : delta, new RtpHeader({
+  payloadType: 100, sequenceNumber: i & 0xffff, timestamp: Math.floor(i / 10) * 3000, ssrc: 1234, marker: i % 10 === 9,
+}));
+const encrypted: Buffer[] = Array.from({ length: N }, (_, i) => packetAt(i));
+
+/** One incoming datagram (a buffer Node would have allocated on receipt) forwarded to every receiver. */
+type Forward = (datagram: Buffer, send: boolean) => void;
+let forward: Forward;
 const sock = createSocket('udp4');
 await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-
-const payload = randomBytes(size);
-const encrypted: Buffer[] = [];
-for (let i = 0; i < N; i++) {
-  const header = new RtpHeader({ payloadType: 100, sequenceNumber: i & 0xffff, timestamp: i * 3000, ssrc: 1234, marker: i % 10 === 0 });
-  encrypted.push(browser.encrypt(payload, header));
+let mux: UdpMux | null = null;
+if (path === 'own') {
+  mux = await UdpMux.bind('127.0.0.1', 0);
+  const nodeIn = new SrtpCmContext(up.key, up.salt);
+  const outs = downs.map((k) => new SrtpCmContext(k.key, k.salt));
+  const m = mux;
+  forward = (datagram, send) => {
+    const length = nodeIn.unprotect(datagram);
+    if (length < 0) throw new Error('did not authenticate');
+    const plain = datagram.subarray(0, length);
+    for (const out of outs) {
+      const buffer = m.outputBuffer(length + 10);
+      const n = out.protect(plain, buffer);
+      if (send) m.sendBuffer(buffer, n, '127.0.0.1', port);
+    }
+  };
+} else if (path === 'conference') {
+  mux = await UdpMux.bind('127.0.0.1', 0);
+  const m = mux;
+  const conference = new SfuConference('bench', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
+  const endpoints = Array.from({ length: R + 1 }, (_, i) => conference.createEndpoint(`e${i}`) as SfuEndpoint);
+  endpoints.forEach((ep, i) => {
+    // Connected without ICE/DTLS: the transport's send goes through the same SRTP and ring as EndpointTransport's.
+    Object.defineProperty(ep.transport, 'state', { get: () => 'connected' });
+    const ctx = i === 0 ? null : new SrtpCmContext(downs[i - 1]!.key, downs[i - 1]!.salt);
+    (ep.transport as unknown as { sendRtp(p: Buffer): void }).sendRtp = (packet) => {
+      if (!ctx || !sending) return;
+      const buffer = m.outputBuffer(packet.length + 10);
+      m.sendBuffer(buffer, ctx.protect(packet, buffer), '127.0.0.1', port);
+    };
+    (ep.transport as unknown as { sendRtcp(p: Buffer): void }).sendRtcp = () => undefined;
+  });
+  endpoints[0]!.setSources([{ type: 'video', id: 'e0-v0', sources: [{ ssrc: 1234 }], groups: [] }]);
+  const nodeIn = new SrtpCmContext(up.key, up.salt);
+  let sending = true;
+  forward = (datagram, send) => {
+    sending = send;
+    const length = nodeIn.unprotect(datagram);
+    if (length < 0) throw new Error('did not authenticate');
+    conference.routeRtp(endpoints[0]!, datagram.subarray(0, length));
+  };
+} else {
+  const nodeIn = weriftSession(keys(), up);
+  const outs = downs.map((k) => weriftSession(k, keys()));
+  forward = (datagram, send) => {
+    const plain = nodeIn.decrypt(datagram);
+    for (const out of outs) {
+      const header = RtpHeader.deSerialize(plain);
+      const packet = out.encrypt(plain.subarray(header.payloadOffset), header);
+      if (send) sock.send(packet, port, '127.0.0.1');
+    }
+  };
 }
 
+/**
+ * V8 heap bytes allocated while `fn` runs, GCs included: what was in use before each collection
+ * minus what was left after the previous one (v8.GCProfiler), plus the growth since the last.
+ */
+function heapAllocated(fn: () => void): number {
+  gc();
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  const before = process.memoryUsage().heapUsed;
+  fn();
+  const after = process.memoryUsage().heapUsed;
+  const stats = profiler.stop() as { statistics: Array<{ beforeGC: { heapStatistics: { usedHeapSize: number } }; afterGC: { heapStatistics: { usedHeapSize: number } } }> };
+  let total = 0;
+  let last = before;
+  for (const s of stats.statistics) {
+    total += s.beforeGC.heapStatistics.usedHeapSize - last;
+    last = s.afterGC.heapStatistics.usedHeapSize;
+  }
+  return total + after - last;
+}
+
+// CPU time over every packet (each one a buffer of its own, as Node hands over a received datagram).
+const datagrams = encrypted;
+const delivered0 = await sinkCount();
+// Garbage collections during the run, and the time the main thread spent in them.
+const gcs = { count: 0, ms: 0 };
+const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) { gcs.count++; gcs.ms += e.duration; } });
+gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 let sent = 0;
 for (let i = 0; i < N; i++) {
-  const plain = nodeIn.decrypt(encrypted[i]!);
-  for (const out of outs) {
-    const header = RtpHeader.deSerialize(plain);
-    sock.send(out.encrypt(plain.subarray(header.payloadOffset), header), port, '127.0.0.1');
-    sent++;
-  }
+  forward(datagrams[i]!, true);
+  sent += R;
   // Let the event loop flush sends now and then, as the node does between datagrams.
   if (i % 20 === 19) await new Promise((r) => setImmediate(r));
 }
 const cpu = process.cpuUsage(cpu0);
 const wall = performance.now() - t0;
 await new Promise((r) => setTimeout(r, 300));
-const sunk = await sinkCount();
+gcObserver.disconnect();
+const sunk = (await sinkCount()) - delivered0;
+// Then allocation, on packets that continue the sequence: without and with the send (Node's dgram
+// allocates its own request objects per datagram).
+const sample = 1000;
+const more = (from: number) => Array.from({ length: sample }, (_, k) => {
+  const i = from + k;
+  return packetAt(i);
+});
+const batchA = more(N);
+const cryptoBytes = heapAllocated(() => { for (const d of batchA) forward(d, false); }) / (sample * R);
+const batchB = more(N + sample);
+const sendBytes = heapAllocated(() => { for (const d of batchB) forward(d, true); }) / (sample * R);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const perCore = Math.round(sent / cpuSeconds);
 const result = {
-  date: new Date().toISOString(), cpu: cpus()[0]?.model, profile: o.profile, receivers: R, incoming: N, forwarded: sent, delivered: sunk,
+  date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, path, receivers: R, incoming: N, size, forwarded: sent, delivered: sunk,
   wallMs: Math.round(wall), cpuMs: Math.round(cpuSeconds * 1000), usPerForwardedPacket: +(cpuSeconds * 1e6 / sent).toFixed(2),
   forwardedPacketsPerCoreSecond: perCore, streamsPerCoreAt50pps: Math.round(perCore / 50),
+  gcDuringRun: gcs.count, gcMsDuringRun: Math.round(gcs.ms),
+  heapBytesPerForwardedPacket: Math.round(cryptoBytes), heapBytesPerForwardedPacketWithSend: Math.round(sendBytes),
 };
 if (o.json) console.log(JSON.stringify(result));
-else console.log(`${o.profile}: ${sent} packets forwarded (1→${R}) in ${result.cpuMs} ms CPU: ${result.usPerForwardedPacket} µs each, ${perCore} packets/s per core ≈ ${result.streamsPerCoreAt50pps} streams of 50 packets/s per core (delivered ${sunk})`);
+else {
+  console.log(`${path}: ${sent} packets forwarded (1→${R}) in ${result.cpuMs} ms CPU: ${result.usPerForwardedPacket} µs each, ${perCore} packets/s per core ≈ ${result.streamsPerCoreAt50pps} streams of 50 packets/s per core (delivered ${sunk})`);
+  console.log(`${path}: ${gcs.count} garbage collections during the run, ${result.gcMsDuringRun} ms in them`);
+  console.log(`${path}: V8 heap allocated per forwarded packet: ${result.heapBytesPerForwardedPacket} bytes without the UDP send, ${result.heapBytesPerForwardedPacketWithSend} bytes with it`);
+}
 sinkProcess.kill();
 sock.close();
+await mux?.close();

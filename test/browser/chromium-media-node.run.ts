@@ -27,7 +27,7 @@ const http = createServer((_req, res) => { res.writeHead(200, { 'content-type': 
 await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
 const browser = await launchChromium();
 const rtp = new Map<number, number>();
-transport.onRtp.subscribe((packet) => { const ssrc = packet.readUInt32BE(8); rtp.set(ssrc, (rtp.get(ssrc) ?? 0) + 1); });
+transport.onRtp = (packet) => { const ssrc = packet.readUInt32BE(8); rtp.set(ssrc, (rtp.get(ssrc) ?? 0) + 1); };
 let result: Record<string, unknown> = {};
 try {
   const page = await browser.newPage();
@@ -58,7 +58,7 @@ try {
   const connectedAt = Date.now();
   while (Date.now() - connectedAt < 2000 && transport.state === 'connected') await new Promise((r) => setTimeout(r, 100));
   const browserState = await page.evaluate(() => (globalThis as unknown as { pc: RTCPeerConnection }).pc.connectionState);
-  result = { transport: transport.state, reason: transport.failureReason, browser: browserState, rtp: Object.fromEntries(rtp), candidates: answer.match(/a=candidate:[^\r\n]+/g) ?? [] };
+  result = { transport: transport.state, reason: transport.failureReason, srtpProfile: transport.srtpProfile, browser: browserState, rtp: Object.fromEntries(rtp), candidates: answer.match(/a=candidate:[^\r\n]+/g) ?? [] };
 } finally {
   await browser.close();
   http.close();

@@ -60,8 +60,8 @@ export class SfuEndpoint implements EndpointControl {
     this.id = id;
     this.conference = conference;
     this.transport = new EndpointTransport({ mux: ctx.mux, identity: ctx.identity, publicIp: ctx.publicIp });
-    this.transport.onRtp.subscribe((rtp) => conference.routeRtp(this, rtp));
-    this.transport.onRtcp.subscribe((rtcp) => conference.routeRtcp(this, rtcp));
+    this.transport.onRtp = (rtp) => conference.routeRtp(this, rtp);
+    this.transport.onRtcp = (rtcp) => conference.routeRtcp(this, rtcp);
   }
 
   localTransport(): IceUdpTransport {

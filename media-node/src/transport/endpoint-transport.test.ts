@@ -56,9 +56,9 @@ describe('EndpointTransport on one shared UDP port', () => {
     await mux?.close();
   });
 
-  it('two werift peers do ICE + DTLS-SRTP with one mux port; RTP from A, forwarded, decrypts at B', async () => {
-    const a = new EndpointTransport({ mux, identity });
-    const b = new EndpointTransport({ mux, identity });
+  it.each(['AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'] as const)('two werift peers do ICE + DTLS-SRTP (%s) with one mux port; RTP from A, forwarded, decrypts at B', async (profile) => {
+    const a = new EndpointTransport({ mux, identity, srtpProfiles: [profile] });
+    const b = new EndpointTransport({ mux, identity, srtpProfiles: [profile] });
     const ca = await client(a, 4001);
     const cb = await client(b, 4002);
     a.setRemoteFingerprint('sha-256', ca.fingerprint);
@@ -69,12 +69,12 @@ describe('EndpointTransport on one shared UDP port', () => {
     })));
     // The smallest forwarding loop: A's packets go to B with the SSRC B was told about.
     let fromA = 0;
-    a.onRtp.subscribe((rtp) => {
+    a.onRtp = (rtp) => {
       fromA += 1;
       const copy = Buffer.from(rtp);
       copy.writeUInt32BE(4002, 8);
       b.sendRtp(copy);
-    });
+    };
     // Garbage on the shared port must not disturb anyone.
     const junk = createSocket('udp4');
     junk.send(Buffer.from('not a stun, dtls or rtp packet'), mux.address.port, '127.0.0.1');
@@ -86,6 +86,7 @@ describe('EndpointTransport on one shared UDP port', () => {
     await expect.poll(() => cb.received.length, { timeout: 5000 }).toBeGreaterThan(10);
     expect(fromA).toBeGreaterThan(10);
     expect(new Set(cb.received)).toEqual(new Set([4002]));
+    expect([a.srtpProfile, b.srtpProfile]).toEqual([profile, profile]);
     expect(mux.counters.dropped).toBeGreaterThanOrEqual(2);
     junk.close();
     await Promise.all([ca.pc.close(), cb.pc.close()]);

@@ -2,7 +2,9 @@
  * One endpoint's media transport, as JVB builds it from Colibri2 and not from SDP: ICE-lite on the
  * shared UDP port ({@link UdpMux}), DTLS as server (the client answers `setup:active`), SRTP keys
  * from the DTLS exporter (RFC 5764), rtcp-mux and BUNDLE. It exposes its local ICE/DTLS parameters
- * for the Colibri2 answer and hands decrypted RTP/RTCP to the router.
+ * for the Colibri2 answer and hands decrypted RTP/RTCP to the router. With AES_CM_128_HMAC_SHA1_80
+ * (preferred) RTP goes through our allocation-free SRTP ({@link SrtpCmContext}: decrypted in place,
+ * encrypted into the mux's output ring); with AEAD_AES_128_GCM, and for RTCP, through werift's.
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,6 +13,7 @@ import {
   isRtcp, keyLength, saltLength, type Transport,
 } from 'werift';
 import type { DtlsIdentity } from './certificate.ts';
+import { SrtpCmContext } from './srtp-cm.ts';
 import { nominationRequest, type BindingRequest } from './stun-responder.ts';
 import type { MuxEndpoint, UdpMux } from './udp-mux.ts';
 
@@ -37,8 +40,9 @@ export class EndpointTransport implements MuxEndpoint {
   readonly localUfrag = iceString(8);
   readonly localPwd = iceString(24);
   readonly onConnected = new Event<[]>();
-  readonly onRtp = new Event<[Buffer]>();
-  readonly onRtcp = new Event<[Buffer]>();
+  /** Where decrypted RTP and RTCP go (plain callbacks: an Event would allocate per packet). The RTP buffer is only valid during the call. */
+  onRtp: (rtp: Buffer) => void = () => undefined;
+  onRtcp: (rtcp: Buffer) => void = () => undefined;
   readonly onStateChange = new Event<[TransportState]>();
   #state: TransportState = 'new';
   /** Why the transport failed, for logs. */
@@ -54,11 +58,19 @@ export class EndpointTransport implements MuxEndpoint {
   #dtlsInput: ((data: Buffer) => void) | null = null;
   #srtp: SrtpSession | null = null;
   #srtcp: SrtcpSession | null = null;
+  /** Our own SRTP for RTP, both directions, when the profile is AES-CM. */
+  #cmIn: SrtpCmContext | null = null;
+  #cmOut: SrtpCmContext | null = null;
   readonly #mux: UdpMux;
   readonly #identity: DtlsIdentity;
   readonly #publicIp: string;
 
-  constructor(options: { mux: UdpMux; identity: DtlsIdentity; publicIp?: string }) {
+  readonly #profiles: ReadonlyArray<typeof ProtectionProfileAes128CmHmacSha1_80 | typeof ProtectionProfileAeadAes128Gcm>;
+
+  /** `srtpProfiles`: ours in order of preference (default AES-CM, then AES-GCM); the first the client also offers is used. */
+  constructor(options: { mux: UdpMux; identity: DtlsIdentity; publicIp?: string; srtpProfiles?: ReadonlyArray<'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM'> }) {
+    this.#profiles = (options.srtpProfiles ?? ['AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'])
+      .map((p) => (p === 'AEAD_AES_128_GCM' ? ProtectionProfileAeadAes128Gcm : ProtectionProfileAes128CmHmacSha1_80));
     this.#mux = options.mux;
     this.#identity = options.identity;
     this.#publicIp = options.publicIp ?? options.mux.address.host;
@@ -120,10 +132,13 @@ export class EndpointTransport implements MuxEndpoint {
       this.#dtlsInput?.(data);
       return;
     }
-    if (!this.#srtp || !this.#srtcp) return;
+    if (!this.#srtcp) return;
     try {
-      if (isRtcp(data)) this.onRtcp.execute(this.#srtcp.decrypt(data));
-      else this.onRtp.execute(this.#srtp.decrypt(data));
+      if (isRtcp(data)) this.onRtcp(this.#srtcp.decrypt(data));
+      else if (this.#cmIn) {
+        const length = this.#cmIn.unprotect(data);
+        if (length > 0) this.onRtp(data.subarray(0, length));
+      } else if (this.#srtp) this.onRtp(this.#srtp.decrypt(data));
     } catch {
       // Unauthenticated or malformed SRTP (RFC 3711 §3.3: discard); nothing to tell anyone.
     }
@@ -142,7 +157,8 @@ export class EndpointTransport implements MuxEndpoint {
     };
     const dtls = new DtlsServer({
       cert: this.#identity.certPem, key: this.#identity.keyPem, signatureHash: this.#identity.signatureHash, transport,
-      srtpProfiles: [ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80], extendedMasterSecret: true,
+      // AES-CM first by default: the one our allocation-free SRTP does.
+      srtpProfiles: [...this.#profiles], extendedMasterSecret: true,
       certificateRequest: true,
     });
     this.#dtls = dtls;
@@ -165,7 +181,12 @@ export class EndpointTransport implements MuxEndpoint {
     if (!profile) return this.#fail('no SRTP profile negotiated');
     const { localKey, localSalt, remoteKey, remoteSalt } = dtls.extractSessionKeys(keyLength(profile), saltLength(profile));
     const config = { keys: { localMasterKey: localKey, localMasterSalt: localSalt, remoteMasterKey: remoteKey, remoteMasterSalt: remoteSalt }, profile };
-    this.#srtp = new SrtpSession(config);
+    if (profile === ProtectionProfileAes128CmHmacSha1_80) {
+      this.#cmIn = new SrtpCmContext(remoteKey, remoteSalt);
+      this.#cmOut = new SrtpCmContext(localKey, localSalt);
+    } else {
+      this.#srtp = new SrtpSession(config);
+    }
     this.#srtcp = new SrtcpSession(config);
     this.#setState('connected');
     this.onConnected.execute();
@@ -182,9 +203,22 @@ export class EndpointTransport implements MuxEndpoint {
     this.#dtls?.close();
   }
 
+  /** The SRTP profile in use, once connected. */
+  get srtpProfile(): 'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM' | null {
+    if (this.#cmOut) return 'AES_CM_128_HMAC_SHA1_80';
+    return this.#srtp ? 'AEAD_AES_128_GCM' : null;
+  }
+
   /** Encrypts and sends a plain RTP packet to the client. */
   sendRtp(packet: Buffer): void {
-    if (!this.#srtp || !this.#remote) return;
+    if (!this.#remote) return;
+    if (this.#cmOut) {
+      const out = this.#mux.outputBuffer(packet.length + 10);
+      const length = this.#cmOut.protect(packet, out);
+      if (length > 0) this.#mux.sendBuffer(out, length, this.#remote.host, this.#remote.port);
+      return;
+    }
+    if (!this.#srtp) return;
     const header = RtpHeader.deSerialize(packet);
     this.#mux.send(this.#srtp.encrypt(packet.subarray(header.payloadOffset), header), this.#remote.host, this.#remote.port);
   }
@@ -203,6 +237,8 @@ export class EndpointTransport implements MuxEndpoint {
     this.#dtls = null;
     this.#srtp = null;
     this.#srtcp = null;
+    this.#cmIn = null;
+    this.#cmOut = null;
     this.#setState('closed');
   }
 }

@@ -24,8 +24,14 @@ export interface MuxCounters {
   stunAnswered: number;
 }
 
+/** Output buffers for encrypted packets, reused round-robin: enough for any one packet's fan-out. */
+const OUTPUT_RING = 4096;
+const OUTPUT_BYTES = 1600;
+
 export class UdpMux {
   readonly #socket: Socket;
+  readonly #ring = Array.from({ length: OUTPUT_RING }, () => Buffer.allocUnsafe(OUTPUT_BYTES));
+  #next = 0;
   readonly #byUfrag = new Map<string, MuxEndpoint>();
   readonly #byAddress = new Map<string, MuxEndpoint>();
   readonly counters: MuxCounters = { received: 0, dropped: 0, stunAnswered: 0 };
@@ -61,6 +67,23 @@ export class UdpMux {
 
   send(data: Buffer | Uint8Array, host: string, port: number): void {
     this.#socket.send(data, port, host);
+  }
+
+  /**
+   * A buffer to encrypt a packet of up to `bytes` into and pass to {@link sendBuffer}; from the ring,
+   * so nothing is allocated. Node sends a datagram on the next tick, or later if the socket backs up:
+   * a ring slot comes round again only after OUTPUT_RING more sends, far more than one packet fans
+   * out to, and when the socket's own queue grows to half the ring fresh buffers are used instead.
+   */
+  outputBuffer(bytes: number): Buffer {
+    if (bytes > OUTPUT_BYTES || this.#socket.getSendQueueCount() >= OUTPUT_RING / 2) return Buffer.allocUnsafe(bytes);
+    const buffer = this.#ring[this.#next]!;
+    this.#next = (this.#next + 1) % OUTPUT_RING;
+    return buffer;
+  }
+
+  sendBuffer(buffer: Buffer, length: number, host: string, port: number): void {
+    this.#socket.send(buffer, 0, length, port, host);
   }
 
   #receive(data: Buffer, host: string, port: number): void {
