@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { serializeBridgeMessage, type Colibri2MediaSource } from '@edgemeet/protocol';
 import type { ConferenceControl, EndpointControl } from '../control/colibri2-handler.ts';
 import type { Logger } from '../log.ts';
+import { allocateBandwidth } from './bandwidth-allocation.ts';
 import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
 import { SfuEndpoint, type SfuContext } from './endpoint.ts';
 import { nackedSequences } from './packet-cache.ts';
@@ -45,6 +46,7 @@ export class SfuConference implements ConferenceControl {
   readonly #reportTimer: ReturnType<typeof setInterval>;
   readonly #feedbackTimer: ReturnType<typeof setInterval>;
   readonly #dropPermille: number;
+  #lastAllocation = performance.now();
   /** Where a retransmission is put together before it is encrypted (sendRtp is synchronous). */
   readonly #scratch = Buffer.alloc(1500);
   /** NACKed packets the node sent again from its cache, and NACKs it had to pass to the sender. */
@@ -67,7 +69,11 @@ export class SfuConference implements ConferenceControl {
       { type: 'video', id: 'jvb-v0', sources: [{ ssrc: ssrc(), name: 'jvb-v0' }], groups: [] },
     ];
     this.#dropPermille = ctx.dropPermille ?? 0;
-    this.#reportTimer = setInterval(() => this.sendReceiverReports(performance.now()), RECEIVER_REPORT_INTERVAL_MS);
+    this.#reportTimer = setInterval(() => {
+      const now = performance.now();
+      this.sendReceiverReports(now);
+      this.allocateBandwidth(now);
+    }, RECEIVER_REPORT_INTERVAL_MS);
     this.#reportTimer.unref?.();
     this.#feedbackTimer = setInterval(() => this.sendTransportFeedback(), TRANSPORT_FEEDBACK_INTERVAL_MS);
     this.#feedbackTimer.unref?.();
@@ -121,7 +127,7 @@ export class SfuConference implements ConferenceControl {
    */
   setConstraints(ep: SfuEndpoint, byKey: ReadonlyMap<string, number>, fallback: number): void {
     ep.constraints = { byKey, fallback };
-    for (const fw of ep.forwarders.values()) fw.setMaxHeight(ep.maxHeightFor(fw.source));
+    for (const fw of ep.forwarders.values()) fw.setMaxHeight(ep.effectiveMaxHeight(fw.source));
     this.updateSenderConstraints();
   }
 
@@ -391,6 +397,25 @@ export class SfuConference implements ConferenceControl {
       if (ep.transport.state !== 'connected' || ep.reception.size === 0) continue;
       const rr = receiverReport(reporter, ep.reception.values(), nowMs);
       if (rr) ep.transport.sendRtcp(rr);
+    }
+  }
+
+  /**
+   * Measures each video layer's bitrate since the last call and fits what every receiver with a
+   * downlink estimate gets into it (bandwidth-allocation.ts), others' sources in speaker order.
+   */
+  allocateBandwidth(nowMs: number): void {
+    const elapsed = nowMs - this.#lastAllocation;
+    this.#lastAllocation = nowMs;
+    for (const ep of this.#endpoints.values()) for (const v of ep.videoSources) v.sampleBitrates(elapsed);
+    const order = [...new Set([...this.#speakers.order, ...this.#endpoints.keys()])];
+    for (const ep of this.#endpoints.values()) {
+      if (ep.downlinkBps === null) continue;
+      const sources = order
+        .filter((id) => id !== ep.id && (ep.forwarded === null || ep.forwarded.has(id)))
+        .flatMap((id) => this.#endpoints.get(id)?.videoSources ?? []);
+      ep.bandwidthCaps = allocateBandwidth(sources, (s) => ep.maxHeightFor(s), ep.downlinkBps);
+      for (const fw of ep.forwarders.values()) fw.setMaxHeight(ep.effectiveMaxHeight(fw.source));
     }
   }
 

@@ -48,6 +48,8 @@ export class SfuEndpoint implements EndpointControl {
   readonly transportFeedback = new TransportFeedback();
   /** As a receiver: one forwarder per simulcast source of the others. */
   readonly forwarders = new Map<VideoSource, LayerForwarder>();
+  /** As a receiver: height caps from the bandwidth allocation (its downlink estimate), on top of its constraints. */
+  bandwidthCaps: ReadonlyMap<VideoSource, number> = new Map();
   /** As a receiver: max heights from ReceiverVideoConstraints, by source name or endpoint id. */
   constraints: { byKey: ReadonlyMap<string, number>; fallback: number } = { byKey: new Map(), fallback: Infinity };
   audioMuted = false;
@@ -92,12 +94,17 @@ export class SfuEndpoint implements EndpointControl {
     return this.constraints.byKey.get(source.id) ?? this.constraints.byKey.get(source.owner) ?? this.constraints.fallback;
   }
 
+  /** The tallest video to forward from `source`: its constraint, lowered to what its downlink allows. */
+  effectiveMaxHeight(source: VideoSource): number {
+    return Math.min(this.maxHeightFor(source), this.bandwidthCaps.get(source) ?? Infinity);
+  }
+
   /** The forwarder for a simulcast source, made on first use. */
   forwarderFor(source: VideoSource): LayerForwarder {
     let fw = this.forwarders.get(source);
     if (!fw) {
       fw = new LayerForwarder(source);
-      fw.setMaxHeight(this.maxHeightFor(source));
+      fw.setMaxHeight(this.effectiveMaxHeight(source));
       this.forwarders.set(source, fw);
     }
     return fw;

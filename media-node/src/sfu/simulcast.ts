@@ -23,6 +23,9 @@ export interface Layer {
   height: number;
   /** When the last packet of this layer arrived; -Infinity before the first. */
   lastSeen: number;
+  /** Bytes received since the last bitrate sample, and the layer's smoothed bitrate (bits/s). */
+  bytes: number;
+  bitrate: number;
 }
 
 /** Where an SSRC sits in a video source. */
@@ -42,7 +45,7 @@ export class VideoSource {
   constructor(owner: string, id: string, layers: Array<{ ssrc: number; rtx?: number }>) {
     this.owner = owner;
     this.id = id;
-    this.layers = layers.map((l) => ({ ssrc: l.ssrc, rtx: l.rtx, height: 0, lastSeen: -Infinity }));
+    this.layers = layers.map((l) => ({ ssrc: l.ssrc, rtx: l.rtx, height: 0, lastSeen: -Infinity, bytes: 0, bitrate: 0 }));
     this.#active = this.layers.map(() => false);
   }
 
@@ -85,6 +88,7 @@ export class VideoSource {
   onPacket(layer: number, rtp: Buffer, now: number): boolean {
     const l = this.layers[layer]!;
     l.lastSeen = now;
+    l.bytes += rtp.length;
     if (!this.#active[layer]) {
       this.#active[layer] = true;
       this.generation++;
@@ -95,6 +99,16 @@ export class VideoSource {
       this.generation++;
     }
     return height > 0;
+  }
+
+  /** Folds the bytes since the last call (`elapsedMs` ago) into each layer's smoothed bitrate. */
+  sampleBitrates(elapsedMs: number): void {
+    if (elapsedMs <= 0) return;
+    for (const l of this.layers) {
+      const bps = (l.bytes * 8 * 1000) / elapsedMs;
+      l.bitrate = l.bitrate === 0 ? bps : 0.5 * l.bitrate + 0.5 * bps;
+      l.bytes = 0;
+    }
   }
 
   /** Turns off layers that went quiet; called from time to time. */
