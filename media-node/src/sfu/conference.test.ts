@@ -215,7 +215,7 @@ describe('transport-cc feedback', () => {
 });
 
 describe('bandwidth allocation in the conference', () => {
-  it('moves a receiver whose browser estimates a small downlink (REMB) to the layer that fits, and back when it grows', async () => {
+  it('moves a receiver whose browser estimates less downlink (REMB) than it gets to the layer that fits, and back when the estimate grows or the hold ends', async () => {
     await withConference((conference) => {
       const alice = conference.createEndpoint('alice') as SfuEndpoint;
       const bob = conference.createEndpoint('bob') as SfuEndpoint;
@@ -226,16 +226,10 @@ describe('bandwidth allocation in the conference', () => {
         (ep.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
       }
       // One second of both layers: 180 lines at ~100 kbit/s, 360 lines at ~800 kbit/s (30 packets each, keyframe first).
-      const vp8 = (ssrc: number, seq: number, height: number, bytes: number) => {
-        const frame = seq === 0 ? Buffer.from([0x00, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, height & 0xff, height >> 8]) : Buffer.from([0x01, 0, 0]);
+      const vp8 = (ssrc: number, seq: number, height: number, bytes: number, key: boolean) => {
+        const frame = key ? Buffer.from([0x00, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, height & 0xff, height >> 8]) : Buffer.from([0x01, 0, 0]);
         return new RtpPacket(new RtpHeader({ payloadType: 100, sequenceNumber: seq, timestamp: seq * 3000, ssrc }), Buffer.concat([Buffer.from([0x10]), frame, Buffer.alloc(bytes)])).serialize();
       };
-      const start = performance.now();
-      conference.allocateBandwidth(start);
-      for (let seq = 0; seq < 30; seq++) {
-        conference.routeRtp(alice, vp8(201, seq, 180, 400));
-        conference.routeRtp(alice, vp8(202, seq, 360, 3300));
-      }
       // REMB (draft-alvestrand-rmcat-remb) by hand: werift's serializer ignores a bitrate given this way.
       const remb = (bps: number) => {
         let exp = 0;
@@ -246,17 +240,50 @@ describe('bandwidth allocation in the conference', () => {
         b.writeUInt32BE(202, 20);
         return b;
       };
-      const forwarder = bob.forwarders.get(alice.videoSources[0]!)!;
-      expect(forwarder.target).toBe(1);
+      // Each second: both layers, a keyframe first; the allocation runs after it.
+      let second = 0;
+      const start = performance.now();
+      conference.allocateBandwidth(start);
+      const oneSecond = () => {
+        for (let i = 0; i < 30; i++) {
+          conference.routeRtp(alice, vp8(201, second * 30 + i, 180, 400, i === 0));
+          conference.routeRtp(alice, vp8(202, second * 30 + i, 360, 3300, i === 0));
+        }
+        second++;
+        conference.allocateBandwidth(start + second * 1000);
+      };
+      const forwarder = () => bob.forwarders.get(alice.videoSources[0]!)!;
+      /** The height bob may get now, and the layer he got during the last second. */
+      const state = () => [bob.effectiveMaxHeight(alice.videoSources[0]!), forwarder().current];
+      oneSecond();
+      expect(state()).toEqual([Infinity, 1]);
+      // Bob's browser can take less than the ~800 kbit/s it gets: the small layer.
       conference.routeRtcp(bob, remb(300_000));
       expect(bob.downlinkBps).toBe(300_000);
-      conference.allocateBandwidth(start + 1000);
-      conference.routeRtp(alice, vp8(201, 30, 180, 400));
-      expect(forwarder.target).toBe(0);
+      oneSecond();
+      expect(state()).toEqual([180, 1]);
+      oneSecond();
+      expect(state()).toEqual([180, 0]);
+      // Its estimate grows past everything: the cap goes.
       conference.routeRtcp(bob, remb(3_000_000));
-      conference.allocateBandwidth(start + 2000);
-      conference.routeRtp(alice, vp8(201, 31, 180, 400));
-      expect(forwarder.target).toBe(1);
+      oneSecond();
+      oneSecond();
+      expect(state()).toEqual([Infinity, 1]);
+      // Congested again; an estimate above what then arrives but short of the top layer keeps the cap until the hold ends.
+      conference.routeRtcp(bob, remb(200_000));
+      oneSecond();
+      oneSecond();
+      expect(state()).toEqual([180, 0]);
+      // The estimate is now above what arrives (~100 kbit/s) but short of the top layer: the cap
+      // holds for a while, then is lifted to try the top layer again.
+      conference.routeRtcp(bob, remb(250_000));
+      const heights: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        oneSecond();
+        heights.push(state()[0]!);
+      }
+      expect(heights.slice(0, 6)).toEqual(Array(6).fill(180));
+      expect(heights).toContain(Infinity);
     });
   });
 });

@@ -32,6 +32,8 @@ const keepForwardedExtension = (id: number): boolean => id === AUDIO_LEVEL_EXT_I
 const MAX_SEND_HEIGHT = 2160;
 /** How often each sender gets a receiver report from the node. */
 const RECEIVER_REPORT_INTERVAL_MS = 1000;
+/** How long bandwidth caps stay before the node tries the receiver's full constraints again. */
+const CAP_HOLD_MS = 10_000;
 /** How often each sender gets transport-cc feedback (libwebrtc's receivers: 50–250 ms). */
 const TRANSPORT_FEEDBACK_INTERVAL_MS = 50;
 
@@ -401,8 +403,12 @@ export class SfuConference implements ConferenceControl {
   }
 
   /**
-   * Measures each video layer's bitrate since the last call and fits what every receiver with a
-   * downlink estimate gets into it (bandwidth-allocation.ts), others' sources in speaker order.
+   * Measures each video layer's bitrate since the last call and, for every receiver whose browser
+   * estimates less downlink (REMB) than the video it gets, fits that video into the estimate
+   * (bandwidth-allocation.ts; others' sources in speaker order). Chrome's receive-side estimate
+   * never exceeds ~1.5× what arrives, so it cannot show room for a taller layer: the caps are held
+   * for {@link CAP_HOLD_MS} and then lifted to try again, unless the estimate shows they are no
+   * longer needed sooner.
    */
   allocateBandwidth(nowMs: number): void {
     const elapsed = nowMs - this.#lastAllocation;
@@ -411,10 +417,19 @@ export class SfuConference implements ConferenceControl {
     const order = [...new Set([...this.#speakers.order, ...this.#endpoints.keys()])];
     for (const ep of this.#endpoints.values()) {
       if (ep.downlinkBps === null) continue;
+      let receiving = 0;
+      for (const fw of ep.forwarders.values()) if (fw.current >= 0) receiving += fw.source.layers[fw.current]!.bitrate;
       const sources = order
         .filter((id) => id !== ep.id && (ep.forwarded === null || ep.forwarded.has(id)))
         .flatMap((id) => this.#endpoints.get(id)?.videoSources ?? []);
-      ep.bandwidthCaps = allocateBandwidth(sources, (s) => ep.maxHeightFor(s), ep.downlinkBps);
+      const wanted = allocateBandwidth(sources, (s) => ep.maxHeightFor(s), ep.downlinkBps);
+      const limiting = [...wanted].some(([s, h]) => h < ep.maxHeightFor(s));
+      if (receiving > 0 && ep.downlinkBps < receiving && limiting) {
+        ep.bandwidthCaps = wanted;
+        ep.capsUntil = nowMs + CAP_HOLD_MS;
+      } else if (ep.bandwidthCaps.size > 0 && (!limiting || nowMs >= ep.capsUntil)) {
+        ep.bandwidthCaps = new Map();
+      }
       for (const fw of ep.forwarders.values()) fw.setMaxHeight(ep.effectiveMaxHeight(fw.source));
     }
   }

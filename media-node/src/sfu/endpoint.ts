@@ -50,6 +50,8 @@ export class SfuEndpoint implements EndpointControl {
   readonly forwarders = new Map<VideoSource, LayerForwarder>();
   /** As a receiver: height caps from the bandwidth allocation (its downlink estimate), on top of its constraints. */
   bandwidthCaps: ReadonlyMap<VideoSource, number> = new Map();
+  /** Until when the caps hold (then the full constraints are tried again). */
+  capsUntil = 0;
   /** As a receiver: max heights from ReceiverVideoConstraints, by source name or endpoint id. */
   constraints: { byKey: ReadonlyMap<string, number>; fallback: number } = { byKey: new Map(), fallback: Infinity };
   audioMuted = false;
