@@ -55,6 +55,7 @@ try {
   result.throttledEstimateKbps = after.map((s) => s.estimateKbps);
   result.throttledVideoKbps = after.map((s, i) => Math.round(((s.videoBytesSent - before[i]!.videoBytesSent) * 8) / 6000));
   result.throttledFramesPerSecond = after.map((s, i) => (s.framesDecoded - before[i]!.framesDecoded) / 6);
+  result.transportFeedbackPackets = (await world.node.stats()).transportFeedbackPackets;
 } catch (err) {
   result.error = err instanceof Error ? err.stack : String(err);
 } finally {

@@ -7,16 +7,19 @@ describe('congestion between the browsers and the media node', () => {
   runIt('Chrome\'s send-side estimate follows the node\'s transport-cc feedback: high on an open path, below a throttled link\'s rate, video still flowing', () => {
     // Loopback only: Chromium and everything it talks to run in a fresh network namespace with just `lo` up.
     const r = runInNetns<{
-      error?: string; openEstimateKbps: number[]; limitKbps: number; throttledEstimateKbps: number[]; throttledVideoKbps: number[]; throttledFramesPerSecond: number[];
+      error?: string; openEstimateKbps: number[]; limitKbps: number; throttledEstimateKbps: number[]; throttledVideoKbps: number[]; throttledFramesPerSecond: number[]; transportFeedbackPackets: number;
     }>(new URL('./bandwidth.run.ts', import.meta.url), { timeoutMs: 90_000 });
     expect(r.error, r.error).toBeUndefined();
     console.log(`bandwidth: estimates up to ${r.openEstimateKbps.join(' / ')} kbps open, ${r.throttledEstimateKbps.join(' / ')} kbps on a ${r.limitKbps} kbit/s link `
       + `(video sent ${r.throttledVideoKbps.join(' / ')} kbps, ${r.throttledFramesPerSecond.join(' / ')} frames/s decoded)`);
-    // Chrome starts at 300 kbps; only probes judged on the node's arrival reports lift it by half
-    // this soon (without the feedback it falls to 180 kbps; with receiver reports alone it is under
-    // 400 kbps after 5 s: docs/benchmarks.md). Unloaded runs here reach ~1,900 kbps; with a busy
-    // loop on one of the two cores, ~600.
-    for (const kbps of r.openEstimateKbps) expect(kbps).toBeGreaterThanOrEqual(450);
+    // Chrome starts at 300 kbps. Only probes judged on the node's arrival reports lift it this far
+    // this soon: without the feedback it falls to 180 kbps; with receiver reports alone it is under
+    // 400 kbps after 5 s (docs/benchmarks.md). Unloaded runs reach ~1,900 kbps on both pages; with
+    // a busy loop on one of the two cores, ~1,000 and ~450.
+    for (const kbps of r.openEstimateKbps) expect(kbps).toBeGreaterThan(330);
+    expect(Math.max(...r.openEstimateKbps)).toBeGreaterThanOrEqual(600);
+    // ~20 per second per sender (every 50 ms) over the ~20 s call.
+    expect(r.transportFeedbackPackets).toBeGreaterThan(400);
     // Both senders share the link (each one's media crosses it twice): each estimate drops below it.
     for (const kbps of r.throttledEstimateKbps) expect(kbps).toBeLessThan(r.limitKbps);
     for (const kbps of r.throttledVideoKbps) expect(kbps).toBeLessThan(r.limitKbps / 2);

@@ -45,14 +45,9 @@ try {
   // What the receivers still count as lost after retransmissions, per thousand received.
   result.residualLossPermille = after.map((a) => Math.round((a.lost / Math.max(1, a.received + a.lost)) * 1000));
   result.freezes = after.map((a) => a.freezes);
-  let retransmitted = 0;
-  let forwardedNacks = 0;
-  for (const c of world.node.directory.conferences()) {
-    retransmitted += c.retransmitted;
-    forwardedNacks += c.nacksForwarded;
-  }
-  result.retransmitted = retransmitted;
-  result.nacksForwarded = forwardedNacks;
+  const stats = await world.node.stats();
+  result.retransmitted = stats.retransmittedPackets;
+  result.nacksForwarded = stats.nacksForwarded;
 } catch (err) {
   result.error = err instanceof Error ? err.stack : String(err);
 } finally {

@@ -107,6 +107,9 @@ describe('a conference through the focus and a real media node', () => {
     b.ws.close();
     const health = await (await fetch(`http://127.0.0.1:${nodes[0]!.http.port}/about/health`)).json();
     expect(health).toMatchObject({ status: 'ok', node: 'node-a', draining: false, conferences: 1, endpoints: 2 });
+    const stats = await (await fetch(`http://127.0.0.1:${nodes[0]!.http.port}/about/stats`)).json() as Record<string, number>;
+    expect(stats).toMatchObject({ node: 'node-a', conferences: 1, endpoints: 2, retransmittedPackets: 0 });
+    expect(stats.forwardedPackets).toBeGreaterThan(0);
   });
 
   it('when the media node in use dies, the focus moves the conference to the other node and media flows again', async () => {

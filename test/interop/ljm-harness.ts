@@ -3,13 +3,12 @@
  * (unshipped) test page with the unmodified lib-jitsi-meet bundle from npm, and Debian Chromium.
  * Meant to run inside a network namespace with only loopback (see ljm-interop.test.ts).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../../media-node/src/config.ts';
-import { createLogger } from '../../media-node/src/log.ts';
-import { startMediaNode, type MediaNode } from '../../media-node/src/media-node.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startEdge, type RunningEdge } from '../helpers/edge.ts';
 
@@ -22,12 +21,55 @@ export const JWT = { appId: 'interop-app', secret: 'interop-jwt-secret-012345678
 export const LJM_PACKAGE = '@lyno/lib-jitsi-meet';
 export const LJM_VERSION = (JSON.parse(readFileSync(require.resolve(`${LJM_PACKAGE}/package.json`), 'utf8')) as { version: string }).version;
 
+/** The media node, running as its own process (`node media-node/src/main.ts`, as systemd runs it). */
+export interface NodeProcess {
+  process: ChildProcess;
+  httpUrl: string;
+  /** Its `GET /about/stats`. */
+  stats(): Promise<{ forwardedPackets: number; retransmittedPackets: number; nacksForwarded: number; transportFeedbackPackets: number }>;
+}
+
 export interface World {
   edge: RunningEdge;
-  node: MediaNode;
+  node: NodeProcess;
   pageUrl: string;
   browser: Browser;
   stop(): Promise<void>;
+}
+
+/**
+ * Starts the media node as its own process, like a deployment (its UDP and RTCP timing then do not
+ * share an event loop with the test's browser driver). Its info line tells the HTTP port; log
+ * lines at `NODE_LOG_LEVEL` (default warn) and above go to our stderr.
+ */
+async function startNodeProcess(env: Record<string, string>): Promise<NodeProcess> {
+  const main = new URL('../../media-node/src/main.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const shown = new Set(['error', 'warn', ...(process.env.NODE_LOG_LEVEL === 'info' ? ['info'] : [])]);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`media node exited with ${code} before it started`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { level: string; event: string; http?: number };
+        if (entry.event === 'media_node.started' && entry.http) resolve(entry.http);
+        if (shown.has(entry.level)) process.stderr.write(`${line}\n`);
+      } catch {
+        process.stderr.write(`${line}\n`);
+      }
+    });
+  });
+  const httpUrl = `http://127.0.0.1:${port}`;
+  return { process: child, httpUrl, stats: async () => (await fetch(`${httpUrl}/about/stats`)).json() as Promise<Awaited<ReturnType<NodeProcess['stats']>>> };
+}
+
+/** SIGTERM (with DRAIN_TIMEOUT_MS=0 it drains and exits at once); SIGKILL if it lingers. */
+async function stopNodeProcess(node: NodeProcess): Promise<void> {
+  if (node.process.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => node.process.once('exit', () => resolve()));
+  node.process.kill('SIGTERM');
+  const timer = setTimeout(() => node.process.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
 }
 
 function pageServer(edgeUrl: string): Promise<Server> {
@@ -58,11 +100,10 @@ export async function startWorld(vars: Record<string, string> = {}, nodeEnv: Rec
     BRIDGE_SECRET: SECRET, LOG_LEVEL: 'warn', BRIDGE_GRACE_SECONDS: '0',
     JWT_APP_ID: JWT.appId, JWT_APP_SECRET: JWT.secret, JWT_ALLOW_ANONYMOUS: 'true', ...vars,
   });
-  const config = loadConfig({
+  const node = await startNodeProcess({
     EDGE_URL: edge.url.replace(/^http/, 'ws'), BRIDGE_SECRET: SECRET, NODE_ID: 'interop-node', MEDIA_UDP_HOST: '127.0.0.1',
-    MEDIA_UDP_PORT: '0', HTTP_PORT: '0', STATS_INTERVAL_MS: '500', LOG_LEVEL: process.env.NODE_LOG_LEVEL ?? 'warn', ...nodeEnv,
+    MEDIA_UDP_PORT: '0', HTTP_PORT: '0', STATS_INTERVAL_MS: '500', DRAIN_TIMEOUT_MS: '0', ...nodeEnv,
   });
-  const node = await startMediaNode(config, createLogger(config.logLevel, { node: 'interop-node' }));
   for (let i = 0; i < 100; i++) {
     const { bridges } = await (await fetch(`${edge.url}/about/bridges`)).json() as { bridges: Array<{ id: string }> };
     if (bridges.some((b) => b.id === 'interop-node')) break;
@@ -76,7 +117,7 @@ export async function startWorld(vars: Record<string, string> = {}, nodeEnv: Rec
     async stop() {
       await browser.close().catch(() => undefined);
       server.close();
-      await node.stop();
+      await stopNodeProcess(node);
       await edge.stop();
     },
   };

@@ -1,5 +1,6 @@
 /**
- * The node's HTTP side (JVB's public HTTP server, :9090 in Jitsi deployments): `GET /about/health`
+ * The node's HTTP side (JVB's public HTTP server, :9090 in Jitsi deployments): `GET /about/health`,
+ * `GET /about/stats` (counters over the current conferences, as JVB's /colibri/stats)
  * and the bridge channel at `/colibri-ws/<node>/<conference>/<endpoint>?pwd=…` (jitsi-wire-protocol
  * §6): ServerHello on open, EndpointMessage and EndpointStats relayed between the conference's
  * endpoints, receiver constraints recorded. Wrong path → 404, unknown endpoint or password → 403;
@@ -43,6 +44,11 @@ export class ColibriWsServer {
         res.end(JSON.stringify({
           status: 'ok', node: o.nodeId, draining: o.directory.draining, conferences: o.directory.conferenceCount, endpoints: o.directory.endpointCount,
         }));
+        return;
+      }
+      if (req.method === 'GET' && req.url === '/about/stats') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ node: o.nodeId, draining: o.directory.draining, ...o.directory.stats() }));
         return;
       }
       res.writeHead(404).end();

@@ -49,6 +49,18 @@ export class SfuConferenceDirectory implements ConferenceDirectory {
     return n;
   }
 
+  /** Counters over the current conferences, for `GET /about/stats`. */
+  stats(): { conferences: number; endpoints: number; forwardedPackets: number; retransmittedPackets: number; nacksForwarded: number; transportFeedbackPackets: number } {
+    const out = { conferences: this.conferenceCount, endpoints: this.endpointCount, forwardedPackets: 0, retransmittedPackets: 0, nacksForwarded: 0, transportFeedbackPackets: 0 };
+    for (const c of this.#conferences.values()) {
+      out.forwardedPackets += c.forwardedPackets;
+      out.retransmittedPackets += c.retransmitted;
+      out.nacksForwarded += c.nacksForwarded;
+      for (const ep of c.endpoints()) out.transportFeedbackPackets += ep.transportFeedback.sent;
+    }
+    return out;
+  }
+
   /** By the node's own conference id (the one in colibri-ws URLs). */
   byId(id: string): SfuConference | undefined {
     for (const c of this.#conferences.values()) if (c.id === id) return c;
