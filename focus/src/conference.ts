@@ -259,6 +259,24 @@ export class Conference {
     return restart ? expired.then(() => this.reinvite(p, 'restart requested')) : expired;
   }
 
+  /**
+   * The participant's ICE with the bridge failed (lib-jitsi-meet's session-info with
+   * `<ice-state>failed</ice-state>`): as Jicofo does, if it is about the current bridge session,
+   * the session is terminated and a fresh one offered (new endpoint, new ICE credentials); a
+   * report about an older session is ignored.
+   */
+  iceFailed(p: ParticipantState, bridgeSessionId: string | undefined): Promise<void> {
+    const current = `${this.state.meetingId}:${p.bridgeId}`;
+    if (!p.jingle || p.jingle.state === 'allocating' || (bridgeSessionId && bridgeSessionId !== current)) {
+      this.#log.info('participant.ice_failed_ignored', { endpoint: p.endpointId, session: bridgeSessionId ?? null });
+      return Promise.resolve();
+    }
+    this.#log.warn('participant.ice_failed', { endpoint: p.endpointId, bridge: p.bridgeId });
+    this.#host.send(sessionTerminate(this.#occupant(p.endpointId), this.#nextId('st'), p.jingle.sid,
+      { condition: 'success', text: 'ICE failed, restarting' }, current));
+    return this.sessionTerminated(p, true);
+  }
+
   /** The session-initiate was refused or the participant never answered: try again, boundedly. */
   reinvite(p: ParticipantState, why: string): Promise<void> {
     if (p.reinvites >= this.#config.maxReinvites) {

@@ -256,6 +256,36 @@ describe('FocusComponent', () => {
     expect(bridges.requests.filter((r) => r.bridge === 'b2')[0]?.payload.attrs.create).toBe('true');
   });
 
+  it('ICE failure reported by lib-jitsi-meet (session-info ice-state failed) ends the session and offers a fresh one; a stale report is ignored', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(presence('bob'));
+    await settle();
+    const sid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    await focus.handleStanza(accept('alice', sid, 11, 12));
+    await settle();
+    const iceFailed = (session: string) => parseXml(`<iq type="set" id="if-${session}" from="${ROOM}/alice" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="session-info" sid="${sid}">`
+      + `<ice-state xmlns="http://jitsi.org/protocol/focus">failed</ice-state><bridge-session xmlns="http://jitsi.org/protocol/focus" id="${session}"/></jingle></iq>`);
+    // About a bridge session that is not the current one: nothing happens (the answer is still a result).
+    sent.length = 0;
+    await focus.handleStanza(iceFailed('meeting-1:old-bridge'));
+    await settle();
+    expect(sent.map((s) => s.attrs.type)).toEqual(['result']);
+    const requestsBefore = bridges.requests.length;
+    await focus.handleStanza(iceFailed('meeting-1:b1'));
+    await settle();
+    const terminate = sent.find((s) => s.attrs.to === `${ROOM}/alice` && s.getChild('jingle')?.attrs.action === 'session-terminate');
+    expect(terminate && serialize(terminate)).toContain('ICE failed');
+    // Bob hears alice's sources go, alice's endpoint is expired and a new one created, and she gets a new offer.
+    expect(sent.some((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle')?.attrs.action === 'source-remove')).toBe(true);
+    const later = bridges.requests.slice(requestsBefore).flatMap((r) => r.payload.getChildren('endpoint')).filter((e) => e.attrs.id !== undefined);
+    expect(later.some((e) => e.attrs.expire === 'true')).toBe(true);
+    expect(later.some((e) => e.attrs.create === 'true')).toBe(true);
+    const fresh = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    expect(fresh).not.toBe(sid);
+  });
+
   it('a moderator mute request is forwarded to the target and enforced on the bridge; others are refused', async () => {
     const { focus, sent, bridges } = setup();
     focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));

@@ -217,7 +217,8 @@ export class FocusComponent {
       case 'session-terminate':
         return conference.sessionTerminated(p, j.bridgeSession?.restart === true);
       case 'session-info':
-        return Promise.resolve();
+        // lib-jitsi-meet reports an ICE failure with the bridge this way; other session-info is informational.
+        return j.iceState === 'failed' ? conference.iceFailed(p, j.bridgeSession?.id) : Promise.resolve();
       default:
         throw new StanzaError('feature-not-implemented', { text: `unsupported action ${j.action}` });
     }
