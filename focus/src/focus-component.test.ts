@@ -68,6 +68,16 @@ function setup(bridgeIds = ['b1', 'b2'], clock = { now: Date.now() }) {
 
 const settle = () => new Promise((r) => setTimeout(r, 5));
 
+/** A conference with alice and bob joined and offered sessions; `sid`: alice's. */
+async function aliceAndBob() {
+  const s = setup();
+  s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+  await s.focus.handleStanza(presence('alice'));
+  await s.focus.handleStanza(presence('bob'));
+  await settle();
+  return { ...s, sid: sidOf(s.sent, `${ROOM}/alice`, 'session-initiate') };
+}
+
 function presence(nick: string, affiliation = 'none', type?: string): Element {
   return xml('presence', { from: `${ROOM}/${nick}`, type },
     xml('stats-id', null, `stats-${nick}`),
@@ -165,12 +175,7 @@ describe('FocusComponent', () => {
   });
 
   it('bad session-accepts are refused with bad-request and change nothing: duplicate SSRCs, huge lists, malformed sources', async () => {
-    const { focus, sent, bridges } = setup();
-    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
-    await focus.handleStanza(presence('alice'));
-    await focus.handleStanza(presence('bob'));
-    await settle();
-    const sid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    const { focus, sent, bridges, sid } = await aliceAndBob();
     const before = bridges.requests.length;
     const acceptWith = (id: string, sources: string) => parseXml(`<iq type="set" id="${id}" from="${ROOM}/alice"><jingle xmlns="urn:xmpp:jingle:1" action="session-accept" sid="${sid}"><content creator="responder" name="video"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="video">${sources}</description></content></jingle></iq>`);
     const src = (ssrc: number | string) => `<source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="${ssrc}" name="alice-v0"/>`;
@@ -257,12 +262,7 @@ describe('FocusComponent', () => {
   });
 
   it('ICE failure reported by lib-jitsi-meet (session-info ice-state failed) ends the session and offers a fresh one; a stale report is ignored', async () => {
-    const { focus, sent, bridges } = setup();
-    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
-    await focus.handleStanza(presence('alice'));
-    await focus.handleStanza(presence('bob'));
-    await settle();
-    const sid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    const { focus, sent, bridges, sid } = await aliceAndBob();
     await focus.handleStanza(accept('alice', sid, 11, 12));
     await settle();
     const iceFailed = (session: string) => parseXml(`<iq type="set" id="if-${session}" from="${ROOM}/alice" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="session-info" sid="${sid}">`
