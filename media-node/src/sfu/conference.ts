@@ -220,7 +220,7 @@ export class SfuConference implements ConferenceControl {
   routeRtp(from: SfuEndpoint, rtp: Buffer): void {
     if (payloadOffset(rtp) < 0) return;
     const twcc = headerExtensionAt(rtp, TRANSPORT_CC_EXT_ID);
-    if (twcc >= 0 && twcc + 2 <= rtp.length) from.transportFeedback.onPacket(rtp.readUInt16BE(twcc), performance.now());
+    if (twcc >= 0 && twcc + 2 <= rtp.length) from.transportFeedback.onPacket(rtp.readUInt16BE(twcc), from.transport.arrivalMs);
     const ssrc = ssrcOf(rtp);
     const owner = this.#owners.get(ssrc);
     // Only signalled sources are forwarded: an endpoint cannot inject a stream it did not announce.

@@ -108,11 +108,20 @@ describe('EndpointTransport on one shared UDP port', () => {
   it('a fingerprint that arrives after the DTLS handshake is checked then (the Jingle → focus → Colibri2 race)', async () => {
     const t = new EndpointTransport({ mux, identity });
     const c = await client(t, 7001);
+    const seen: Array<{ seq: number; at: number }> = [];
+    t.onRtp = (rtp) => seen.push({ seq: rtp.readUInt16BE(2), at: t.arrivalMs });
     // The handshake can finish, but the transport must not count as connected without a verified fingerprint.
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 1000));
+    const sentAt = performance.now();
+    for (let seq = 1; seq <= 5; seq++) c.track.writeRtp(opusPacket(seq));
+    await new Promise((r) => setTimeout(r, 500));
     expect(t.state).toBe('checking');
+    expect(seen).toEqual([]);
     t.setRemoteFingerprint('sha-256', c.fingerprint);
     await expect.poll(() => t.state, { timeout: 5000 }).toBe('connected');
+    // What arrived meanwhile is handed on once verified, with the time it arrived (for transport-cc).
+    expect(seen.map((p) => p.seq)).toEqual([1, 2, 3, 4, 5]);
+    for (const p of seen) expect(p.at - sentAt).toBeLessThan(400);
     await c.pc.close();
     t.close();
   });

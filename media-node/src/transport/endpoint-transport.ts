@@ -17,6 +17,8 @@ import { SrtpCmContext } from './srtp-cm.ts';
 import { nominationRequest, type BindingRequest } from './stun-responder.ts';
 import type { MuxEndpoint, UdpMux } from './udp-mux.ts';
 
+/** Datagrams kept while the DTLS peer waits for its fingerprint (a second of a browser's media at most). */
+const MAX_HELD = 512;
 const ICE_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/';
 
 function iceString(length: number): string {
@@ -51,6 +53,14 @@ export class EndpointTransport implements MuxEndpoint {
   #remoteFingerprint: string | null = null;
   /** A handshake that finished before the client's fingerprint arrived (see setRemoteFingerprint). */
   #unverified: DtlsServer | null = null;
+  /**
+   * SRTP that arrived while the handshake waited for the fingerprint, with arrival times: replayed
+   * once verified, so that transport-cc reports the browser's first packets (its bandwidth probes)
+   * instead of losing them. Bounded; dropped if verification fails.
+   */
+  #held: Array<{ data: Buffer; at: number }> = [];
+  /** When the datagram being handed to onRtp/onRtcp arrived (performance.now() ms). */
+  arrivalMs = 0;
   #remoteIce: { ufrag: string; pwd: string } | null = null;
   #nominations = 0;
   readonly #tieBreaker = randomBytes(8).readBigUInt64BE(0);
@@ -132,6 +142,15 @@ export class EndpointTransport implements MuxEndpoint {
       this.#dtlsInput?.(data);
       return;
     }
+    if (!this.#srtcp) {
+      if (this.#unverified && this.#held.length < MAX_HELD) this.#held.push({ data, at: performance.now() });
+      return;
+    }
+    this.arrivalMs = performance.now();
+    this.#media(data);
+  }
+
+  #media(data: Buffer): void {
     if (!this.#srtcp) return;
     try {
       if (isRtcp(data)) this.onRtcp(this.#srtcp.decrypt(data));
@@ -190,6 +209,12 @@ export class EndpointTransport implements MuxEndpoint {
     this.#srtcp = new SrtcpSession(config);
     this.#setState('connected');
     this.onConnected.execute();
+    const held = this.#held;
+    this.#held = [];
+    for (const { data, at } of held) {
+      this.arrivalMs = at;
+      this.#media(data);
+    }
   }
 
   #certificateFingerprint(der: Buffer): string {
@@ -199,6 +224,7 @@ export class EndpointTransport implements MuxEndpoint {
 
   #fail(reason: string): void {
     this.failureReason = reason;
+    this.#held = [];
     this.#setState('failed');
     this.#dtls?.close();
   }
