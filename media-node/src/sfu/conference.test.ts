@@ -189,6 +189,7 @@ describe('transport-cc feedback', () => {
       const toBob: Buffer[] = [];
       for (const [ep, sink] of [[alice, toAlice], [bob, toBob]] as const) {
         Object.defineProperty(ep.transport, 'state', { get: () => 'connected' });
+        Object.defineProperty(ep.transport, 'keyed', { get: () => true });
         (ep.transport as unknown as Record<string, unknown>).sendRtcp = (b: Buffer) => sink.push(Buffer.from(b));
         (ep.transport as unknown as Record<string, unknown>).sendRtp = (b: Buffer) => sink.push(Buffer.from(b));
       }

@@ -217,10 +217,15 @@ export class SfuConference implements ConferenceControl {
     this.#owners = owners;
   }
 
-  routeRtp(from: SfuEndpoint, rtp: Buffer): void {
-    if (payloadOffset(rtp) < 0) return;
+  /** Records a packet's transport-wide sequence number and arrival time for the sender's transport-cc feedback. */
+  noteArrival(from: SfuEndpoint, rtp: Buffer): void {
     const twcc = headerExtensionAt(rtp, TRANSPORT_CC_EXT_ID);
     if (twcc >= 0 && twcc + 2 <= rtp.length) from.transportFeedback.onPacket(rtp.readUInt16BE(twcc), from.transport.arrivalMs);
+  }
+
+  routeRtp(from: SfuEndpoint, rtp: Buffer): void {
+    if (payloadOffset(rtp) < 0) return;
+    this.noteArrival(from, rtp);
     const ssrc = ssrcOf(rtp);
     const owner = this.#owners.get(ssrc);
     // Only signalled sources are forwarded: an endpoint cannot inject a stream it did not announce.
@@ -438,7 +443,8 @@ export class SfuConference implements ConferenceControl {
   sendTransportFeedback(): void {
     const reporter = this.#feedback[1]!.sources[0]!.ssrc;
     for (const ep of this.#endpoints.values()) {
-      if (ep.transport.state !== 'connected') continue;
+      // Also while the fingerprint is on its way: the browser's first packets are its bandwidth probes.
+      if (!ep.transport.keyed) continue;
       const media = ep.sources[0]?.sources[0]?.ssrc ?? 0;
       for (const packet of ep.transportFeedback.build(reporter, media)) ep.transport.sendRtcp(packet);
     }

@@ -66,6 +66,7 @@ export class SfuEndpoint implements EndpointControl {
     this.transport = new EndpointTransport({ mux: ctx.mux, identity: ctx.identity, publicIp: ctx.publicIp });
     this.transport.onRtp = (rtp) => conference.routeRtp(this, rtp);
     this.transport.onRtcp = (rtcp) => conference.routeRtcp(this, rtcp);
+    this.transport.onEarlyRtp = (rtp) => conference.noteArrival(this, rtp);
   }
 
   localTransport(): IceUdpTransport {

@@ -45,6 +45,12 @@ export class EndpointTransport implements MuxEndpoint {
   /** Where decrypted RTP and RTCP go (plain callbacks: an Event would allocate per packet). The RTP buffer is only valid during the call. */
   onRtp: (rtp: Buffer) => void = () => undefined;
   onRtcp: (rtcp: Buffer) => void = () => undefined;
+  /**
+   * Authenticated RTP from a peer whose fingerprint is not verified yet: only its arrival may be
+   * noted (transport-cc, so that a browser's first packets — its bandwidth probes — are reported
+   * while the fingerprint travels); onRtp gets it once verified.
+   */
+  onEarlyRtp: (rtp: Buffer) => void = () => undefined;
   readonly onStateChange = new Event<[TransportState]>();
   #state: TransportState = 'new';
   /** Why the transport failed, for logs. */
@@ -54,11 +60,10 @@ export class EndpointTransport implements MuxEndpoint {
   /** A handshake that finished before the client's fingerprint arrived (see setRemoteFingerprint). */
   #unverified: DtlsServer | null = null;
   /**
-   * SRTP that arrived while the handshake waited for the fingerprint, with arrival times: replayed
-   * once verified, so that transport-cc reports the browser's first packets (its bandwidth probes)
-   * instead of losing them. Bounded; dropped if verification fails.
+   * RTP that arrived (and authenticated) while the handshake waited for the fingerprint, decrypted,
+   * with arrival times: handed on once verified, dropped if not. Bounded.
    */
-  #held: Array<{ data: Buffer; at: number }> = [];
+  #held: Array<{ rtp: Buffer; at: number }> = [];
   /** When the datagram being handed to onRtp/onRtcp arrived (performance.now() ms). */
   arrivalMs = 0;
   #remoteIce: { ufrag: string; pwd: string } | null = null;
@@ -113,8 +118,7 @@ export class EndpointTransport implements MuxEndpoint {
     if (hash.toLowerCase() !== 'sha-256') throw new TypeError(`unsupported fingerprint hash ${hash}`);
     this.#remoteFingerprint = normalizeFingerprint(value);
     const pending = this.#unverified;
-    this.#unverified = null;
-    if (pending) this.#dtlsConnected(pending);
+    if (pending) this.#verify(pending);
   }
 
   /** The client's ICE credentials, to send our own (nominating) checks. */
@@ -142,22 +146,25 @@ export class EndpointTransport implements MuxEndpoint {
       this.#dtlsInput?.(data);
       return;
     }
-    if (!this.#srtcp) {
-      if (this.#unverified && this.#held.length < MAX_HELD) this.#held.push({ data, at: performance.now() });
-      return;
-    }
-    this.arrivalMs = performance.now();
-    this.#media(data);
-  }
-
-  #media(data: Buffer): void {
     if (!this.#srtcp) return;
+    this.arrivalMs = performance.now();
     try {
-      if (isRtcp(data)) this.onRtcp(this.#srtcp.decrypt(data));
-      else if (this.#cmIn) {
+      if (isRtcp(data)) {
+        if (!this.#unverified) this.onRtcp(this.#srtcp.decrypt(data));
+        return;
+      }
+      let rtp: Buffer | null = null;
+      if (this.#cmIn) {
         const length = this.#cmIn.unprotect(data);
-        if (length > 0) this.onRtp(data.subarray(0, length));
-      } else if (this.#srtp) this.onRtp(this.#srtp.decrypt(data));
+        if (length > 0) rtp = data.subarray(0, length);
+      } else if (this.#srtp) rtp = this.#srtp.decrypt(data);
+      if (!rtp) return;
+      if (!this.#unverified) {
+        this.onRtp(rtp);
+        return;
+      }
+      this.onEarlyRtp(rtp);
+      if (this.#held.length < MAX_HELD) this.#held.push({ rtp, at: this.arrivalMs });
     } catch {
       // Unauthenticated or malformed SRTP (RFC 3711 §3.3: discard); nothing to tell anyone.
     }
@@ -186,16 +193,13 @@ export class EndpointTransport implements MuxEndpoint {
     dtls.onError.once((err: Error) => this.#fail(`dtls error: ${err.message}`));
   }
 
+  /**
+   * The handshake is done: SRTP keys are installed at once. The browser may finish DTLS before its
+   * fingerprint travels session-accept → focus → Colibri2 → here; until it arrives and matches, the
+   * transport is not connected and its media is held (see onEarlyRtp).
+   */
   #dtlsConnected(dtls: DtlsServer): void {
-    const cert = dtls.remoteCertificate;
-    if (!cert) return this.#fail('no client certificate');
-    // The browser may finish DTLS before its fingerprint travels session-accept → focus → Colibri2 → here:
-    // hold the keys back until it arrives, then verify.
-    if (!this.#remoteFingerprint) {
-      this.#unverified = dtls;
-      return;
-    }
-    if (this.#certificateFingerprint(cert) !== this.#remoteFingerprint) return this.#fail('fingerprint mismatch');
+    if (!dtls.remoteCertificate) return this.#fail('no client certificate');
     const profile = dtls.srtp.srtpProfile;
     if (!profile) return this.#fail('no SRTP profile negotiated');
     const { localKey, localSalt, remoteKey, remoteSalt } = dtls.extractSessionKeys(keyLength(profile), saltLength(profile));
@@ -207,13 +211,20 @@ export class EndpointTransport implements MuxEndpoint {
       this.#srtp = new SrtpSession(config);
     }
     this.#srtcp = new SrtcpSession(config);
+    this.#unverified = dtls;
+    if (this.#remoteFingerprint) this.#verify(dtls);
+  }
+
+  #verify(dtls: DtlsServer): void {
+    if (this.#certificateFingerprint(dtls.remoteCertificate!) !== this.#remoteFingerprint) return this.#fail('fingerprint mismatch');
+    this.#unverified = null;
     this.#setState('connected');
     this.onConnected.execute();
     const held = this.#held;
     this.#held = [];
-    for (const { data, at } of held) {
+    for (const { rtp, at } of held) {
       this.arrivalMs = at;
-      this.#media(data);
+      this.onRtp(rtp);
     }
   }
 
@@ -225,8 +236,18 @@ export class EndpointTransport implements MuxEndpoint {
   #fail(reason: string): void {
     this.failureReason = reason;
     this.#held = [];
+    this.#unverified = null;
+    this.#srtp = null;
+    this.#srtcp = null;
+    this.#cmIn = null;
+    this.#cmOut = null;
     this.#setState('failed');
     this.#dtls?.close();
+  }
+
+  /** Keys are in place (the handshake is done, the fingerprint perhaps not verified yet): RTCP can be sent. */
+  get keyed(): boolean {
+    return this.#srtcp !== null && this.#state !== 'failed' && this.#state !== 'closed';
   }
 
   /** The SRTP profile in use, once connected. */
@@ -237,7 +258,7 @@ export class EndpointTransport implements MuxEndpoint {
 
   /** Encrypts and sends a plain RTP packet to the client. */
   sendRtp(packet: Buffer): void {
-    if (!this.#remote) return;
+    if (!this.#remote || this.#unverified) return;
     if (this.#cmOut) {
       const out = this.#mux.outputBuffer(packet.length + 10);
       const length = this.#cmOut.protect(packet, out);
