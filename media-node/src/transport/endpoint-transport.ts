@@ -286,6 +286,8 @@ export class EndpointTransport implements MuxEndpoint {
     this.#srtcp = null;
     this.#cmIn = null;
     this.#cmOut = null;
+    this.#unverified = null;
+    this.#held = [];
     this.#setState('closed');
   }
 }
