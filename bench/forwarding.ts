@@ -28,7 +28,7 @@ import { createLogger } from '../media-node/src/log.ts';
 import type { SfuEndpoint } from '../media-node/src/sfu/endpoint.ts';
 import { SfuConference } from '../media-node/src/sfu/conference.ts';
 import { createDtlsIdentity } from '../media-node/src/transport/certificate.ts';
-import { SrtpCmContext } from '../media-node/src/transport/srtp-cm.ts';
+import { SrtpCmContext, TAG_BYTES } from '../media-node/src/transport/srtp-cm.ts';
 import { UdpMux } from '../media-node/src/transport/udp-mux.ts';
 
 const { values: o } = parseArgs({ options: {
@@ -88,7 +88,7 @@ if (path === 'own') {
     if (length < 0) throw new Error('did not authenticate');
     const plain = datagram.subarray(0, length);
     for (const out of outs) {
-      const buffer = m.outputBuffer(length + 10);
+      const buffer = m.outputBuffer(length + TAG_BYTES);
       const n = out.protect(plain, buffer);
       if (send) m.sendBuffer(buffer, n, '127.0.0.1', port);
     }
@@ -104,7 +104,7 @@ if (path === 'own') {
     const ctx = i === 0 ? null : new SrtpCmContext(downs[i - 1]!.key, downs[i - 1]!.salt);
     (ep.transport as unknown as { sendRtp(p: Buffer): void }).sendRtp = (packet) => {
       if (!ctx || !sending) return;
-      const buffer = m.outputBuffer(packet.length + 10);
+      const buffer = m.outputBuffer(packet.length + TAG_BYTES);
       m.sendBuffer(buffer, ctx.protect(packet, buffer), '127.0.0.1', port);
     };
     (ep.transport as unknown as { sendRtcp(p: Buffer): void }).sendRtcp = () => undefined;

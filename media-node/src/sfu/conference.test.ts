@@ -202,14 +202,14 @@ describe('transport-cc feedback', () => {
       conference.routeRtp(alice, numbered(77, 303));
       expect(toBob).toHaveLength(2);
       for (const p of toBob) expect(RtpPacket.deSerialize(p).header.extensions.map((e) => e.id)).toEqual([1]);
-      conference.sendTransportFeedback();
+      conference.periodic.sendTransportFeedback();
       expect(toBob).toHaveLength(2);
       expect(toAlice).toHaveLength(1);
       const [feedback] = RtcpPacketConverter.deSerialize(toAlice[0]!);
       expect(feedback).toBeInstanceOf(RtcpTransportLayerFeedback);
       const twcc = (feedback as RtcpTransportLayerFeedback).feedback as unknown as { baseSequenceNumber: number; packetStatusCount: number; mediaSourceSsrc: number };
       expect([twcc.baseSequenceNumber, twcc.packetStatusCount, twcc.mediaSourceSsrc]).toEqual([300, 4, 77]);
-      conference.sendTransportFeedback();
+      conference.periodic.sendTransportFeedback();
       expect(toAlice).toHaveLength(1);
     });
   });
@@ -244,14 +244,14 @@ describe('bandwidth allocation in the conference', () => {
       // Each second: both layers, a keyframe first; the allocation runs after it.
       let second = 0;
       const start = performance.now();
-      conference.allocateBandwidth(start);
+      conference.periodic.allocateBandwidth(start);
       const oneSecond = () => {
         for (let i = 0; i < 30; i++) {
           conference.routeRtp(alice, vp8(201, second * 30 + i, 180, 400, i === 0));
           conference.routeRtp(alice, vp8(202, second * 30 + i, 360, 3300, i === 0));
         }
         second++;
-        conference.allocateBandwidth(start + second * 1000);
+        conference.periodic.allocateBandwidth(start + second * 1000);
       };
       const forwarder = () => bob.forwarders.get(alice.videoSources[0]!)!;
       /** The height bob may get now, and the layer he got during the last second. */

@@ -2,19 +2,20 @@
  * A conference on this media node (JVB's Conference): the routing table from Colibri2 sources
  * (which SSRC belongs to whom, simulcast layers), RTP forwarding (audio as is, video one layer
  * per receiver), RTCP (PLI/NACK back to the sender or answered from the cache, SRs on to the
- * receivers, receiver reports, transport-cc feedback and REMB-based ConnectionStats), last-N, dominant speaker and
- * sender constraints. Endpoints are in endpoint.ts.
+ * receivers), last-N, dominant speaker and sender constraints. Endpoints are in endpoint.ts; the
+ * periodic receiver reports, transport-cc feedback, ConnectionStats and bandwidth allocation in
+ * periodic-feedback.ts.
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import { serializeBridgeMessage, type Colibri2MediaSource } from '@edgemeet/protocol';
 import type { ConferenceControl, EndpointControl } from '../control/colibri2-handler.ts';
 import type { Logger } from '../log.ts';
-import { allocateBandwidth } from './bandwidth-allocation.ts';
 import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
 import { SfuEndpoint, type SfuContext } from './endpoint.ts';
 import { nackedSequences } from './packet-cache.ts';
-import { ReceptionStats, receiverReport } from './receiver-reports.ts';
+import { PeriodicFeedback } from './periodic-feedback.ts';
+import { ReceptionStats } from './receiver-reports.ts';
 import {
   RTCP_PSFB, RTCP_RTPFB, RTCP_SR, headerExtensionAt, payloadOffset, pli, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf,
 } from './rtp.ts';
@@ -30,12 +31,6 @@ const keepForwardedExtension = (id: number): boolean => id === AUDIO_LEVEL_EXT_I
 
 /** The tallest video a sender is ever asked for (JVB's limit). */
 const MAX_SEND_HEIGHT = 2160;
-/** How often each sender gets a receiver report from the node. */
-const RECEIVER_REPORT_INTERVAL_MS = 1000;
-/** How long bandwidth caps stay before the node tries the receiver's full constraints again. */
-const CAP_HOLD_MS = 10_000;
-/** How often each sender gets transport-cc feedback (libwebrtc's receivers: 50–250 ms). */
-const TRANSPORT_FEEDBACK_INTERVAL_MS = 50;
 
 export class SfuConference implements ConferenceControl {
   readonly id = randomBytes(8).toString('hex');
@@ -45,10 +40,9 @@ export class SfuConference implements ConferenceControl {
   readonly #feedback: Colibri2MediaSource[];
   readonly #log: Logger;
   readonly #speakers = new DominantSpeakerDetector();
-  readonly #reportTimer: ReturnType<typeof setInterval>;
-  readonly #feedbackTimer: ReturnType<typeof setInterval>;
   readonly #dropPermille: number;
-  #lastAllocation = performance.now();
+  /** Receiver reports, transport-cc feedback, ConnectionStats and the bandwidth allocation, on timers. */
+  readonly periodic: PeriodicFeedback;
   /** Where a retransmission is put together before it is encrypted (sendRtp is synchronous). */
   readonly #scratch = Buffer.alloc(1500);
   /** NACKed packets the node sent again from its cache, and NACKs it had to pass to the sender. */
@@ -71,14 +65,7 @@ export class SfuConference implements ConferenceControl {
       { type: 'video', id: 'jvb-v0', sources: [{ ssrc: ssrc(), name: 'jvb-v0' }], groups: [] },
     ];
     this.#dropPermille = ctx.dropPermille ?? 0;
-    this.#reportTimer = setInterval(() => {
-      const now = performance.now();
-      this.sendReceiverReports(now);
-      this.allocateBandwidth(now);
-    }, RECEIVER_REPORT_INTERVAL_MS);
-    this.#reportTimer.unref?.();
-    this.#feedbackTimer = setInterval(() => this.sendTransportFeedback(), TRANSPORT_FEEDBACK_INTERVAL_MS);
-    this.#feedbackTimer.unref?.();
+    this.periodic = new PeriodicFeedback(this);
   }
 
   get size(): number {
@@ -193,6 +180,16 @@ export class SfuConference implements ConferenceControl {
 
   feedbackSources(): Colibri2MediaSource[] {
     return this.#feedback;
+  }
+
+  /** Endpoint ids, most recent dominant speaker first. */
+  get speakerOrder(): readonly string[] {
+    return this.#speakers.order;
+  }
+
+  /** The SSRC the node's own RTCP (receiver reports, transport-cc) comes from. */
+  get reporterSsrc(): number {
+    return this.#feedback[1]!.sources[0]!.ssrc;
   }
 
   reindex(): void {
@@ -393,66 +390,8 @@ export class SfuConference implements ConferenceControl {
     }));
   }
 
-  /**
-   * One receiver report per sending endpoint, about everything it sends (RFC 3550 §6.4.2), and to
-   * each receiver whose browser sent a REMB, ConnectionStats with that downlink estimate.
-   */
-  sendReceiverReports(nowMs: number): void {
-    const reporter = this.#feedback[1]!.sources[0]!.ssrc;
-    for (const ep of this.#endpoints.values()) {
-      if (ep.downlinkBps !== null) ep.channel?.send(serializeBridgeMessage({ colibriClass: 'ConnectionStats', estimatedDownlinkBandwidth: ep.downlinkBps }));
-      if (ep.transport.state !== 'connected' || ep.reception.size === 0) continue;
-      const rr = receiverReport(reporter, ep.reception.values(), nowMs);
-      if (rr) ep.transport.sendRtcp(rr);
-    }
-  }
-
-  /**
-   * Measures each video layer's bitrate since the last call and, for every receiver whose browser
-   * estimates less downlink (REMB) than the video it gets, fits that video into the estimate
-   * (bandwidth-allocation.ts; others' sources in speaker order). Chrome's receive-side estimate
-   * never exceeds ~1.5× what arrives, so it cannot show room for a taller layer: the caps are held
-   * for {@link CAP_HOLD_MS} and then lifted to try again, unless the estimate shows they are no
-   * longer needed sooner.
-   */
-  allocateBandwidth(nowMs: number): void {
-    const elapsed = nowMs - this.#lastAllocation;
-    this.#lastAllocation = nowMs;
-    for (const ep of this.#endpoints.values()) for (const v of ep.videoSources) v.sampleBitrates(elapsed);
-    const order = [...new Set([...this.#speakers.order, ...this.#endpoints.keys()])];
-    for (const ep of this.#endpoints.values()) {
-      if (ep.downlinkBps === null) continue;
-      let receiving = 0;
-      for (const fw of ep.forwarders.values()) if (fw.current >= 0) receiving += fw.source.layers[fw.current]!.bitrate;
-      const sources = order
-        .filter((id) => id !== ep.id && (ep.forwarded === null || ep.forwarded.has(id)))
-        .flatMap((id) => this.#endpoints.get(id)?.videoSources ?? []);
-      const wanted = allocateBandwidth(sources, (s) => ep.maxHeightFor(s), ep.downlinkBps);
-      const limiting = [...wanted].some(([s, h]) => h < ep.maxHeightFor(s));
-      if (receiving > 0 && ep.downlinkBps < receiving && limiting) {
-        ep.bandwidthCaps = wanted;
-        ep.capsUntil = nowMs + CAP_HOLD_MS;
-      } else if (ep.bandwidthCaps.size > 0 && (!limiting || nowMs >= ep.capsUntil)) {
-        ep.bandwidthCaps = new Map();
-      }
-      for (const fw of ep.forwarders.values()) fw.setMaxHeight(ep.effectiveMaxHeight(fw.source));
-    }
-  }
-
-  /** Transport-cc feedback to every endpoint whose packets arrived since the last one. */
-  sendTransportFeedback(): void {
-    const reporter = this.#feedback[1]!.sources[0]!.ssrc;
-    for (const ep of this.#endpoints.values()) {
-      // Also while the fingerprint is on its way: the browser's first packets are its bandwidth probes.
-      if (!ep.transport.keyed) continue;
-      const media = ep.sources[0]?.sources[0]?.ssrc ?? 0;
-      for (const packet of ep.transportFeedback.build(reporter, media)) ep.transport.sendRtcp(packet);
-    }
-  }
-
   close(): void {
-    clearInterval(this.#reportTimer);
-    clearInterval(this.#feedbackTimer);
+    this.periodic.stop();
     for (const ep of this.#endpoints.values()) ep.close();
     this.#endpoints.clear();
   }

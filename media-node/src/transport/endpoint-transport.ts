@@ -13,11 +13,11 @@ import {
   isRtcp, keyLength, saltLength, type Transport,
 } from 'werift';
 import type { DtlsIdentity } from './certificate.ts';
-import { SrtpCmContext } from './srtp-cm.ts';
+import { SrtpCmContext, TAG_BYTES } from './srtp-cm.ts';
 import { nominationRequest, type BindingRequest } from './stun-responder.ts';
 import type { MuxEndpoint, UdpMux } from './udp-mux.ts';
 
-/** Datagrams kept while the DTLS peer waits for its fingerprint (a second of a browser's media at most). */
+/** RTP packets held while the DTLS peer waits for its fingerprint (about a second of a browser's media). */
 const MAX_HELD = 512;
 const ICE_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/';
 
@@ -260,7 +260,7 @@ export class EndpointTransport implements MuxEndpoint {
   sendRtp(packet: Buffer): void {
     if (!this.#remote || this.#unverified) return;
     if (this.#cmOut) {
-      const out = this.#mux.outputBuffer(packet.length + 10);
+      const out = this.#mux.outputBuffer(packet.length + TAG_BYTES);
       const length = this.#cmOut.protect(packet, out);
       if (length > 0) this.#mux.sendBuffer(out, length, this.#remote.host, this.#remote.port);
       return;

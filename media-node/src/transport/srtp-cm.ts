@@ -9,7 +9,8 @@
  */
 import { HmacSha1, aesCtrXor, aesKeySchedule } from './aes-sha1.ts';
 
-const TAG_BYTES = 10;
+/** The authentication tag an SRTP packet carries after its payload (80 bits). */
+export const TAG_BYTES = 10;
 const MAX_SEQ_DISTANCE = 0x8000;
 const SSRC_SLOTS = 32;
 
