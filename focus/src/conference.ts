@@ -5,14 +5,15 @@
  * Colibri2 is in colibri-session.ts; source rules are in sources.ts.
  * @module
  */
-import { AppError, StanzaError, type EndpointSourceMap, type EndpointSources, type IceUdpTransport } from '@edgemeet/protocol';
+import { AppError, StanzaError, type EndpointSources, type IceUdpTransport } from '@edgemeet/protocol';
 import { SingleBridgeSelectionStrategy, type BridgeSelectionStrategy } from './bridge-selector.ts';
 import { ColibriSessionManager } from './colibri-session.ts';
 import type { FocusConfig } from './config.ts';
 import { BridgeSelectionFailedError, ColibriAllocationFailedError } from './errors.ts';
 import type { FocusHost, FocusLogger } from './host.ts';
 import { sessionInitiate, sessionTerminate, sourceUpdate } from './jingle/jingle-messages.ts';
-import { isEmpty, mergeSources, removeSources, ssrcsOf, stripSimulcast, validateSources, withOwner } from './sources.ts';
+import { BRIDGE_OWNER, diffSources, isEmptyUpdate, snapshot, sourcesFor } from './source-signaling.ts';
+import { mergeSources, removeSources, ssrcsOf, validateSources, withOwner } from './sources.ts';
 import { emptySources, type ConferenceState, type ParticipantState } from './state.ts';
 
 export interface ConferenceOptions {
@@ -48,6 +49,11 @@ export class Conference {
     this.#colibri = new ColibriSessionManager(o.host.bridges, o.mucDomain);
     this.#strategy = o.strategy ?? new SingleBridgeSelectionStrategy();
     this.#onBridgeAvailability = o.onBridgeAvailability ?? (() => undefined);
+    // State saved before per-session source signalling: an active session knew the current sources.
+    for (const p of this.participants) {
+      p.moving ??= null;
+      if (p.signaled === undefined) p.signaled = p.jingle?.state === 'active' ? snapshot(sourcesFor(p, this.participants)) : null;
+    }
   }
 
   #bridgeAvailable(available: boolean): void {
@@ -97,9 +103,11 @@ export class Conference {
 
   // Membership
 
-  addParticipant(p: Omit<ParticipantState, 'bridgeId' | 'jingle' | 'sources' | 'reinvites' | 'mediaDeclined'>): void {
+  addParticipant(p: Omit<ParticipantState, 'bridgeId' | 'jingle' | 'sources' | 'signaled' | 'moving' | 'reinvites' | 'mediaDeclined'>): void {
     if (this.state.participants[p.endpointId]) return;
-    this.state.participants[p.endpointId] = { ...p, bridgeId: null, jingle: null, sources: emptySources(), reinvites: 0, mediaDeclined: false };
+    this.state.participants[p.endpointId] = {
+      ...p, bridgeId: null, jingle: null, sources: emptySources(), signaled: null, moving: null, reinvites: 0, mediaDeclined: false,
+    };
     this.#save();
     this.#log.info('participant.added', { endpoint: p.endpointId, participants: this.participants.length });
     void this.#inviteWaiting();
@@ -111,7 +119,7 @@ export class Conference {
     delete this.state.participants[endpointId];
     this.#save();
     this.#log.info('participant.removed', { endpoint: endpointId, participants: this.participants.length });
-    if (!isEmpty(p.sources)) this.#broadcastSources('source-remove', endpointId, p.sources);
+    this.#signalSources();
     return this.#enqueue('expire', async () => {
       await this.#colibri.expire(this.state, p).catch((err: unknown) => this.#log.warn('colibri.expire_failed', { err }));
       if (!this.participants.some((x) => x.bridgeId !== null) && this.state.bridgeId) {
@@ -135,35 +143,58 @@ export class Conference {
   #invite(p: ParticipantState): Promise<void> {
     p.jingle = { sid: crypto.randomUUID().replaceAll('-', '').slice(0, 16), state: 'allocating', since: this.#host.now(), iqId: null };
     this.#save();
-    return this.#enqueue('invite', () => this.#allocateAndOffer(p.endpointId));
+    const sid = p.jingle.sid;
+    return this.#enqueue('invite', () => this.#allocateAndOffer(p, sid));
   }
 
-  async #allocateAndOffer(endpointId: string): Promise<void> {
-    const p = this.state.participants[endpointId];
-    if (!p || p.jingle?.state !== 'allocating') return;
+  /** Whether `p` is still the participant under its endpoint id (not gone, not replaced by a rejoin). */
+  #current(p: ParticipantState): boolean {
+    return this.state.participants[p.endpointId] === p;
+  }
+
+  /** Whether `sid` is still the invitation `p` waits for (not superseded by a move or a re-invitation). */
+  #awaiting(p: ParticipantState, sid: string): boolean {
+    return this.#current(p) && p.jingle?.state === 'allocating' && p.jingle.sid === sid;
+  }
+
+  /** Allocates `p`'s endpoint for the invitation `sid` and offers it the session. */
+  async #allocateAndOffer(p: ParticipantState, sid: string): Promise<void> {
+    if (!this.#awaiting(p, sid)) return;
+    let bridgeId: string | null = null;
     try {
       await this.#ensureBridge(p.region);
+      bridgeId = this.state.bridgeId;
       const allocation = await this.#colibri.allocate(this.state, p);
+      // The endpoint exists on the bridge from here on: whoever expires it must know where.
+      p.bridgeId = bridgeId;
       this.state.bridgeConference = true;
       if (allocation.feedbackSources) this.state.feedbackSources = allocation.feedbackSources;
       this.#bridgeAvailable(true);
-      if (!this.state.participants[endpointId] || p.jingle?.state !== 'allocating') return;
-      p.bridgeId = this.state.bridgeId;
+      if (!this.#awaiting(p, sid)) {
+        // Left (or rejoined under the same nick, or was moved) while the allocation was in flight.
+        this.#log.info('conference.allocation_unused', { endpoint: p.endpointId, bridge: bridgeId });
+        await this.#colibri.expire(this.state, p);
+        p.bridgeId = null;
+        return;
+      }
       this.#offer(p, allocation.transport);
       // A new endpoint (first, or after a move) starts unmuted on the bridge: re-apply force-mutes.
       if (p.audioMuted || p.videoMuted) {
         await this.#colibri.forceMute(this.state, p, { audio: p.audioMuted || undefined, video: p.videoMuted || undefined });
       }
     } catch (err) {
-      if (err instanceof ColibriAllocationFailedError && err.bridgeFailed && this.state.bridgeId) {
-        this.#log.warn('bridge.failed', { bridge: this.state.bridgeId, err });
-        await this.#moveOffBridge(this.state.bridgeId);
+      if (err instanceof ColibriAllocationFailedError && err.bridgeFailed && bridgeId) {
+        this.#log.warn('bridge.failed', { bridge: bridgeId, err });
+        // The moves are queued behind this operation: awaiting them here would wait for itself.
+        this.#moveOffBridge(bridgeId, false);
         return;
       }
-      p.jingle = null;
-      this.#save();
+      if (this.#awaiting(p, sid)) {
+        p.jingle = null;
+        this.#save();
+      }
       if (err instanceof BridgeSelectionFailedError) {
-        this.#log.warn('bridge.none_available', { endpoint: endpointId });
+        this.#log.warn('bridge.none_available', { endpoint: p.endpointId });
         this.#bridgeAvailable(false);
         this.#host.scheduleWakeUp(this.#host.now() + 5_000);
         return;
@@ -188,13 +219,18 @@ export class Conference {
   }
 
   #offer(p: ParticipantState, transport: IceUdpTransport): void {
-    const sources: EndpointSourceMap = {};
-    for (const other of this.participants) {
-      if (other.endpointId !== p.endpointId && !isEmpty(other.sources)) sources[other.endpointId] = withOwner(stripSimulcast(other.sources), other.endpointId);
+    const known = sourcesFor(p, this.participants);
+    const sources = { ...known };
+    if (this.state.feedbackSources) sources[BRIDGE_OWNER] = withOwner(this.state.feedbackSources, BRIDGE_OWNER);
+    if (p.moving) {
+      // Make-before-break: the old bridge still forwards until the new session is on its way.
+      this.#host.send(sessionTerminate(this.#occupant(p.endpointId), this.#nextId('st'), p.moving.sid,
+        { condition: 'success', text: 'moving' }, `${this.state.meetingId}:${p.moving.bridgeId}`));
+      p.moving = null;
     }
-    if (this.state.feedbackSources) sources.jvb = withOwner(this.state.feedbackSources, 'jvb');
     const id = this.#nextId('si');
     p.jingle = { sid: p.jingle!.sid, state: 'initiated', since: this.#host.now(), iqId: id };
+    p.signaled = snapshot(known);
     this.#save();
     this.#host.send(sessionInitiate({
       to: this.#occupant(p.endpointId), id, sid: p.jingle.sid, initiator: `${this.#config.focusJid}/${this.#config.focusNick}`,
@@ -209,14 +245,13 @@ export class Conference {
   /** Validates synchronously (throws StanzaError); the returned promise is the bridge update. */
   sessionAccept(p: ParticipantState, sources: EndpointSources, transport: IceUdpTransport | undefined): Promise<void> {
     this.#checkSources(p, sources);
-    // A new session (after a move) may come with new SSRCs: the others forget the old ones.
-    const gone = removeSources(p.sources, sources);
-    if (!isEmpty(gone)) this.#broadcastSources('source-remove', p.endpointId, gone);
     p.sources = sources;
     p.jingle = { ...p.jingle!, state: 'active', since: this.#host.now() };
+    p.reinvites = 0;
     this.#save();
     this.#log.info('jingle.session_accept', { endpoint: p.endpointId, ssrcs: ssrcsOf(sources).length });
-    if (!isEmpty(sources)) this.#broadcastSources('source-add', p.endpointId, sources);
+    // The others learn p's sources; p learns what changed since its offer.
+    this.#signalSources();
     return this.#enqueueFor('accept', p, () => this.#colibri.update(this.state, p, { transport, sources }));
   }
 
@@ -229,14 +264,14 @@ export class Conference {
     this.#checkSources(p, next);
     p.sources = next;
     this.#save();
-    this.#broadcastSources('source-add', p.endpointId, added);
+    this.#signalSources();
     return this.#enqueueFor('source-add', p, () => this.#colibri.update(this.state, p, { sources: next }));
   }
 
   sourceRemove(p: ParticipantState, removed: EndpointSources): Promise<void> {
     p.sources = removeSources(p.sources, removed);
     this.#save();
-    this.#broadcastSources('source-remove', p.endpointId, removed);
+    this.#signalSources();
     return this.#enqueueFor('source-remove', p, () => this.#colibri.update(this.state, p, { sources: p.sources }));
   }
 
@@ -246,11 +281,12 @@ export class Conference {
    * without media until it asks again.
    */
   sessionTerminated(p: ParticipantState, restart: boolean): Promise<void> {
-    if (!isEmpty(p.sources)) this.#broadcastSources('source-remove', p.endpointId, p.sources);
     p.sources = emptySources();
     p.jingle = null;
+    p.signaled = null;
     p.mediaDeclined = !restart;
     this.#save();
+    this.#signalSources();
     const expired = this.#enqueue('terminate', async () => {
       await this.#colibri.expire(this.state, p);
       p.bridgeId = null;
@@ -337,24 +373,50 @@ export class Conference {
     }
   }
 
-  /** Tells every other participant with a session about `owner`'s sources (stripped of simulcast layers). */
-  #broadcastSources(action: 'source-add' | 'source-remove', owner: string, sources: EndpointSources): void {
-    const payload: EndpointSourceMap = { [owner]: withOwner(stripSimulcast(sources), owner) };
-    for (const other of this.participants) {
-      if (other.endpointId === owner || !other.jingle || other.jingle.state === 'allocating') continue;
-      this.#host.send(sourceUpdate(action, this.#occupant(other.endpointId), this.#nextId('src'), other.jingle.sid, payload));
+  /**
+   * Brings every accepted session up to date with the others' sources: each is sent what changed
+   * since it was last told (source-remove first, then source-add). Sessions not yet accepted get
+   * theirs when they are (see source-signaling.ts).
+   */
+  #signalSources(): void {
+    let changed = false;
+    for (const q of this.participants) {
+      if (q.jingle?.state !== 'active' || !q.signaled) continue;
+      const desired = sourcesFor(q, this.participants);
+      const update = diffSources(q.signaled, desired);
+      if (isEmptyUpdate(update)) continue;
+      const to = this.#occupant(q.endpointId);
+      if (Object.keys(update.remove).length > 0) this.#host.send(sourceUpdate('source-remove', to, this.#nextId('src'), q.jingle.sid, update.remove));
+      if (Object.keys(update.add).length > 0) this.#host.send(sourceUpdate('source-add', to, this.#nextId('src'), q.jingle.sid, update.add));
+      q.signaled = snapshot(desired);
+      changed = true;
     }
+    if (changed) this.#save();
   }
 
   // Failures
 
-  /** A bridge went away (or failed an allocation): everyone on it is moved to another bridge. */
-  bridgeDown(bridgeId: string): Promise<void> {
-    if (this.state.bridgeId !== bridgeId && !this.participants.some((p) => p.bridgeId === bridgeId)) return Promise.resolve();
-    return this.#moveOffBridge(bridgeId);
+  /**
+   * A bridge failed (`alive` false: gone, its media too) or is shutting down (`alive` true: it
+   * still forwards for a while). Everyone on it is moved to another bridge, as Jicofo's
+   * reInviteParticipants does: each mover's sources leave the conference at once (the others
+   * are told, and nobody is offered them again), each gets a fresh session on the new bridge, and
+   * its new sources reach the others when it accepts. A live bridge keeps the old sessions until
+   * the new ones are offered; if no other bridge can take them, they stay where they are.
+   */
+  async bridgeDown(bridgeId: string, alive = false): Promise<void> {
+    if (this.state.bridgeId !== bridgeId && !this.participants.some((p) => p.bridgeId === bridgeId)) return;
+    if (alive) {
+      const others = (await this.#host.bridges.list()).filter((b) => b.id !== bridgeId && b.connected && b.healthy && !b.shuttingDown);
+      if (others.length === 0) {
+        this.#log.warn('bridge.shutting_down_no_alternative', { bridge: bridgeId });
+        return;
+      }
+    }
+    await this.#moveOffBridge(bridgeId, alive);
   }
 
-  async #moveOffBridge(bridgeId: string): Promise<void> {
+  #moveOffBridge(bridgeId: string, alive: boolean): Promise<void> {
     if (!this.state.failedBridges.includes(bridgeId)) this.state.failedBridges.push(bridgeId);
     if (this.state.bridgeId === bridgeId) {
       this.state.bridgeId = null;
@@ -363,23 +425,28 @@ export class Conference {
     }
     const moved = this.participants.filter((p) => p.bridgeId === bridgeId || p.jingle?.state === 'allocating');
     for (const p of moved) {
-      if (p.jingle && p.jingle.state !== 'allocating') {
-        this.#host.send(sessionTerminate(this.#occupant(p.endpointId), this.#nextId('st'), p.jingle.sid,
+      const old = p.jingle && p.jingle.state !== 'allocating' && p.bridgeId === bridgeId ? p.jingle.sid : null;
+      if (old && alive) p.moving = { sid: old, bridgeId };
+      else if (old) {
+        this.#host.send(sessionTerminate(this.#occupant(p.endpointId), this.#nextId('st'), old,
           { condition: 'success', text: 'moving' }, `${this.state.meetingId}:${bridgeId}`));
       }
+      p.sources = emptySources();
+      p.signaled = null;
       p.bridgeId = null;
-      p.jingle = null;
-    }
-    this.#save();
-    this.#log.warn('bridge.moving', { bridge: bridgeId, participants: moved.length });
-    for (const p of moved) {
-      if (p.reinvites >= this.#config.maxReinvites) continue;
-      p.reinvites += 1;
       p.jingle = { sid: crypto.randomUUID().replaceAll('-', '').slice(0, 16), state: 'allocating', since: this.#host.now(), iqId: null };
     }
     this.#save();
-    // Runs inside the queue already when called from an allocation: schedule instead of awaiting.
-    for (const p of moved) if (p.jingle?.state === 'allocating') void this.#enqueue('reinvite', () => this.#allocateAndOffer(p.endpointId));
+    this.#log.warn('bridge.moving', { bridge: bridgeId, participants: moved.length, alive });
+    // Participants elsewhere (none while a conference has one bridge) forget the movers' sources.
+    this.#signalSources();
+    // Runs inside the queue already when called from an allocation: queue instead of awaiting.
+    const work = moved.map((p) => {
+      const sid = p.jingle!.sid;
+      return this.#enqueue('move', () => this.#allocateAndOffer(p, sid));
+    });
+    if (alive) work.push(this.#enqueue('expire-old', () => this.#colibri.expireConference(this.state, bridgeId)));
+    return Promise.all(work).then(() => undefined);
   }
 
   /** Wake-up: retry waiting invitations; re-invite participants that never accepted. */

@@ -19,20 +19,30 @@ function scriptedBridges(ids: string[]) {
   const requests: Array<{ bridge: string; payload: Element }> = [];
   const down = new Set<string>();
   const live = new Set<string>();
+  /** While set, requests wait for it (an allocation in flight). */
+  const gate: { wait: Promise<void> | null } = { wait: null };
+  const conflicts = { count: 0 };
   return {
+    get conflicts() { return conflicts.count; },
     requests,
     down,
+    gate,
+    live,
     directory: {
       list: async () => ids.map((id) => candidate(id, { connected: !down.has(id) })),
       async request(bridge: string, payload: Element) {
         requests.push({ bridge, payload });
+        if (gate.wait) await gate.wait;
         if (down.has(bridge)) throw new Error('gone');
         for (const e of payload.getChildren('endpoint')) {
           const key = `${bridge}/${e.attrs.id}`;
           if (e.attrs.expire === 'true') live.delete(key);
           else if (e.attrs.create === 'true') {
             // Like a real bridge: creating an endpoint that exists is a conflict.
-            if (live.has(key)) return parseXml(`<iq type="error"><error type="cancel"><conflict xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`);
+            if (live.has(key)) {
+              conflicts.count += 1;
+              return parseXml(`<iq type="error"><error type="cancel"><conflict xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`);
+            }
             live.add(key);
           }
         }
@@ -136,7 +146,8 @@ describe('FocusComponent', () => {
     await focus.handleStanza(accept('alice', aliceSid, 1111, 2222));
     await settle();
     expect(sent.find((s) => s.attrs.id === 'acc-alice')?.attrs.type).toBe('result');
-    expect(serialize(sent.find((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle')?.attrs.action === 'source-add')!)).toContain('ssrc="1111"');
+    // Bob has not accepted his session yet: alice's sources wait for him (Jicofo queues them).
+    expect(sent.some((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle')?.attrs.action === 'source-add')).toBe(false);
     const update = bridges.requests.at(-1)!.payload;
     expect(serialize(update)).toContain('ssrc="2222"');
     expect(serialize(update)).toContain('ufrag="cu"');
@@ -148,6 +159,16 @@ describe('FocusComponent', () => {
     expect(refusal?.attrs.type).toBe('error');
     expect(serialize(refusal!)).toContain('bad-request');
     expect(sent.some((s) => s.getChild('jingle')?.attrs.action === 'source-add')).toBe(false);
+
+    // Bob accepts for real: he is sent alice's sources (queued since his offer), alice gets his.
+    sent.length = 0;
+    await focus.handleStanza(accept('bob', bobSid, 3333, 4444));
+    await settle();
+    const toBob = sent.filter((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle')?.attrs.action === 'source-add');
+    expect(toBob).toHaveLength(1);
+    expect(serialize(toBob[0]!)).toContain('ssrc="1111"');
+    expect(serialize(toBob[0]!)).not.toContain('ssrc="3333"');
+    expect(serialize(sent.find((s) => s.attrs.to === `${ROOM}/alice` && s.getChild('jingle')?.attrs.action === 'source-add')!)).toContain('ssrc="3333"');
 
     // Alice leaves: bob gets source-remove, the bridge expires her endpoint.
     sent.length = 0;
@@ -264,6 +285,7 @@ describe('FocusComponent', () => {
   it('ICE failure reported by lib-jitsi-meet (session-info ice-state failed) ends the session and offers a fresh one; a stale report is ignored', async () => {
     const { focus, sent, bridges, sid } = await aliceAndBob();
     await focus.handleStanza(accept('alice', sid, 11, 12));
+    await focus.handleStanza(accept('bob', sidOf(sent, `${ROOM}/bob`, 'session-initiate'), 21, 22));
     await settle();
     const iceFailed = (session: string) => parseXml(`<iq type="set" id="if-${session}" from="${ROOM}/alice" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="session-info" sid="${sid}">`
       + `<ice-state xmlns="http://jitsi.org/protocol/focus">failed</ice-state><bridge-session xmlns="http://jitsi.org/protocol/focus" id="${session}"/></jingle></iq>`);
@@ -318,6 +340,7 @@ describe('FocusComponent', () => {
       config: focusConfig('meet.jitsi'), mucDomain: 'conference.meet.jitsi', room: 'r1', meetingId: () => 'x',
     });
     await b.handleStanza(accept('alice', state.participants.alice!.jingle.sid, 5, 6));
+    await b.handleStanza(accept('bob', state.participants.bob!.jingle.sid, 7, 8));
     await settle();
     expect(sent.find((s) => s.attrs.id === 'acc-alice')?.attrs.type).toBe('result');
     expect(serialize(sent.find((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle'))!)).toContain('ssrc="5"');
@@ -385,5 +408,113 @@ describe('FocusComponent', () => {
     await focus.handleStanza(presence('carol'));
     await settle();
     expect(sent.some((s) => s.attrs.to === `${ROOM}/carol` && s.getChild('mute')?.text() === 'true')).toBe(true);
+  });
+});
+
+/** Jingle actions sent to `nick` in order, with the SSRCs each carries. */
+function jingleTo(sent: Element[], nick: string): Array<{ action: string; ssrcs: string[] }> {
+  return sent.filter((s) => s.attrs.to === `${ROOM}/${nick}` && s.getChild('jingle')).map((s) => ({
+    action: String(s.getChild('jingle')!.attrs.action), ssrcs: [...serialize(s).matchAll(/ssrc="(\d+)"/g)].map((m) => m[1]!),
+  }));
+}
+
+/** Alice, bob and carol in a call on b1, each with an accepted session (SSRCs 1x, 2x, 3x). */
+async function threeInACall() {
+  const s = setup(['b1', 'b2']);
+  s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+  for (const nick of ['alice', 'bob', 'carol']) await s.focus.handleStanza(presence(nick));
+  await settle();
+  for (const [i, nick] of ['alice', 'bob', 'carol'].entries()) await s.focus.handleStanza(accept(nick, sidOf(s.sent, `${ROOM}/${nick}`, 'session-initiate'), 10 * (i + 1) + 1, 10 * (i + 1) + 2));
+  await settle();
+  return s;
+}
+
+describe('FocusComponent: moving a conference off a bridge (Jicofo reInviteParticipants)', () => {
+  it('a dead bridge: everyone gets a fresh session with none of the movers\' old sources, then only source-adds of the new ones as each accepts', async () => {
+    const { focus, sent, bridges } = await threeInACall();
+    sent.length = 0;
+    bridges.down.add('b1');
+    await focus.bridgeDown('b1');
+    await settle();
+    for (const nick of ['alice', 'bob', 'carol']) {
+      const j = jingleTo(sent, nick);
+      expect(j.map((x) => x.action)).toEqual(['session-terminate', 'session-initiate']);
+      // Only the new bridge's feedback sources: nobody is offered an SSRC of the dead session.
+      expect(j[1]!.ssrcs.sort()).toEqual(['424242', '434343']);
+    }
+    expect(serialize(sent.find((s) => s.getChild('jingle')?.attrs.action === 'session-initiate')!)).toContain('uf-b2');
+    const moves = [...sent];
+    sent.length = 0;
+    // They accept one after another with new SSRCs (1xx, 2xx, 3xx).
+    for (const [i, nick] of ['alice', 'bob', 'carol'].entries()) {
+      const sid = sidOf(moves, `${ROOM}/${nick}`, 'session-initiate');
+      await focus.handleStanza(accept(nick, sid, 100 * (i + 1) + 1, 100 * (i + 1) + 2));
+      await settle();
+    }
+    const actions = (nick: string) => jingleTo(sent, nick);
+    // Nobody is told to remove anything, and each hears each other's new sources exactly once.
+    expect(sent.some((s) => s.getChild('jingle')?.attrs.action === 'source-remove')).toBe(false);
+    expect(actions('alice').flatMap((x) => x.ssrcs).sort()).toEqual(['201', '202', '301', '302']);
+    expect(actions('bob').flatMap((x) => x.ssrcs).sort()).toEqual(['101', '102', '301', '302']);
+    expect(actions('carol').flatMap((x) => x.ssrcs).sort()).toEqual(['101', '102', '201', '202']);
+  });
+
+  it('a bridge shutting down but still forwarding: the old sessions last until the new ones are offered, then the old conference is expired', async () => {
+    const { focus, sent, bridges } = await threeInACall();
+    sent.length = 0;
+    const requestsBefore = bridges.requests.length;
+    await focus.bridgeDown('b1', true);
+    await settle();
+    for (const nick of ['alice', 'bob', 'carol']) {
+      expect(jingleTo(sent, nick).map((x) => x.action)).toEqual(['session-terminate', 'session-initiate']);
+    }
+    const later = bridges.requests.slice(requestsBefore);
+    // Every new endpoint was allocated on b2 before the old conference on b1 was expired.
+    const firstTerminate = sent.findIndex((s) => s.getChild('jingle')?.attrs.action === 'session-terminate');
+    expect(firstTerminate).toBeGreaterThanOrEqual(0);
+    expect(later.filter((r) => r.bridge === 'b2')).toHaveLength(3);
+    expect(later.at(-1)).toMatchObject({ bridge: 'b1' });
+    expect(later.at(-1)!.payload.attrs.expire).toBe('true');
+  });
+
+  it('a bridge shutting down with no other bridge to take its conferences: nobody is moved', async () => {
+    const s = setup(['b1']);
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await s.focus.handleStanza(presence('alice'));
+    await s.focus.handleStanza(presence('bob'));
+    await settle();
+    s.sent.length = 0;
+    await s.focus.bridgeDown('b1', true);
+    await settle();
+    expect(s.sent.some((x) => x.getChild('jingle'))).toBe(false);
+  });
+
+  it('leaving and rejoining under the same nick while the allocation is in flight leaks no endpoint: the rejoin gets one, without a conflict', async () => {
+    const { focus, sent, bridges } = setup(['b1']);
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('bob'));
+    await focus.handleStanza(presence('carol'));
+    await settle();
+    let release = () => undefined as void;
+    bridges.gate.wait = new Promise<void>((r) => { release = r; });
+    await focus.handleStanza(presence('alice'));
+    await settle();
+    // Alice's allocation is on its way to the bridge when she leaves.
+    expect(bridges.requests.at(-1)!.payload.getChild('endpoint')?.attrs).toMatchObject({ id: 'alice', create: 'true' });
+    await focus.handleStanza(presence('alice', 'none', 'unavailable'));
+    bridges.gate.wait = null;
+    release();
+    await settle();
+    await focus.handleStanza(presence('alice'));
+    for (let i = 0; i < 5; i++) await settle();
+    // No conflict from the bridge, and alice's endpoint there is the one her new session uses.
+    expect(bridges.conflicts).toBe(0);
+    expect(bridges.live.has('b1/alice')).toBe(true);
+    const offers = sent.filter((s) => s.attrs.to === `${ROOM}/alice` && s.getChild('jingle')?.attrs.action === 'session-initiate');
+    expect(offers.length).toBeGreaterThan(0);
+    sent.length = 0;
+    await focus.handleStanza(accept('alice', String(offers.at(-1)!.getChild('jingle')!.attrs.sid), 1, 2));
+    await settle();
+    expect(sent.find((s) => s.attrs.id === 'acc-alice')?.attrs.type).toBe('result');
   });
 });

@@ -288,9 +288,9 @@ export class FocusComponent {
     if (iq.attrs.type === 'error') void conference.reinvite(p, 'session-initiate refused');
   }
 
-  /** The Registry says a media node is gone. */
-  bridgeDown(bridgeId: string): Promise<void> {
-    return this.#conference?.bridgeDown(bridgeId) ?? Promise.resolve();
+  /** The Registry says a media node is gone (`alive` false) or shutting down while it still forwards (`alive` true). */
+  bridgeDown(bridgeId: string, alive = false): Promise<void> {
+    return this.#conference?.bridgeDown(bridgeId, alive) ?? Promise.resolve();
   }
 
   onWakeUp(): void {

@@ -3,7 +3,7 @@
  * hibernated or restarted room carries on (jitsi-wire-protocol §10.5: Jicofo loses this on restart).
  * @module
  */
-import type { EndpointSources } from '@edgemeet/protocol';
+import type { EndpointSourceMap, EndpointSources } from '@edgemeet/protocol';
 
 export type JingleState = 'allocating' | 'initiated' | 'active';
 
@@ -19,6 +19,16 @@ export interface ParticipantState {
   jingle: { sid: string; state: JingleState; since: number; iqId: string | null } | null;
   /** Sources the participant announced (session-accept / source-add), full (not simulcast-stripped). */
   sources: EndpointSources;
+  /**
+   * The others' sources as its current session was told them (offer, then source-add/remove);
+   * null without a session. See source-signaling.ts.
+   */
+  signaled: EndpointSourceMap | null;
+  /**
+   * A session on a bridge that is going away but still forwards: it is terminated only when the
+   * session on the new bridge is offered (make-before-break), so media stops for the shortest time.
+   */
+  moving: { sid: string; bridgeId: string } | null;
   audioMuted: boolean;
   videoMuted: boolean;
   /** Re-invitations after failures, to bound retries. */
