@@ -43,6 +43,8 @@ export interface EdgeConfig {
   readonly bridgeGraceSeconds: number;
   /** A node that sent no presence for this long is considered gone. */
   readonly bridgeStaleSeconds: number;
+  /** How long the Registry waits for a node's health URL when its control connection drops. */
+  readonly bridgeProbeTimeoutMs: number;
   /** How long the focus waits for a Colibri2 answer from a node. */
   readonly colibriTimeoutMs: number;
   /** Bearer token for `/about/bridges`; unset: the listing is open (development). */
@@ -155,6 +157,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     breweryJid: `jvbbrewery@internal.auth.${domain}`,
     bridgeGraceSeconds: intOf(raw, 'BRIDGE_GRACE_SECONDS', 10, 0, 3600, p),
     bridgeStaleSeconds: intOf(raw, 'BRIDGE_STALE_SECONDS', 30, 5, 3600, p),
+    bridgeProbeTimeoutMs: intOf(raw, 'BRIDGE_PROBE_TIMEOUT_MS', 1500, 100, 30_000, p),
     colibriTimeoutMs: intOf(raw, 'COLIBRI_TIMEOUT_MS', 10_000, 100, 120_000, p),
     statusToken: str(raw, 'STATUS_TOKEN'),
     jwt,

@@ -32,6 +32,10 @@ export interface MediaNodeConfig {
   readonly httpPort: number;
   /** Public base URL of that server as browsers reach it; default `ws://httpHost:port`. */
   readonly channelPublicUrl: string | undefined;
+  /** SIGTERM: how long the node waits for its conferences to end before it asks for them to be moved. */
+  readonly drainTimeoutMs: number;
+  /** After asking for the move: how long it keeps forwarding while participants move, at most. */
+  readonly shutdownMoveMs: number;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +72,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dropPermille: int('MEDIA_DROP_PERMILLE', 0, 0, 500),
     httpHost: str('HTTP_HOST', '127.0.0.1'), httpPort: int('HTTP_PORT', 9090, 0, 65535),
     channelPublicUrl: source.BRIDGE_CHANNEL_PUBLIC_URL?.trim() || undefined,
+    drainTimeoutMs: int('DRAIN_TIMEOUT_MS', 60_000, 0, 86_400_000), shutdownMoveMs: int('SHUTDOWN_MOVE_MS', 10_000, 0, 600_000),
   };
   if (config.channelPublicUrl !== undefined && !/^wss?:\/\/[^/\s]+$/.test(config.channelPublicUrl)) problems.push('BRIDGE_CHANNEL_PUBLIC_URL: expected ws(s)://host[:port]');
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);

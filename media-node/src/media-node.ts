@@ -22,6 +22,8 @@ export interface MediaNode {
   readonly http: ColibriWsServer;
   /** Takes no new conferences; existing ones carry on. */
   drain(): void;
+  /** Asks the focus to move the conferences elsewhere (announced as shutting down); media still flows. */
+  shutDown(): void;
   stop(): Promise<void>;
 }
 
@@ -35,14 +37,16 @@ export async function startMediaNode(config: MediaNodeConfig, log: Logger): Prom
   const http = await ColibriWsServer.listen({
     host: config.httpHost, port: config.httpPort, nodeId: config.nodeId, directory, log: log.child({ ns: 'colibri-ws' }), version: VERSION,
   });
-  ctx.channelUrl = `${config.channelPublicUrl ?? `ws://${config.httpHost}:${http.port}`}/colibri-ws/${config.nodeId}`;
+  const httpBase = config.channelPublicUrl ?? `ws://${config.httpHost}:${http.port}`;
+  ctx.channelUrl = `${httpBase}/colibri-ws/${config.nodeId}`;
+  const healthUrl = `${httpBase.replace(/^ws/, 'http')}/about/health`;
   const control = new RegistryClient({
     edgeUrl: config.edgeUrl, region: config.region, domain: config.domain, nodeId: config.nodeId, secret: config.secret,
     statsIntervalMs: config.statsIntervalMs, log: log.child({ ns: 'control' }),
     stats: () => ({
       ...emptyBridgeStats(), stressLevel: Math.min(1, directory.endpointCount / config.capacityEndpoints),
       averageParticipantStress: 1 / config.capacityEndpoints, drain: directory.draining, gracefulShutdown: directory.draining,
-      region: config.region, version: VERSION, conferences: directory.conferenceCount, participants: directory.endpointCount,
+      shuttingDown: directory.shuttingDown, region: config.region, version: VERSION, healthUrl, conferences: directory.conferenceCount, participants: directory.endpointCount,
     }),
     colibri: async (payload: Element) => handleConferenceModify(directory, payload),
   });
@@ -54,6 +58,12 @@ export async function startMediaNode(config: MediaNodeConfig, log: Logger): Prom
       directory.draining = true;
       control.sendStats(false);
       log.info('media_node.draining', {});
+    },
+    shutDown() {
+      directory.draining = true;
+      directory.shuttingDown = true;
+      control.sendStats(false);
+      log.warn('media_node.shutting_down', { conferences: directory.conferenceCount });
     },
     async stop() {
       await control.stop();

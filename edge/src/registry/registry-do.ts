@@ -11,6 +11,7 @@ import { configFromEnv } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import type { ConnectionState } from '../xmpp/connection.ts';
 import { SocketHost } from '../xmpp/socket-host.ts';
+import { probeHealth } from './health-probe.ts';
 import { RegistryServer, type BridgeInfo } from './registry-server.ts';
 import { RegistryStore } from './registry-store.ts';
 
@@ -31,7 +32,8 @@ export class RegistryDurableObject extends DurableObject<Env> {
     this.#server = new RegistryServer({
       config, log: this.#log, store: new RegistryStore(ctx.storage.sql),
       scheduleWakeUp: (at) => this.#sockets.scheduleWakeUp(at),
-      notifyRoom: (room, bridgeId) => env.ROOM.get(env.ROOM.idFromName(room)).bridgeDown(bridgeId),
+      notifyRoom: (room, bridgeId, alive) => env.ROOM.get(env.ROOM.idFromName(room)).bridgeDown(bridgeId, alive),
+      probe: (url) => probeHealth(url, config.bridgeProbeTimeoutMs),
     });
     for (const conn of this.#sockets.existing()) this.#server.adopt(conn);
   }
@@ -93,7 +95,7 @@ export class RegistryDurableObject extends DurableObject<Env> {
 
   async #closed(ws: WebSocket): Promise<void> {
     try {
-      this.#server.onClose(this.#sockets.connection(ws));
+      await this.#server.onClose(this.#sockets.connection(ws));
       await this.#sockets.applyWakeUp();
     } catch (err) {
       this.#log.error('registry.close_failed', { err });

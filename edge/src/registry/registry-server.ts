@@ -3,7 +3,10 @@
  * media nodes log in with their credential, join the brewery with presence carrying their stats,
  * and answer Colibri2 IQs that rooms send them through {@link RegistryServer.request}. A node
  * whose control connection drops keeps its conferences for a grace period, then the rooms that
- * used it are told to move.
+ * used it are told to move — at once if its health URL, reachable when it registered, now
+ * refuses (the process is gone: a blip of the control link does not look like that). A node that
+ * announces it is shutting down (its drain timed out) is still forwarding: its rooms are told to
+ * move while it does.
  * @module
  */
 // Internal: not exported from the package entry.
@@ -28,9 +31,13 @@ export interface RegistryServerOptions {
   store: RegistryStore;
   now?: () => number;
   scheduleWakeUp: (at: number) => void;
-  /** Tells a room that a node it used is gone. */
-  notifyRoom: (room: string, bridgeId: string) => Promise<void>;
+  /** Tells a room that a node it used is gone (`alive` false) or shutting down while it still forwards. */
+  notifyRoom: (room: string, bridgeId: string, alive: boolean) => Promise<void>;
+  /** Asks a node's health URL: 'down' only when nothing answers there at all. */
+  probe?: (url: string) => Promise<ProbeResult>;
 }
+
+export type ProbeResult = 'up' | 'down' | 'unknown';
 
 export class RegistryServer implements StreamHost {
   readonly authenticator: NodeAuthenticator;
@@ -40,6 +47,8 @@ export class RegistryServer implements StreamHost {
   readonly #negotiator: StreamNegotiator;
   readonly #live = new Map<string, Connection>();
   readonly #caller: IqCaller;
+  /** Nodes whose health URL answered this instance: only for them does a refusal mean death. */
+  readonly #reachable = new Set<string>();
 
   constructor(o: RegistryServerOptions) {
     this.#o = o;
@@ -68,8 +77,8 @@ export class RegistryServer implements StreamHost {
     return this.#negotiator.onMessage(conn, data);
   }
 
-  onClose(conn: Connection): void {
-    this.#disconnected(conn);
+  onClose(conn: Connection): Promise<void> {
+    return this.#disconnected(conn);
   }
 
   /** Registered nodes as rooms see them. */
@@ -120,15 +129,39 @@ export class RegistryServer implements StreamHost {
 
   async #drop(b: BridgeRecord, reason: string): Promise<void> {
     const rooms = this.#o.store.remove(b.id);
+    this.#reachable.delete(b.id);
     if (b.cid) this.#live.get(b.cid)?.close(1000, 'dropped');
     this.#o.log.warn('bridge.removed', { bridge: b.id, reason, rooms: rooms.length });
-    for (const room of rooms) {
+    await this.#notify(b.id, rooms, false);
+  }
+
+  async #notify(bridgeId: string, rooms: readonly string[], alive: boolean): Promise<void> {
+    await Promise.all(rooms.map(async (room) => {
       try {
-        await this.#o.notifyRoom(room, b.id);
+        await this.#o.notifyRoom(room, bridgeId, alive);
       } catch (err) {
-        this.#o.log.error('bridge.notify_failed', { bridge: b.id, room, err });
+        this.#o.log.error('bridge.notify_failed', { bridge: bridgeId, room, alive, err });
       }
-    }
+    }));
+  }
+
+  /** Probes a node's health URL once it registers, to learn whether a refusal there will mean anything. */
+  async #probeRegistered(b: BridgeRecord): Promise<void> {
+    const { probe, log } = this.#o;
+    if (!probe || !b.stats.healthUrl) return;
+    const result = await probe(b.stats.healthUrl);
+    if (result === 'up') this.#reachable.add(b.id);
+    else log.warn('bridge.health_unreachable', { bridge: b.id, url: b.stats.healthUrl, result });
+  }
+
+  /** The control connection dropped: a node whose health URL no longer answers at all is dead now. */
+  async #probeDisconnected(b: BridgeRecord): Promise<void> {
+    const { probe, log } = this.#o;
+    if (!probe || !b.stats.healthUrl || !this.#reachable.has(b.id)) return;
+    const result = await probe(b.stats.healthUrl);
+    log.info('bridge.probed', { bridge: b.id, result });
+    const current = this.#o.store.bridges.get(b.id);
+    if (result === 'down' && current && current.cid === null) await this.#drop(current, 'dead');
   }
 
   // StreamHost
@@ -144,10 +177,10 @@ export class RegistryServer implements StreamHost {
   }
 
   ended(conn: Connection): void {
-    this.#disconnected(conn);
+    this.#disconnected(conn).catch((err: unknown) => this.#o.log.error('bridge.disconnect_failed', { err }));
   }
 
-  element(conn: Connection, el: Element): void {
+  element(conn: Connection, el: Element): Promise<void> | void {
     const from = conn.state.sid;
     if (!from) throw new StreamError('not-authorized');
     if (el.name === 'presence') return this.#presence(conn, from, el);
@@ -156,15 +189,14 @@ export class RegistryServer implements StreamHost {
     throw new StreamError('unsupported-stanza-type', { text: `unexpected <${el.name}/>` });
   }
 
-  #presence(conn: Connection, from: string, el: Element): void {
+  #presence(conn: Connection, from: string, el: Element): Promise<void> | undefined {
     const { config, store, log } = this.#o;
     const to = tryParseJid(el.attrs.to as string | undefined);
     const nodeId = conn.state.node ?? '';
     if (!to || to.bare().toString() !== config.breweryJid) return;
     if (el.attrs.type === 'unavailable') {
       const gone = store.bridges.get(nodeId);
-      if (gone) void this.#drop(gone, 'left').catch((err: unknown) => log.error('bridge.drop_failed', { err }));
-      return;
+      return gone ? this.#drop(gone, 'left') : undefined;
     }
     let stats;
     try {
@@ -178,13 +210,23 @@ export class RegistryServer implements StreamHost {
     if (!stats) return;
     const known = store.bridges.get(nodeId);
     if (known?.cid && known.cid !== conn.state.cid) this.#live.get(known.cid)?.close(1000, 'replaced');
-    store.put({ id: nodeId, jid: from, stats, cid: conn.state.cid, updatedAt: this.#now(), disconnectedAt: null });
+    const record: BridgeRecord = { id: nodeId, jid: from, stats, cid: conn.state.cid, updatedAt: this.#now(), disconnectedAt: null };
+    store.put(record);
     this.#o.scheduleWakeUp(this.#now() + config.bridgeStaleSeconds * 1000);
+    const work: Array<Promise<void>> = [];
     if (!known || known.cid !== conn.state.cid) {
       log.info('bridge.registered', { bridge: nodeId, region: stats.region, stress: stats.stressLevel });
       conn.send(serialize(xml('presence', { from: `${config.breweryJid}/${to.resource}`, to: from },
         xml('x', { xmlns: NS_MUC_USER }, xml('item', { affiliation: 'none', role: 'participant', jid: from }), xml('status', { code: '110' })))));
+      work.push(this.#probeRegistered(record));
     }
+    if (stats.shuttingDown && !known?.stats.shuttingDown) {
+      // Its drain timed out: it still forwards, so its rooms move now, while nobody loses media.
+      const rooms = store.rooms(nodeId);
+      log.warn('bridge.shutting_down', { bridge: nodeId, rooms: rooms.length });
+      work.push(this.#notify(nodeId, rooms, true));
+    }
+    return work.length > 0 ? Promise.all(work).then(() => undefined) : undefined;
   }
 
   #iq(conn: Connection, from: string, iq: Element): void {
@@ -201,14 +243,15 @@ export class RegistryServer implements StreamHost {
     conn.send(serialize(reply));
   }
 
-  #disconnected(conn: Connection): void {
+  #disconnected(conn: Connection): Promise<void> {
     this.#live.delete(conn.state.cid);
     const b = [...this.#o.store.bridges.values()].find((x) => x.cid === conn.state.cid);
-    if (!b) return;
+    if (!b) return Promise.resolve();
     b.cid = null;
     b.disconnectedAt = this.#now();
     this.#o.store.put(b);
     this.#o.scheduleWakeUp(b.disconnectedAt + this.#o.config.bridgeGraceSeconds * 1000);
     this.#o.log.warn('bridge.disconnected', { bridge: b.id, graceSeconds: this.#o.config.bridgeGraceSeconds });
+    return this.#probeDisconnected(b);
   }
 }

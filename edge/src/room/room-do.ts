@@ -48,11 +48,14 @@ export class RoomDurableObject extends DurableObject<Env> {
     return this.#server;
   }
 
-  /** RPC from the Registry: media node `bridgeId` is gone; the focus moves this room's participants. */
-  async bridgeDown(bridgeId: string): Promise<void> {
-    this.#log.warn('bridge.down', { bridge: bridgeId });
+  /**
+   * RPC from the Registry: media node `bridgeId` is gone (`alive` false), or shutting down while it
+   * still forwards (`alive` true); the focus moves this room's participants.
+   */
+  async bridgeDown(bridgeId: string, alive = false): Promise<void> {
+    this.#log.warn('bridge.down', { bridge: bridgeId, alive });
     try {
-      await this.#server?.bridgeDown(bridgeId);
+      await this.#server?.bridgeDown(bridgeId, alive);
       await this.#sockets.applyWakeUp();
     } catch (err) {
       this.#log.error('room.bridge_down_failed', { err });

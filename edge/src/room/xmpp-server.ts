@@ -96,9 +96,9 @@ export class RoomXmppServer implements StreamHost {
     this.sessions.flush();
   }
 
-  /** RPC from the Registry: a media node is gone; the focus moves its participants. */
-  async bridgeDown(bridgeId: string): Promise<void> {
-    await this.focus?.focus.bridgeDown(bridgeId);
+  /** RPC from the Registry: a media node is gone or shutting down; the focus moves its participants. */
+  async bridgeDown(bridgeId: string, alive: boolean): Promise<void> {
+    await this.focus?.focus.bridgeDown(bridgeId, alive);
     await this.#settle();
   }
 

@@ -115,7 +115,9 @@ export class RegistryClient {
       void xmpp.stop().catch(() => undefined);
     }
     if (this.#stopped || !xmpp) return;
-    const delay = Math.min(30_000, 500 * 2 ** this.#attempt);
+    // The first retry is quick: an edge restart drops every node at once, and the Registry
+    // moves a node's conferences if it stays away longer than its grace period.
+    const delay = this.#attempt === 0 ? 100 + Math.random() * 200 : Math.min(30_000, 500 * 2 ** (this.#attempt - 1));
     this.#attempt += 1;
     setTimeout(() => { if (!this.#stopped && !this.#xmpp) this.#connect(); }, delay);
   }

@@ -9,6 +9,8 @@ import type { SfuContext } from './endpoint.ts';
 export class SfuConferenceDirectory implements ConferenceDirectory {
   readonly #conferences = new Map<string, SfuConference>();
   draining = false;
+  /** The drain timed out: the node asks the focus to move its conferences elsewhere (JVB's shutdown). */
+  shuttingDown = false;
 
   readonly ctx: SfuContext;
 

@@ -20,6 +20,11 @@ export interface BridgeStats {
   shuttingDown: boolean;
   region: string;
   version: string;
+  /**
+   * Where the node's HTTP server answers `GET /about/health` (our extension; JVB has none): the
+   * Registry probes it when the control connection drops, to tell a dead node from a blip.
+   */
+  healthUrl: string;
   conferences: number;
   participants: number;
   /** Bits per second received and sent by the bridge. */
@@ -32,13 +37,13 @@ const NUMBERS = {
   participants: 'participants', bit_rate_download: 'bitrateDownload', bit_rate_upload: 'bitrateUpload',
 } as const;
 const BOOLEANS = { healthy: 'healthy', drain: 'drain', graceful_shutdown: 'gracefulShutdown', shutting_down: 'shuttingDown' } as const;
-const STRINGS = { region: 'region', version: 'version' } as const;
+const STRINGS = { region: 'region', version: 'version', health_url: 'healthUrl' } as const;
 
 /** Defaults for stats a bridge did not send. */
 export function emptyBridgeStats(): BridgeStats {
   return {
     stressLevel: 0, averageParticipantStress: 0.01, healthy: true, drain: false, gracefulShutdown: false,
-    shuttingDown: false, region: '', version: '', conferences: 0, participants: 0, bitrateDownload: 0, bitrateUpload: 0,
+    shuttingDown: false, region: '', version: '', healthUrl: '', conferences: 0, participants: 0, bitrateDownload: 0, bitrateUpload: 0,
   };
 }
 
@@ -70,8 +75,9 @@ export function parseBridgeStats(presence: Element): BridgeStats | undefined {
       if (value !== 'true' && value !== 'false') throw new AppError('bad-request', `stat ${name} must be true or false`);
       stats[BOOLEANS[name as keyof typeof BOOLEANS]] = value === 'true';
     } else if (name in STRINGS) {
-      stats[STRINGS[name as keyof typeof STRINGS]] = value.slice(0, 128);
+      stats[STRINGS[name as keyof typeof STRINGS]] = value.slice(0, 256);
     }
   }
+  if (stats.healthUrl !== '' && !/^https?:\/\/[^\s/]+\/\S*$/.test(stats.healthUrl)) throw new AppError('bad-request', 'stat health_url must be an http(s) URL');
   return stats;
 }
