@@ -5,13 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localEnv } from './local-env.mjs';
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
 
-process.env.WRANGLER_SEND_METRICS = 'false';
-process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-process.env.WRANGLER_HIDE_BANNER = 'true';
-process.env.X_LOCAL_OBSERVABILITY = 'false';
+Object.assign(process.env, localEnv);
 
 if (run('npm', ['run', '--silent', 'typecheck']) !== 0) {
   console.log('typecheck failed');

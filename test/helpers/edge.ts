@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { unstable_startWorker } from 'wrangler';
+import { localEnv } from '../../scripts/local-env.mjs';
 
 export interface RunningEdge {
   /** http://127.0.0.1:PORT */
@@ -15,10 +16,7 @@ export interface RunningEdge {
   stop(): Promise<void>;
 }
 
-process.env.WRANGLER_SEND_METRICS = 'false';
-process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-process.env.WRANGLER_HIDE_BANNER = 'true';
-process.env.X_LOCAL_OBSERVABILITY = 'false';
+Object.assign(process.env, localEnv);
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
