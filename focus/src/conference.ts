@@ -186,7 +186,7 @@ export class Conference {
       if (err instanceof ColibriAllocationFailedError && err.bridgeFailed && bridgeId) {
         this.#log.warn('bridge.failed', { bridge: bridgeId, err });
         // The moves are queued behind this operation: awaiting them here would wait for itself.
-        this.#moveOffBridge(bridgeId, false);
+        this.#moveOffBridge(bridgeId, false, true);
         return;
       }
       if (this.#awaiting(p, sid)) {
@@ -413,11 +413,14 @@ export class Conference {
         return;
       }
     }
-    await this.#moveOffBridge(bridgeId, alive);
+    // Not excluded for later: the Registry no longer offers a dead node, nor one shutting down; a
+    // node that comes back under the same id is a new process and may host the conference again.
+    await this.#moveOffBridge(bridgeId, alive, false);
   }
 
-  #moveOffBridge(bridgeId: string, alive: boolean): Promise<void> {
-    if (!this.state.failedBridges.includes(bridgeId)) this.state.failedBridges.push(bridgeId);
+  /** `exclude`: the bridge failed this conference itself (an allocation), so it is never selected for it again. */
+  #moveOffBridge(bridgeId: string, alive: boolean, exclude: boolean): Promise<void> {
+    if (exclude && !this.state.failedBridges.includes(bridgeId)) this.state.failedBridges.push(bridgeId);
     if (this.state.bridgeId === bridgeId) {
       this.state.bridgeId = null;
       this.state.bridgeConference = false;

@@ -18,6 +18,8 @@ function candidate(id: string, extra: Partial<BridgeCandidate> = {}): BridgeCand
 function scriptedBridges(ids: string[]) {
   const requests: Array<{ bridge: string; payload: Element }> = [];
   const down = new Set<string>();
+  /** Bridges announcing shutting_down (their drain timed out). */
+  const shutting = new Set<string>();
   const live = new Set<string>();
   /** While set, requests wait for it (an allocation in flight). */
   const gate: { wait: Promise<void> | null } = { wait: null };
@@ -26,10 +28,11 @@ function scriptedBridges(ids: string[]) {
     get conflicts() { return conflicts.count; },
     requests,
     down,
+    shutting,
     gate,
     live,
     directory: {
-      list: async () => ids.map((id) => candidate(id, { connected: !down.has(id) })),
+      list: async () => ids.map((id) => candidate(id, { connected: !down.has(id), shuttingDown: shutting.has(id) })),
       async request(bridge: string, payload: Element) {
         requests.push({ bridge, payload });
         if (gate.wait) await gate.wait;
@@ -463,6 +466,7 @@ describe('FocusComponent: moving a conference off a bridge (Jicofo reInviteParti
     const { focus, sent, bridges } = await threeInACall();
     sent.length = 0;
     const requestsBefore = bridges.requests.length;
+    bridges.shutting.add('b1');
     await focus.bridgeDown('b1', true);
     await settle();
     for (const nick of ['alice', 'bob', 'carol']) {
@@ -484,6 +488,7 @@ describe('FocusComponent: moving a conference off a bridge (Jicofo reInviteParti
     await s.focus.handleStanza(presence('bob'));
     await settle();
     s.sent.length = 0;
+    s.bridges.shutting.add('b1');
     await s.focus.bridgeDown('b1', true);
     await settle();
     expect(s.sent.some((x) => x.getChild('jingle'))).toBe(false);

@@ -208,12 +208,17 @@ export class RegistryServer implements StreamHost {
       return;
     }
     if (!stats) return;
-    const known = store.bridges.get(nodeId);
+    let known = store.bridges.get(nodeId);
+    const work: Array<Promise<void>> = [];
+    if (known && known.jid !== from) {
+      // Another process under the same node id (a restart): the old one's conferences are gone with it.
+      work.push(this.#drop(known, 'restarted'));
+      known = undefined;
+    }
     if (known?.cid && known.cid !== conn.state.cid) this.#live.get(known.cid)?.close(1000, 'replaced');
     const record: BridgeRecord = { id: nodeId, jid: from, stats, cid: conn.state.cid, updatedAt: this.#now(), disconnectedAt: null };
     store.put(record);
     this.#o.scheduleWakeUp(this.#now() + config.bridgeStaleSeconds * 1000);
-    const work: Array<Promise<void>> = [];
     if (!known || known.cid !== conn.state.cid) {
       log.info('bridge.registered', { bridge: nodeId, region: stats.region, stress: stats.stressLevel });
       conn.send(serialize(xml('presence', { from: `${config.breweryJid}/${to.resource}`, to: from },

@@ -6,6 +6,7 @@
  * inbound control port.
  * @module
  */
+import { randomUUID } from 'node:crypto';
 import { client, xml } from '@xmpp/client';
 import { NS_COLIBRI2, NS_MUC, NS_PING, StanzaError, buildBridgeStats, type BridgeStats, type Element } from '@edgemeet/protocol';
 
@@ -47,6 +48,7 @@ export class RegistryClient {
   #stopped = false;
   #attempt = 0;
   #online = false;
+  readonly #resource = `bridge-${randomUUID().slice(0, 8)}`;
 
   constructor(options: RegistryClientOptions) {
     this.#o = options;
@@ -70,7 +72,9 @@ export class RegistryClient {
     const { edgeUrl, region, domain, nodeId, secret, log } = this.#o;
     const xmpp = client({
       service: `${edgeUrl.replace(/\/$/, '')}/registry-websocket?region=${encodeURIComponent(region)}`,
-      domain: `auth.${domain}`, username: nodeId, password: secret, resource: 'bridge',
+      // One resource per process: the Registry tells a restarted node (whose conferences died with
+      // the old process) from the same process reconnecting.
+      domain: `auth.${domain}`, username: nodeId, password: secret, resource: this.#resource,
     });
     this.#xmpp = xmpp;
     xmpp.reconnect.stop();

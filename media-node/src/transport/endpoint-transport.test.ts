@@ -105,6 +105,20 @@ describe('EndpointTransport on one shared UDP port', () => {
     t.close();
   });
 
+  it('a controlled client whose checks all came before its ICE credentials reached the node still gets nominated (the credentials travel with session-accept)', async () => {
+    const t = new EndpointTransport({ mux, identity });
+    const c = await client(t, 6002, false);
+    // The client checks and waits for a nomination; the node cannot send one without its credentials.
+    await expect.poll(() => t.state, { timeout: 5_000 }).toBe('checking');
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(t.state).toBe('checking');
+    t.setRemoteFingerprint('sha-256', c.fingerprint);
+    t.setRemoteIce(c.ufrag, c.pwd);
+    await expect.poll(() => t.state, { timeout: 3_000 }).toBe('connected');
+    await c.pc.close();
+    t.close();
+  }, 15_000);
+
   it('a fingerprint that arrives after the DTLS handshake is checked then (the Jingle → focus → Colibri2 race)', async () => {
     const t = new EndpointTransport({ mux, identity });
     const c = await client(t, 7001);

@@ -70,6 +70,8 @@ export class EndpointTransport implements MuxEndpoint {
   #nominations = 0;
   readonly #tieBreaker = randomBytes(8).readBigUInt64BE(0);
   #dtls: DtlsServer | null = null;
+  /** The client has started DTLS: its ICE is done with us, no more nominations needed. */
+  #dtlsSeen = false;
   #dtlsInput: ((data: Buffer) => void) | null = null;
   #srtp: SrtpSession | null = null;
   #srtcp: SrtcpSession | null = null;
@@ -121,9 +123,29 @@ export class EndpointTransport implements MuxEndpoint {
     if (pending) this.#verify(pending);
   }
 
-  /** The client's ICE credentials, to send our own (nominating) checks. */
+  /**
+   * The client's ICE credentials, to send our own (nominating) checks. They travel session-accept →
+   * focus → Colibri2 and often arrive after the client's checks: a client that takes the
+   * controlled role then waits for our nomination and may have no check left to prompt it, so
+   * the nomination goes out now (and twice more shortly after, for a lost datagram).
+   */
   setRemoteIce(ufrag: string, pwd: string): void {
     this.#remoteIce = { ufrag, pwd };
+    const nominateLate = (attempt: number) => {
+      if (this.#state !== 'checking' || !this.#remote || this.#dtlsSeen) return;
+      this.#nominate(this.#remote.host, this.#remote.port);
+      if (attempt < 2) setTimeout(() => nominateLate(attempt + 1), 200 * 2 ** attempt).unref();
+    };
+    nominateLate(0);
+  }
+
+  /** Sends a nominating check (USE-CANDIDATE, controlling) to the client at host:port, at most ten in all. */
+  #nominate(host: string, port: number): void {
+    if (!this.#remoteIce || this.#state === 'connected' || this.#nominations >= 10) return;
+    this.#nominations += 1;
+    this.#mux.send(nominationRequest({
+      localUfrag: this.localUfrag, remoteUfrag: this.#remoteIce.ufrag, remotePwd: this.#remoteIce.pwd, tieBreaker: this.#tieBreaker,
+    }), host, port);
   }
 
   // MuxEndpoint
@@ -131,18 +153,14 @@ export class EndpointTransport implements MuxEndpoint {
   checked(request: BindingRequest, host: string, port: number): void {
     if (this.#state === 'closed' || this.#state === 'failed') return;
     if (!this.#remote || request.useCandidate) this.#remote = { host, port };
-    if (this.#remoteIce && this.#state !== 'connected' && this.#nominations < 10 && request.remoteUfrag === this.#remoteIce.ufrag) {
-      this.#nominations += 1;
-      this.#mux.send(nominationRequest({
-        localUfrag: this.localUfrag, remoteUfrag: this.#remoteIce.ufrag, remotePwd: this.#remoteIce.pwd, tieBreaker: this.#tieBreaker,
-      }), host, port);
-    }
+    if (request.remoteUfrag === this.#remoteIce?.ufrag) this.#nominate(host, port);
     if (this.#state === 'new') this.#setState('checking');
     if (!this.#dtls) this.#startDtls();
   }
 
   datagram(data: Buffer, kind: 'dtls' | 'media'): void {
     if (kind === 'dtls') {
+      this.#dtlsSeen = true;
       this.#dtlsInput?.(data);
       return;
     }
