@@ -111,7 +111,7 @@ export class Conference {
     delete this.state.participants[endpointId];
     this.#save();
     this.#log.info('participant.removed', { endpoint: endpointId, participants: this.participants.length });
-    if (!isEmpty(p.sources)) this.#broadcastSources('source-remove', endpointId, p.sources);
+    // No source-remove: like Jicofo, the others drop a departed participant's sources when its presence goes.
     return this.#enqueue('expire', async () => {
       await this.#colibri.expire(this.state, p).catch((err: unknown) => this.#log.warn('colibri.expire_failed', { err }));
       if (!this.participants.some((x) => x.bridgeId !== null) && this.state.bridgeId) {
