@@ -19,7 +19,7 @@
  * ```ts
  * const world = await startWorld();                       // edge + one media node + Chromium
  * const pages = await startCurrentLjmPages(world, 'room', 3);
- * // resolves once every page joined and sees the other n-1 (by display name: p1, p2, …)
+ * // resolves once every page has joined and counts n-1 other participants (nicks p1, p2, …)
  * const before = await Promise.all(pages.map((p) => p.flowSnapshot()));
  * await sleep(2000);
  * const after = await Promise.all(pages.map((p) => p.flowSnapshot()));
@@ -46,7 +46,13 @@
  * - `LjmPage.negotiation()` → counters of the page's JVB peer connection (and all of them);
  *   `LjmPage.jingleActions()` → how many Jingle IQs of each action the page received and sent;
  *   `LjmPage.pageErrors` / `LjmPage.libraryErrors` → uncaught page errors and the library's
- *   error-level log lines, collected since the page opened.
+ *   error-level log lines, collected since the page opened; `LjmPage.uncaught()` the page's own
+ *   record of them (with non-Error rejection reasons); `window.__bridgeChannel` in the page holds
+ *   the last 200 colibri-ws messages each way.
+ * - also: `flowOver(p, ms)` (one window of {@link waitForFlow}), `untilInPage(p, expr, ms)` (waits
+ *   for an expression over the page's `window.ljm`), and `startNodeProcess(env)` /
+ *   `stopNodeProcess(node)` for a second media node (same env as {@link startWorld} passes, with its
+ *   own `NODE_ID`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
