@@ -10,6 +10,7 @@ import type { AppBindings } from './app-types.ts';
 import { configFromEnv } from './config.ts';
 import { createLogger } from './log.ts';
 import { configJs } from './routes/config-js.ts';
+import { cors } from './routes/cors.ts';
 import { health } from './routes/health.ts';
 import { registryWebsocket } from './routes/registry-websocket.ts';
 import { xmppWebsocket } from './routes/xmpp-websocket.ts';
@@ -22,6 +23,10 @@ app.use(async function context(c, next) {
   c.set('log', createLogger(config.logLevel, { ns: 'edge:http', path: new URL(c.req.url).pathname }));
   await next();
 });
+
+// What a front end on another origin reads: config.js and the keep-alive GET of the service URL.
+app.use('/config.js', cors);
+app.use('/xmpp-websocket', cors);
 
 app.route('/', health);
 app.route('/', configJs);

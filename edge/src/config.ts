@@ -47,6 +47,11 @@ export interface EdgeConfig {
   readonly bridgeProbeTimeoutMs: number;
   /** How long the focus waits for a Colibri2 answer from a node. */
   readonly colibriTimeoutMs: number;
+  /**
+   * Origins whose pages may read `/config.js` and `/xmpp-websocket` (CORS) and open XMPP WebSockets:
+   * `'*'` any, otherwise these (lower-case `scheme://host[:port]`; empty: same-origin only).
+   */
+  readonly corsAllowedOrigins: '*' | readonly string[];
   /** Bearer token for `/about/bridges`; unset: the listing is open (development). */
   readonly statusToken: string | undefined;
   /**
@@ -96,6 +101,18 @@ function intOf(raw: Raw, key: string, fallback: number, min: number, max: number
 }
 
 const REGION_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const ORIGIN_RE = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?$/;
+
+/** `CORS_ALLOWED_ORIGINS`: `*` (default), `none`, or comma-separated origins. */
+function corsOriginsOf(raw: Raw, p: ConfigProblems): '*' | readonly string[] {
+  const v = str(raw, 'CORS_ALLOWED_ORIGINS') ?? '*';
+  if (v === '*') return '*';
+  if (v.toLowerCase() === 'none') return Object.freeze([]);
+  const origins = v.split(',').map((o) => o.trim().toLowerCase()).filter((o) => o.length > 0);
+  const bad = origins.filter((o) => !ORIGIN_RE.test(o));
+  if (bad.length || origins.length === 0) p.add('CORS_ALLOWED_ORIGINS', `expected *, none, or comma-separated origins like https://meet.example.com (no path), got ${JSON.stringify(bad.join(',') || v)}`);
+  return Object.freeze(origins);
+}
 
 function regionOf(raw: Raw, p: ConfigProblems): string {
   const v = str(raw, 'REGION') ?? 'default';
@@ -159,6 +176,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     bridgeStaleSeconds: intOf(raw, 'BRIDGE_STALE_SECONDS', 30, 5, 3600, p),
     bridgeProbeTimeoutMs: intOf(raw, 'BRIDGE_PROBE_TIMEOUT_MS', 1500, 100, 30_000, p),
     colibriTimeoutMs: intOf(raw, 'COLIBRI_TIMEOUT_MS', 10_000, 100, 120_000, p),
+    corsAllowedOrigins: corsOriginsOf(raw, p),
     statusToken: str(raw, 'STATUS_TOKEN'),
     jwt,
   };

@@ -11,7 +11,7 @@ import {
 import { ColibriAllocationFailedError } from './errors.ts';
 import type { BridgeDirectory } from './host.ts';
 import { colibriMedia } from './jingle/offer-template.ts';
-import { fromColibriSources, toColibriSources } from './sources.ts';
+import { feedbackSourcesFrom, toColibriSources } from './sources.ts';
 import type { ConferenceState, ParticipantState } from './state.ts';
 
 export interface Allocation {
@@ -69,7 +69,7 @@ export class ColibriSessionManager {
     }], { create });
     const ep = answer.endpoints.find((e) => e.id === p.endpointId);
     if (!ep?.transport) throw new ColibriAllocationFailedError(true, `media node ${bridgeId} returned no transport`);
-    return { transport: ep.transport, feedbackSources: answer.sources ? fromColibriSources(answer.sources) : null };
+    return { transport: ep.transport, feedbackSources: answer.sources ? feedbackSourcesFrom(answer.sources) : null };
   }
 
   /** Sends the participant's transport and/or its full source set (replacing the previous one). */

@@ -119,7 +119,9 @@ export class Conference {
     delete this.state.participants[endpointId];
     this.#save();
     this.#log.info('participant.removed', { endpoint: endpointId, participants: this.participants.length });
-    this.#signalSources();
+    // No source-remove: like Jicofo (onMemberLeft), the others drop a departed participant's
+    // sources themselves when its presence goes; their sessions' records just forget them.
+    for (const q of this.participants) if (q.signaled) delete q.signaled[endpointId];
     return this.#enqueue('expire', async () => {
       await this.#colibri.expire(this.state, p).catch((err: unknown) => this.#log.warn('colibri.expire_failed', { err }));
       if (!this.participants.some((x) => x.bridgeId !== null) && this.state.bridgeId) {

@@ -102,11 +102,23 @@ export function toColibriSources(owner: string, s: EndpointSources): Colibri2Med
   return out;
 }
 
-/** The reverse of {@link toColibriSources}, for the bridge's feedback sources. */
-export function fromColibriSources(list: readonly Colibri2MediaSource[]): EndpointSources {
+/** The stream id lib-jitsi-meet reserves for the bridge's own sources (RTCUtils.isUserStreamById). */
+export const FEEDBACK_STREAM_ID = 'mixedmslabel';
+
+/**
+ * The bridge's feedback sources (`jvb-a0`, `jvb-v0`) from its Colibri2 answer, as participants are
+ * told about them. Like Jicofo (`ConferenceModifiedIQ.parseSources`), every one gets the msid
+ * `mixedmslabel mixedlabel<audio|video>0`: lib-jitsi-meet writes `a=ssrc` lines only for a source's
+ * parameters, and recognises the bridge's streams by the stream id `mixedmslabel`
+ * (`RTCUtils.isUserStreamById`). Without it the m-lines of these sources have no SSRC and no msid,
+ * Chrome invents a stream for them, the library logs "No SSRC lines found", and a page whose
+ * session-initiate had no other sources renegotiates on every `negotiationneeded` from then on.
+ */
+export function feedbackSourcesFrom(list: readonly Colibri2MediaSource[]): EndpointSources {
   const out = emptySources();
   for (const ms of list) {
-    out[ms.type].sources.push(...ms.sources.map((x) => ({ ...x, name: x.name ?? ms.id })));
+    const msid = `${FEEDBACK_STREAM_ID} mixedlabel${ms.type}0`;
+    out[ms.type].sources.push(...ms.sources.map((x) => ({ ...x, name: x.name ?? ms.id, msid })));
     out[ms.type].groups.push(...ms.groups);
   }
   return out;

@@ -1,21 +1,46 @@
 // Runs in the interop test page (never shipped): drives the unmodified lib-jitsi-meet bundle the way
 // jitsi-meet does and records what happens in window.ljm for the test runner to read.
+// window.LJM_BUILD (set by the page) says which build is loaded: '2021' (npm @lyno/lib-jitsi-meet,
+// December 2021) or 'current' (today's upstream, ../shared/vendor/lib-jitsi-meet); they are driven
+// with the options jitsi-meet of their time passes.
 /* global JitsiMeetJS, config */
 (function () {
-  const state = { events: [], errors: [], remoteTracks: [], messages: [], left: [], joinRequestedAt: 0, joinedAt: 0, firstRemoteFrameAt: 0, lastN: null };
+  const build = window.LJM_BUILD || '2021';
+  const state = { build, events: [], errors: [], remoteTracks: [], messages: [], left: [], joinRequestedAt: 0, joinedAt: 0, firstRemoteFrameAt: 0, lastN: null };
   window.ljm = state;
   const now = () => Math.round(performance.now());
   const log = (type, data) => state.events.push({ t: now(), type, ...(data || {}) });
 
-  async function connect({ room, token, sourceNameSignaling }) {
-    JitsiMeetJS.init({ sourceNameSignaling: !!sourceNameSignaling });
-    JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.WARN);
+  /**
+   * Today's jitsi-meet passes its whole config.js to JitsiMeetJS.init, to the JitsiConnection (with
+   * serviceUrl + ?room=, and `flags`, where it turns ssrcRewritingEnabled on unless config.js says
+   * otherwise) and to initJitsiConference. SSRC rewriting is off here unless asked for: the server
+   * does not implement it yet (issue 13).
+   */
+  function currentConnectionOptions(serviceUrl, o) {
+    return { ...config, serviceUrl, flags: { ...(config.flags || {}), ssrcRewritingEnabled: !!o.ssrcRewriting } };
+  }
+
+  async function connect(o) {
+    const { room, token, sourceNameSignaling } = o;
     // jitsi-meet adds ?room= to the WebSocket URL so the server can route the connection (config.js).
     const serviceUrl = `${config.serviceUrl}?room=${encodeURIComponent(room)}`;
-    const connection = new JitsiMeetJS.JitsiConnection(null, token || null, {
-      hosts: config.hosts, serviceUrl, enableWebsocketResume: config.enableWebsocketResume,
-      websocketKeepAlive: -1, clientNode: 'http://jitsi.org/jitsimeet',
-    });
+    let options;
+    if (build === 'current') {
+      JitsiMeetJS.init({ ...config, enableAnalyticsLogging: false });
+      // Its keep-alive (an HTTP GET of the service URL 5 s after connecting) runs as configured: the
+      // page is served from another origin than the edge, so this exercises the edge's CORS.
+      options = currentConnectionOptions(serviceUrl, o);
+    } else {
+      JitsiMeetJS.init({ sourceNameSignaling: !!sourceNameSignaling });
+      options = {
+        hosts: config.hosts, serviceUrl, enableWebsocketResume: config.enableWebsocketResume,
+        websocketKeepAlive: -1, clientNode: 'http://jitsi.org/jitsimeet',
+      };
+    }
+    JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.WARN);
+    state.version = JitsiMeetJS.version;
+    const connection = new JitsiMeetJS.JitsiConnection(null, token || null, options);
     state.connection = connection;
     // Raw Jingle traffic, kept for failure reports.
     state.jingle = [];
@@ -48,9 +73,9 @@
     }
     const tracks = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'], resolution: 360 });
     state.localTracks = tracks;
-    const conference = connection.initJitsiConference(room, {
-      openBridgeChannel: 'websocket', p2p: { enabled: !!p2p, stunServers: [] }, enableLayerSuspension: true,
-    });
+    const conference = connection.initJitsiConference(room, build === 'current'
+      ? { ...config, ...(opts.conferenceOptions || {}), p2p: { ...(config.p2p || {}), enabled: !!p2p, stunServers: [] } }
+      : { openBridgeChannel: 'websocket', p2p: { enabled: !!p2p, stunServers: [] }, enableLayerSuspension: true });
     state.conference = conference;
     const C = JitsiMeetJS.events.conference;
     conference.on(C.CONFERENCE_JOINED, () => { state.joinedAt = performance.now(); log('joined', { myId: conference.myUserId() }); });
@@ -78,6 +103,7 @@
     conference.on(C.DOMINANT_SPEAKER_CHANGED, (id) => log('dominant-speaker', { id }));
     conference.on(C.DATA_CHANNEL_OPENED, () => log('bridge-channel-open'));
     conference.on(C.P2P_STATUS, (_c, on) => log('p2p', { on }));
+    if (C.FORWARDED_SOURCES_CHANGED) conference.on(C.FORWARDED_SOURCES_CHANGED, (leaving, entering) => log('forwarded-sources', { leaving, entering }));
     conference.on(C.LAST_N_ENDPOINTS_CHANGED, (leaving, entering) => {
       const now = new Set(state.lastN || []);
       for (const id of leaving || []) now.delete(id);
@@ -132,5 +158,48 @@
       });
     });
     return { p2p: c.isP2PActive(), state: pc.connectionState, inbound, senderReports };
+  };
+
+  /** The active peer connection (JVB or P2P) and its Jingle session. */
+  function activeSession() {
+    const c = state.conference;
+    const session = c && (c.isP2PActive() ? c.p2pJingleSession : c.jvbJingleSession);
+    return { c, session, pc: session && session.peerconnection && session.peerconnection.peerconnection };
+  }
+
+  /**
+   * Cumulative media counters of the active peer connection per remote participant (see
+   * flowSnapshot in ljm-harness.ts): inbound streams are matched to their JitsiRemoteTrack by track
+   * id (then by SSRC), so a participant's numbers follow it across renegotiations; they restart
+   * from zero when the peer connection is replaced (a new `sid`).
+   */
+  window.ljmFlowSnapshot = async function () {
+    const { c, session, pc } = activeSession();
+    const at = Math.round(performance.now());
+    if (!pc) return { at, sid: null, p2p: false, connectionState: 'none', participants: {}, unattributed: { videoFramesDecoded: 0, audioSamplesReceived: 0 } };
+    const byTrackId = new Map();
+    const bySsrc = new Map();
+    for (const p of c.getParticipants()) {
+      for (const t of p.getTracks()) {
+        byTrackId.set(t.getTrack().id, p.getId());
+        if (t.getSsrc && t.getSsrc()) bySsrc.set(Number(t.getSsrc()), p.getId());
+      }
+    }
+    const participants = {};
+    for (const p of c.getParticipants()) participants[p.getId()] = { name: p.getDisplayName() || '', videoFramesDecoded: 0, audioSamplesReceived: 0, videoHeight: 0, videoStreams: 0, audioStreams: 0 };
+    const unattributed = { videoFramesDecoded: 0, audioSamplesReceived: 0 };
+    (await pc.getStats()).forEach((s) => {
+      if (s.type !== 'inbound-rtp') return;
+      const owner = byTrackId.get(s.trackIdentifier) || bySsrc.get(s.ssrc);
+      const into = owner && participants[owner] ? participants[owner] : unattributed;
+      if (s.kind === 'video') {
+        into.videoFramesDecoded += s.framesDecoded || 0;
+        if (into !== unattributed) { into.videoStreams++; into.videoHeight = Math.max(into.videoHeight, s.frameHeight || 0); }
+      } else if (s.kind === 'audio') {
+        into.audioSamplesReceived += Math.max(0, (s.totalSamplesReceived || 0) - (s.concealedSamples || 0));
+        if (into !== unattributed) into.audioStreams++;
+      }
+    });
+    return { at, sid: session.sid, p2p: c.isP2PActive(), connectionState: pc.connectionState, participants, unattributed };
   };
 })();

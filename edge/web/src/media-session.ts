@@ -35,6 +35,8 @@ export class MediaSession {
   #channel: WebSocket | null = null;
   #sentConstraints = '';
   #lastLoss = { lost: 0, received: 0 };
+  /** Negotiations run one after another (a leave and a source-add can arrive together). */
+  #negotiating: Promise<void> = Promise.resolve();
 
   private constructor(j: Jingle, o: MediaSessionOptions) {
     this.sid = j.sid;
@@ -93,15 +95,24 @@ export class MediaSession {
     await this.#negotiate();
   }
 
-  /** A participant left: its m-lines go inactive at the next negotiation (the focus's source-remove). */
-  removeOwner(owner: string): void {
+  /**
+   * A participant left: its m-lines go inactive, negotiated now. The focus sends no source-remove
+   * for a participant who left the room (as Jicofo): its presence is the signal.
+   */
+  removeOwner(owner: string): Promise<void> {
     this.#offer.removeOwner(owner);
+    return this.#negotiate();
   }
 
-  async #negotiate(): Promise<void> {
-    if (this.pc.signalingState === 'closed') return;
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: this.#offer.sdp() });
-    await this.pc.setLocalDescription(await this.#answer());
+  #negotiate(): Promise<void> {
+    const run = async () => {
+      if (this.pc.signalingState === 'closed') return;
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: this.#offer.sdp() });
+      await this.pc.setLocalDescription(await this.#answer());
+    };
+    const next = this.#negotiating.then(run, run);
+    this.#negotiating = next.catch(() => undefined);
+    return next;
   }
 
   /** The local answer, with the camera sent as simulcast (SIM-grouped SSRCs). */

@@ -250,7 +250,7 @@ export class Meeting {
     if (el.attrs.type === 'unavailable') {
       this.participants.delete(nick);
       this.#realJids.delete(nick);
-      this.#media?.removeOwner(nick);
+      this.#media?.removeOwner(nick).catch((err: unknown) => console.warn('renegotiation after a leave failed', err));
       this.#emit();
       return;
     }
