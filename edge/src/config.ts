@@ -47,6 +47,8 @@ export interface EdgeConfig {
   readonly bridgeProbeTimeoutMs: number;
   /** How long the focus waits for a Colibri2 answer from a node. */
   readonly colibriTimeoutMs: number;
+  /** How long the focus waits for a participant's session-accept before it invites it again. */
+  readonly sessionAcceptTimeoutMs: number;
   /**
    * Origins whose pages may read `/config.js` and `/xmpp-websocket` (CORS) and open XMPP WebSockets:
    * `'*'` any, otherwise these (lower-case `scheme://host[:port]`; empty: same-origin only).
@@ -176,6 +178,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     bridgeStaleSeconds: intOf(raw, 'BRIDGE_STALE_SECONDS', 30, 5, 3600, p),
     bridgeProbeTimeoutMs: intOf(raw, 'BRIDGE_PROBE_TIMEOUT_MS', 1500, 100, 30_000, p),
     colibriTimeoutMs: intOf(raw, 'COLIBRI_TIMEOUT_MS', 10_000, 100, 120_000, p),
+    sessionAcceptTimeoutMs: intOf(raw, 'SESSION_ACCEPT_TIMEOUT_MS', 15_000, 500, 300_000, p),
     corsAllowedOrigins: corsOriginsOf(raw, p),
     statusToken: str(raw, 'STATUS_TOKEN'),
     jwt,

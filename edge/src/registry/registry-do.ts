@@ -103,12 +103,15 @@ export class RegistryDurableObject extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.#sockets.beginAlarm();
     try {
       const next = await this.#server.onWakeUp();
       if (next !== null) this.#sockets.scheduleWakeUp(next);
-      await this.#sockets.applyWakeUp(true);
+      await this.#sockets.applyWakeUp();
     } catch (err) {
       this.#log.error('registry.alarm_failed', { err });
+    } finally {
+      this.#sockets.endAlarm();
     }
   }
 }

@@ -47,6 +47,8 @@ export interface FocusLinkOptions {
   scheduleWakeUp: (at: number) => void;
   /** Routes a stanza from the focus session (set once the router exists). */
   route: (stanza: Element) => Promise<void>;
+  /** Finishes what a stanza sent outside an entry point started (the room's {@link Pump}). */
+  kick: () => void;
 }
 
 export class FocusLink {
@@ -56,13 +58,13 @@ export class FocusLink {
 
   constructor(o: FocusLinkOptions) {
     this.#o = o;
-    const config = focusConfig(o.config.domain, { focusDomain: o.config.focusDomain });
+    const config = focusConfig(o.config.domain, { focusDomain: o.config.focusDomain, sessionAcceptTimeoutMs: o.config.sessionAcceptTimeoutMs });
     this.#jid = `${config.focusJid}/${config.focusNick}`;
     this.focus = new FocusComponent({
       config, mucDomain: o.config.mucDomain, room: o.roomName,
       meetingId: () => o.room.settings?.meetingId ?? crypto.randomUUID(),
       host: {
-        send: (stanza) => { void this.#send(stanza); },
+        send: (stanza) => this.#send(stanza),
         bridges: bridgeDirectory(o.registry, o.roomName),
         store: { load: () => o.store.focusState, save: (state) => { o.store.focusState = state; } },
         log: o.log as FocusLogger,
@@ -82,16 +84,16 @@ export class FocusLink {
     this.#o.sessions.bindLocal(FOCUS_SID, this.#jid, (stanza) => this.focus.handleStanza(stanza));
   }
 
-  async #send(stanza: Element): Promise<void> {
-    try {
-      if (!this.#o.sessions.get(FOCUS_SID)) this.#bind();
-      await this.#o.route(stanza);
-      await this.#o.sessions.drainLocal((err) => this.#o.log.error('focus.stanza_failed', { err }));
-      this.#o.sessions.flush();
-    } catch (err) {
-      this.#o.log.error('focus.send_failed', { err });
-    }
+  /** The focus's stanzas are routed in order; whatever they cause locally is finished by the room's pump. */
+  #send(stanza: Element): void {
+    if (!this.#o.sessions.get(FOCUS_SID)) this.#bind();
+    this.#sending = this.#sending
+      .then(() => this.#o.route(stanza))
+      .catch((err: unknown) => this.#o.log.error('focus.send_failed', { err, stanza: serialize(stanza).slice(0, 256) }))
+      .finally(() => this.#o.kick());
   }
+
+  #sending: Promise<void> = Promise.resolve();
 
   /** IQs to `focus.<domain>`: the conference request (jitsi-wire-protocol §2.3) and logout. */
   iqRouter(onHandlerError: (err: unknown, iq: Element) => void): IqRouter<FocusIqContext> {

@@ -12,6 +12,7 @@ import { AnonymousAuthenticator } from '../xmpp/authenticator.ts';
 import { JwtAuthenticator } from '../xmpp/jwt-authenticator.ts';
 import type { ConnectionState } from '../xmpp/connection.ts';
 import { SocketHost } from '../xmpp/socket-host.ts';
+import { Pump } from './pump.ts';
 import { RoomStore } from './store.ts';
 import { RoomXmppServer } from './xmpp-server.ts';
 
@@ -24,6 +25,7 @@ export class RoomDurableObject extends DurableObject<Env> {
   readonly #sockets: SocketHost;
   #log: Logger;
   #server: RoomXmppServer | null = null;
+  readonly #pump: Pump;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -31,6 +33,10 @@ export class RoomDurableObject extends DurableObject<Env> {
     this.#log = createLogger(this.#config.logLevel, { ns: 'edge:room' });
     this.#store = new RoomStore(ctx.storage.sql);
     this.#sockets = new SocketHost(ctx);
+    this.#pump = new Pump(async () => {
+      await this.#server?.settle();
+      await this.#sockets.applyWakeUp();
+    }, this.#log);
     if (this.#store.roomName) this.#start(this.#store.roomName);
   }
 
@@ -42,7 +48,11 @@ export class RoomDurableObject extends DurableObject<Env> {
         ? new JwtAuthenticator({ ...this.#config.jwt, domain: this.#config.domain })
         : new AnonymousAuthenticator(),
       registry: this.env.REGISTRY.get(this.env.REGISTRY.idFromName(this.#config.region)),
-      scheduleWakeUp: (at) => this.#sockets.scheduleWakeUp(at),
+      scheduleWakeUp: (at) => {
+        this.#sockets.scheduleWakeUp(at);
+        this.#pump.kick();
+      },
+      kick: () => this.#pump.kick(),
     });
     for (const conn of this.#sockets.existing()) this.#server.adopt(conn);
     return this.#server;
@@ -56,7 +66,7 @@ export class RoomDurableObject extends DurableObject<Env> {
     this.#log.warn('bridge.down', { bridge: bridgeId, alive });
     try {
       await this.#server?.bridgeDown(bridgeId, alive);
-      await this.#sockets.applyWakeUp();
+      await this.#pump.run();
     } catch (err) {
       this.#log.error('room.bridge_down_failed', { err });
     }
@@ -83,10 +93,10 @@ export class RoomDurableObject extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     try {
       await this.#server?.onMessage(this.#sockets.connection(ws), message);
-      await this.#sockets.applyWakeUp();
     } catch (err) {
       this.#log.error('room.message_failed', { err });
     }
+    await this.#pump.run().catch((err: unknown) => this.#log.error('room.pump_failed', { err }));
   }
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
@@ -102,19 +112,22 @@ export class RoomDurableObject extends DurableObject<Env> {
   async #closed(ws: WebSocket): Promise<void> {
     try {
       await this.#server?.onClose(this.#sockets.connection(ws));
-      await this.#sockets.applyWakeUp();
+      await this.#pump.run();
     } catch (err) {
       this.#log.error('room.close_failed', { err });
     }
   }
 
   override async alarm(): Promise<void> {
+    this.#sockets.beginAlarm();
     try {
       const next = (await this.#server?.onWakeUp()) ?? null;
       if (next !== null) this.#sockets.scheduleWakeUp(next);
-      await this.#sockets.applyWakeUp(true);
+      await this.#pump.run();
     } catch (err) {
       this.#log.error('room.alarm_failed', { err });
+    } finally {
+      this.#sockets.endAlarm();
     }
   }
 }

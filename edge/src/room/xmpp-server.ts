@@ -32,6 +32,11 @@ export interface RoomXmppServerOptions {
   scheduleWakeUp: (at: number) => void;
   /** Where media nodes are found; without it the room runs no focus (plain XMPP MUC). */
   registry?: RegistryClient;
+  /**
+   * Asks the host to finish work that happened outside an entry point ({@link settle} and the
+   * wake-ups): the Durable Object's pump.
+   */
+  kick: () => void;
 }
 
 const STANZAS = new Set(['iq', 'message', 'presence']);
@@ -70,7 +75,7 @@ export class RoomXmppServer implements StreamHost {
       ? new FocusLink({
         config: o.config, log: o.log, store: o.store, sessions: this.sessions, room: this.room, roomName: o.roomName,
         registry: o.registry, now: this.#now, scheduleWakeUp: o.scheduleWakeUp,
-        route: (stanza) => this.#routeFromFocus(stanza),
+        route: (stanza) => this.#routeFromFocus(stanza), kick: o.kick,
       })
       : null;
     this.avModeration = new AvModeration({
@@ -91,7 +96,11 @@ export class RoomXmppServer implements StreamHost {
     await this.#router.route(session, stanza);
   }
 
-  async #settle(): Promise<void> {
+  /**
+   * Hands queued stanzas to local sessions (the focus) and what they answer to everyone, then
+   * flushes sockets. The host runs it after every entry point and whenever it is kicked.
+   */
+  async settle(): Promise<void> {
     await this.sessions.drainLocal((err) => this.#log.error('local.stanza_failed', { err }));
     this.sessions.flush();
   }
@@ -99,7 +108,6 @@ export class RoomXmppServer implements StreamHost {
   /** RPC from the Registry: a media node is gone or shutting down; the focus moves its participants. */
   async bridgeDown(bridgeId: string, alive: boolean): Promise<void> {
     await this.focus?.focus.bridgeDown(bridgeId, alive);
-    await this.#settle();
   }
 
   /** Takes over a connection that existed before hibernation. */
@@ -109,25 +117,19 @@ export class RoomXmppServer implements StreamHost {
 
   /** One WebSocket message. */
   async onMessage(conn: Connection, data: string | ArrayBuffer): Promise<void> {
-    try {
-      await this.#negotiator.onMessage(conn, data);
-    } finally {
-      await this.#settle();
-    }
+    await this.#negotiator.onMessage(conn, data);
   }
 
   /** The socket closed or failed without a `<close/>` from the client. */
   async onClose(conn: Connection): Promise<void> {
     this.#buckets.forget(conn.state.cid);
     this.sessions.disconnected(conn, false);
-    await this.#settle();
   }
 
   /** Alarm: expire sessions whose resumption window passed, wake the focus; returns the next deadline. */
   async onWakeUp(): Promise<number | null> {
     const next = this.sessions.expire();
     this.focus?.focus.onWakeUp();
-    await this.#settle();
     return next;
   }
 

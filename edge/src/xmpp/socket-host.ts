@@ -51,12 +51,31 @@ export class SocketHost {
     this.#wakeAt = this.#wakeAt === null ? at : Math.min(this.#wakeAt, at);
   }
 
-  /** Sets the alarm for the earliest wake-up asked for, unless an earlier one is set (always from the alarm itself). */
-  async applyWakeUp(fromAlarm = false): Promise<void> {
+  /**
+   * Inside an alarm handler the alarm that fired is spent: until {@link endAlarm}, the earliest
+   * alarm is the one set since (if any), not what storage reports.
+   */
+  beginAlarm(): void {
+    this.#inAlarm = true;
+    this.#setInAlarm = null;
+  }
+
+  endAlarm(): void {
+    this.#inAlarm = false;
+  }
+
+  #inAlarm = false;
+  #setInAlarm: number | null = null;
+
+  /** Sets the alarm for the earliest wake-up asked for, unless an earlier one is set. */
+  async applyWakeUp(): Promise<void> {
     const at = this.#wakeAt;
     if (at === null) return;
     this.#wakeAt = null;
-    const current = fromAlarm ? null : await this.#ctx.storage.getAlarm();
-    if (current === null || current > at) await this.#ctx.storage.setAlarm(at);
+    const current = this.#inAlarm ? this.#setInAlarm : await this.#ctx.storage.getAlarm();
+    if (current === null || current > at) {
+      await this.#ctx.storage.setAlarm(at);
+      if (this.#inAlarm) this.#setInAlarm = at;
+    }
   }
 }
