@@ -51,6 +51,8 @@ export {
 
 export { AppError, InvalidStateError, ERROR_TABLE } from './errors.ts';
 export type { ErrorCode, ErrorMapping } from './errors.ts';
+export { DEFAULT_JSON_LIMITS, JsonLimitError, checkJsonLimits, parseBoundedJson } from './json/bounded-json.ts';
+export type { JsonLimits } from './json/bounded-json.ts';
 
 export { Jid, JidError, parseJid, tryParseJid, jid, escapeLocal, unescapeLocal } from './xmpp/jid.ts';
 export { StanzaError, StreamError, errorReply } from './xmpp/stanza-error.ts';
@@ -76,7 +78,7 @@ export type {
   MediaType, SsrcSource, SsrcGroup, PayloadParameter, RtcpFeedback, PayloadType, HeaderExtension, RtpDescription, Fingerprint,
   IceCandidate, IceUdpTransport, JingleContent, BridgeSession, JingleReason, JingleAction, Jingle,
 } from './jingle/types.ts';
-export { decodeJsonSources, encodeJsonSources, emptyEndpointSources } from './sources/json-sources.ts';
+export { decodeJsonSources, encodeJsonSources, emptyEndpointSources, JSON_SOURCES_LIMITS } from './sources/json-sources.ts';
 export { sourcesFromContents, validateEndpointSources } from './sources/endpoint-sources.ts';
 export type { SourceLimits } from './sources/endpoint-sources.ts';
 export type { EndpointSources, EndpointSourceMap } from './sources/types.ts';
