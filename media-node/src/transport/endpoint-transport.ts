@@ -12,6 +12,8 @@ import {
   DtlsServer, Event, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtcpSession, SrtpSession,
   isRtcp, keyLength, saltLength, type Transport,
 } from 'werift';
+import { Faults } from '../faults.ts';
+import { createLogger } from '../log.ts';
 import type { DtlsIdentity } from './certificate.ts';
 import { SrtpCmContext, TAG_BYTES } from './srtp-cm.ts';
 import { nominationRequest, type BindingRequest } from './stun-responder.ts';
@@ -79,16 +81,19 @@ export class EndpointTransport implements MuxEndpoint {
   readonly #mux: UdpMux;
   readonly #identity: DtlsIdentity;
   readonly #publicIp: string;
+  readonly #faults: Faults;
 
   readonly #profiles: ReadonlyArray<typeof ProtectionProfileAes128CmHmacSha1_80 | typeof ProtectionProfileAeadAes128Gcm>;
 
   /** `srtpProfiles`: ours in order of preference (default AES-CM, then AES-GCM); the first the client also offers is used. */
-  constructor(options: { mux: UdpMux; identity: DtlsIdentity; publicIp?: string; srtpProfiles?: ReadonlyArray<'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM'> }) {
+  /** `faults`: where a throwing onRtp/onRtcp/onEarlyRtp is reported (and refused SRTP counted). */
+  constructor(options: { mux: UdpMux; identity: DtlsIdentity; publicIp?: string; srtpProfiles?: ReadonlyArray<'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM'>; faults?: Faults }) {
     this.#profiles = (options.srtpProfiles ?? ['AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'])
       .map((p) => (p === 'AEAD_AES_128_GCM' ? ProtectionProfileAeadAes128Gcm : ProtectionProfileAes128CmHmacSha1_80));
     this.#mux = options.mux;
     this.#identity = options.identity;
     this.#publicIp = options.publicIp ?? options.mux.address.host;
+    this.#faults = options.faults ?? new Faults(createLogger('warn', { ns: 'endpoint-transport' }));
     this.#mux.add(this);
   }
 
@@ -148,25 +153,47 @@ export class EndpointTransport implements MuxEndpoint {
     }
     if (!this.#srtcp) return;
     this.arrivalMs = performance.now();
-    try {
-      if (isRtcp(data)) {
-        if (!this.#unverified) this.onRtcp(this.#srtcp.decrypt(data));
+    // Only SRTP's own failures (unauthenticated or malformed: RFC 3711 §3.3, discard) are dropped
+    // quietly, and counted; an exception past decryption is a routing bug and is reported.
+    if (isRtcp(data)) {
+      if (this.#unverified) return;
+      let rtcp: Buffer;
+      try {
+        rtcp = this.#srtcp.decrypt(data);
+      } catch {
+        this.#faults.reject('srtcp');
         return;
       }
-      let rtp: Buffer | null = null;
+      this.#deliver(this.onRtcp, rtcp);
+      return;
+    }
+    let rtp: Buffer | null = null;
+    try {
       if (this.#cmIn) {
         const length = this.#cmIn.unprotect(data);
         if (length > 0) rtp = data.subarray(0, length);
       } else if (this.#srtp) rtp = this.#srtp.decrypt(data);
-      if (!rtp) return;
-      if (!this.#unverified) {
-        this.onRtp(rtp);
-        return;
-      }
-      this.onEarlyRtp(rtp);
-      if (this.#held.length < MAX_HELD) this.#held.push({ rtp, at: this.arrivalMs });
     } catch {
-      // Unauthenticated or malformed SRTP (RFC 3711 §3.3: discard); nothing to tell anyone.
+      rtp = null;
+    }
+    if (!rtp) {
+      this.#faults.reject('srtp');
+      return;
+    }
+    if (!this.#unverified) {
+      this.#deliver(this.onRtp, rtp);
+      return;
+    }
+    this.#deliver(this.onEarlyRtp, rtp);
+    if (this.#held.length < MAX_HELD) this.#held.push({ rtp, at: this.arrivalMs });
+  }
+
+  /** Hands a decrypted packet to the router; what the router throws is reported, not taken for bad SRTP. */
+  #deliver(to: (packet: Buffer) => void, packet: Buffer): void {
+    try {
+      to(packet);
+    } catch (err) {
+      this.#faults.report('routing', err, { ufrag: this.localUfrag });
     }
   }
 
@@ -224,7 +251,7 @@ export class EndpointTransport implements MuxEndpoint {
     this.#held = [];
     for (const { rtp, at } of held) {
       this.arrivalMs = at;
-      this.onRtp(rtp);
+      this.#deliver(this.onRtp, rtp);
     }
   }
 
