@@ -74,6 +74,7 @@ export { parseJingle, buildJingle } from './jingle/jingle.ts';
 export { jingleToSdp, sdpToJingleContents } from './jingle/sdp.ts';
 export { parseRtpDescription, buildRtpDescription } from './jingle/description.ts';
 export { parseIceUdpTransport, buildIceUdpTransport } from './jingle/transport.ts';
+export { FINGERPRINT_HASHES, DTLS_SETUPS, TRANSPORT_LIMITS } from './jingle/transport-values.ts';
 export type {
   MediaType, SsrcSource, SsrcGroup, PayloadParameter, RtcpFeedback, PayloadType, HeaderExtension, RtpDescription, Fingerprint,
   IceCandidate, IceUdpTransport, JingleContent, BridgeSession, JingleReason, JingleAction, Jingle,

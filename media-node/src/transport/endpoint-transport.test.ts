@@ -174,4 +174,11 @@ describe('EndpointTransport on one shared UDP port', () => {
     await c.pc.close();
     t.close();
   });
+
+  it('setRemoteFingerprint() takes every RFC 8122 hash the protocol admits and refuses others with TypeError', () => {
+    const t = new EndpointTransport({ mux, identity });
+    for (const hash of ['sha-1', 'SHA-224', 'sha-256', 'sha-384', 'sha-512']) expect(() => t.setRemoteFingerprint(hash, 'AA:BB')).not.toThrow();
+    for (const hash of ['zzz', 'md5', 'constructor', '__proto__']) expect(() => t.setRemoteFingerprint(hash, 'AA:BB')).toThrow(TypeError);
+    t.close();
+  });
 });

@@ -27,6 +27,11 @@ function iceString(length: number): string {
   return [...randomBytes(length)].map((b) => ICE_CHARS[b % ICE_CHARS.length]).join('');
 }
 
+/** RFC 8122 hash names → node:crypto's: every hash protocol's FINGERPRINT_HASHES admits. */
+export const FINGERPRINT_DIGESTS: Readonly<Record<string, string>> = Object.freeze({
+  'sha-1': 'sha1', 'sha-224': 'sha224', 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512',
+});
+
 function normalizeFingerprint(value: string): string {
   return value.replaceAll(':', '').toLowerCase();
 }
@@ -59,6 +64,8 @@ export class EndpointTransport implements MuxEndpoint {
   failureReason: string | null = null;
   #remote: { host: string; port: number } | null = null;
   #remoteFingerprint: string | null = null;
+  /** node:crypto's name of the hash the remote fingerprint uses. */
+  #remoteDigest = 'sha256';
   /** A handshake that finished before the client's fingerprint arrived (see setRemoteFingerprint). */
   #unverified: DtlsServer | null = null;
   /**
@@ -118,9 +125,15 @@ export class EndpointTransport implements MuxEndpoint {
     };
   }
 
-  /** The client's DTLS fingerprint (from its session-accept, via Colibri2); checked after the handshake, whichever comes first. */
+  /**
+   * The client's DTLS fingerprint (from its session-accept, via Colibri2); checked after the
+   * handshake, whichever comes first. Throws TypeError for a hash that is not one of
+   * {@link FINGERPRINT_DIGESTS} (Colibri2 input is validated before it gets here).
+   */
   setRemoteFingerprint(hash: string, value: string): void {
-    if (hash.toLowerCase() !== 'sha-256') throw new TypeError(`unsupported fingerprint hash ${hash}`);
+    const name = hash.toLowerCase();
+    if (!Object.hasOwn(FINGERPRINT_DIGESTS, name)) throw new TypeError(`unsupported fingerprint hash ${hash.slice(0, 20)}`);
+    this.#remoteDigest = FINGERPRINT_DIGESTS[name]!;
     this.#remoteFingerprint = normalizeFingerprint(value);
     const pending = this.#unverified;
     if (pending) this.#verify(pending);
@@ -257,7 +270,7 @@ export class EndpointTransport implements MuxEndpoint {
 
   #certificateFingerprint(der: Buffer): string {
     // node:crypto is synchronous and cheap here: once per connection.
-    return createHash('sha256').update(der).digest('hex');
+    return createHash(this.#remoteDigest).update(der).digest('hex');
   }
 
   #fail(reason: string): void {
