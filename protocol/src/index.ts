@@ -63,6 +63,9 @@ export type {
   StreamErrorCondition,
 } from './xmpp/stanza-error.ts';
 export { IqRouter, resultReply } from './xmpp/iq-router.ts';
+export { JSON_MESSAGE_LIMITS, buildJsonMessage, checkJsonMessages, parseJsonMessage } from './xmpp/json-message.ts';
+export { parseAvModerationCommand } from './xmpp/av-moderation-command.ts';
+export type { AvModerationCommand, AvModerationMedia } from './xmpp/av-moderation-command.ts';
 export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';
 export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';
