@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { fuzzBridgeChannel } from '../test/fuzz/bridge-channel-fuzzer.ts';
+import { fuzzXmpp } from '../test/fuzz/xmpp-fuzzer.ts';
 import { seedFrom } from '../test/fuzz/prng.ts';
 
 const { values } = parseArgs({ options: { target: { type: 'string', default: 'bridge-channel' }, seed: { type: 'string' }, cases: { type: 'string', default: '2000' } } });
@@ -15,6 +16,7 @@ console.log(`fuzz ${values.target}: seed ${seed}, ${cases} cases`);
 const log = (line: string) => console.log(line);
 let report;
 if (values.target === 'bridge-channel') report = await fuzzBridgeChannel({ seed, cases, log });
+else if (values.target === 'xmpp') report = await fuzzXmpp({ seed, cases, log });
 else {
   console.error(`unknown --target ${values.target}`);
   process.exit(2);
