@@ -5,6 +5,7 @@
 // the machine: telemetry, update checks and cf.json fetches are off.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { lockStateDir } from './state-lock.mjs';
 
 const host = process.env.EDGE_HOST ?? '127.0.0.1';
 const port = process.env.EDGE_PORT ?? '8787';
@@ -26,6 +27,17 @@ if ((spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', env }).s
   process.exit(1);
 }
 
+// Durable Objects' local storage; one npm start at a time may use a directory (state-lock.mjs).
+const persistTo = process.env.EDGE_PERSIST_TO ?? '.wrangler/state';
+let lock;
+try {
+  lock = lockStateDir(persistTo);
+} catch (err) {
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
+}
+process.on('exit', () => lock.release());
+
 const children = [];
 function run(name, cmd, args, extraEnv = {}) {
   const child = spawn(cmd, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -40,7 +52,7 @@ function run(name, cmd, args, extraEnv = {}) {
   return child;
 }
 
-const edge = run('edge', 'wrangler', ['dev', '--local', '--ip', host, '--port', port, '--show-interactive-dev-session=false', '--var', `BRIDGE_SECRET:${secret}`]);
+const edge = run('edge', 'wrangler', ['dev', '--local', '--ip', host, '--port', port, '--show-interactive-dev-session=false', '--persist-to', persistTo, '--var', `BRIDGE_SECRET:${secret}`]);
 let mediaStarted = false;
 edge.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
