@@ -24,6 +24,7 @@ import vm from 'node:vm';
 import {
   ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtpSession, keyLength, saltLength,
 } from 'werift';
+import { Faults } from '../media-node/src/faults.ts';
 import { createLogger } from '../media-node/src/log.ts';
 import type { SfuEndpoint } from '../media-node/src/sfu/endpoint.ts';
 import { SfuConference } from '../media-node/src/sfu/conference.ts';
@@ -96,7 +97,7 @@ if (path === 'own') {
 } else if (path === 'conference') {
   mux = await UdpMux.bind('127.0.0.1', 0);
   const m = mux;
-  const conference = new SfuConference('bench', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
+  const conference = new SfuConference('bench', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error'), faults: new Faults(createLogger('error')) });
   const endpoints = Array.from({ length: R + 1 }, (_, i) => conference.createEndpoint(`e${i}`) as SfuEndpoint);
   endpoints.forEach((ep, i) => {
     // Connected without ICE/DTLS: the transport's send goes through the same SRTP and ring as EndpointTransport's.

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { localEnv } from './local-env.mjs';
+import { lockStateDir } from './state-lock.mjs';
 import { Supervised } from './supervisor.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -58,12 +59,24 @@ const ownEnvFiles = existsSync(join(root, '.dev.vars'))
   : process.env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV === 'false' ? [] : ['.env', '.env.local'].filter((f) => existsSync(join(root, f)));
 const envFiles = [...ownEnvFiles.map((f) => join(root, f)), secretsFile];
 
+// Durable Objects' local storage; one npm start at a time may use a directory (state-lock.mjs:
+// two workerd processes on one SQLite file make SQLITE_BUSY).
+const persistTo = process.env.EDGE_PERSIST_TO ?? '.wrangler/state';
+let lock;
+try {
+  lock = lockStateDir(persistTo);
+} catch (err) {
+  rmSync(secretsDir, { recursive: true, force: true });
+  fail(err.message);
+}
+
 const children = [];
 let stopping = false;
 process.on('exit', () => {
-  // Whatever way this process ends, its children and the secret go with it.
+  // Whatever way this process ends, its children, the secret and the state lock go with it.
   for (const child of children) child.kill('SIGKILL');
   rmSync(secretsDir, { recursive: true, force: true });
+  lock.release();
 });
 
 async function edgeHealthy() {
@@ -80,7 +93,7 @@ const EDGE_READY_MS = 90_000;
 let edgeWasReady = false;
 const edge = new Supervised({
   name: 'edge', command: 'wrangler', env, log, restart: () => edgeWasReady,
-  args: ['dev', '--local', '--ip', host, '--port', port, '--show-interactive-dev-session=false', ...envFiles.flatMap((f) => ['--env-file', f])],
+  args: ['dev', '--local', '--ip', host, '--port', port, '--show-interactive-dev-session=false', '--persist-to', persistTo, ...envFiles.flatMap((f) => ['--env-file', f])],
 });
 children.push(edge);
 edge.on('spawn', (child) => {

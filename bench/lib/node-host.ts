@@ -3,6 +3,7 @@
  * one UdpMux, real EndpointTransports (ICE-lite, DTLS, SRTP) and real SfuConferences, without the
  * XMPP control link (the load generator plays the focus). Reports its own CPU time and counters.
  */
+import { Faults } from '../../media-node/src/faults.ts';
 import { createLogger } from '../../media-node/src/log.ts';
 import { SfuConference } from '../../media-node/src/sfu/conference.ts';
 import type { SfuEndpoint } from '../../media-node/src/sfu/endpoint.ts';
@@ -10,7 +11,8 @@ import { createDtlsIdentity } from '../../media-node/src/transport/certificate.t
 import { UdpMux } from '../../media-node/src/transport/udp-mux.ts';
 
 const mux = await UdpMux.bind('127.0.0.1', 0);
-const ctx = { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('warn', { ns: 'node-host' }) };
+const log = createLogger('warn', { ns: 'node-host' });
+const ctx = { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log, faults: new Faults(log) };
 const conferences = new Map<string, SfuConference>();
 const endpoint = (conf: string, ep: string) => conferences.get(conf)?.endpoint(ep) as SfuEndpoint;
 

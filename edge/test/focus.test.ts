@@ -19,8 +19,8 @@ async function scriptedNode(id: string): Promise<FrameClient> {
     if (!frame.includes('conference-modify')) return;
     const iqId = /<iq[^>]* id="([^"]+)"/.exec(frame)?.[1];
     const created = [...frame.matchAll(/<endpoint id="([^"]+)" create="true"/g)].map((m) => m[1]);
-    const endpoints = created.map((ep) => `<endpoint id="${ep}"><transport><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="u-${id}" pwd="p-${id}-0123456789abcdef">` +
-      '<fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="actpass">AA:BB</fingerprint>' +
+    const endpoints = created.map((ep) => `<endpoint id="${ep}"><transport><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="u${id.replaceAll('-', '')}" pwd="p${id.replaceAll('-', '')}0123456789abcdef">` +
+      '<fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="actpass">AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB</fingerprint>' +
       `<candidate component="1" foundation="1" generation="0" id="c1" network="0" priority="1" protocol="udp" type="host" ip="127.0.0.1" port="10000"/>` +
       `<web-socket xmlns="http://jitsi.org/protocol/colibri" url="ws://127.0.0.1:9090/colibri-ws/${id}/c/${ep}?pwd=x"/></transport></transport></endpoint>`).join('');
     const feedback = /create="true"[^>]*>/.test(frame.slice(frame.indexOf('<conference-modify'), frame.indexOf('<conference-modify') + 300))
@@ -52,7 +52,7 @@ describe('focus in the Room Durable Object', () => {
     const offerB = await bob.waitFor('action="session-initiate"', 5000);
     for (const offer of [offerA, offerB]) {
       expect(offer).toContain(`from="${MUC}/focus"`);
-      expect(offer).toContain('ufrag="u-node-f1"');
+      expect(offer).toContain('ufrag="unodef1"');
       expect(offer).toContain('colibri-ws/node-f1/');
       expect(offer).toContain('ssrc="424242"');
     }
@@ -63,7 +63,7 @@ describe('focus in the Room Durable Object', () => {
     alice.send(`<iq type="result" id="${iqId}" to="${MUC}/focus" xmlns="jabber:client"/>`);
     alice.send(`<iq type="set" id="acc1" to="${MUC}/focus" xmlns="jabber:client"><jingle xmlns="urn:xmpp:jingle:1" action="session-accept" sid="${sid}">` +
       '<content creator="responder" name="audio"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio"><source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="1234" name="alice-a0"/></description>' +
-      '<transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="au" pwd="apwd0123456789abcdefgh"><fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="active">CC:DD</fingerprint></transport></content></jingle></iq>');
+      '<transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="auau" pwd="apwd0123456789abcdefgh"><fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="active">CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD</fingerprint></transport></content></jingle></iq>');
     expect(await alice.waitFor('id="acc1"')).toContain('type="result"');
     const add = await bob.waitFor('action="source-add"', 5000);
     expect(add).toContain('ssrc="1234"');

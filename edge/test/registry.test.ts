@@ -80,4 +80,31 @@ describe('Registry Durable Object', () => {
     expect(after.placements).toBe(0);
     expect(await registry.bridges()).toEqual([]);
   });
+
+  it('join/leave churn: 40 rooms placing and unplacing on one registry at once all succeed and leave no placements', async () => {
+    const node = await registerNode('r6', 'node-e');
+    const registry = env.REGISTRY.get(env.REGISTRY.idFromName('r6'));
+    // The node answers every Colibri2 request, as a media node does.
+    let answered = 0;
+    node.ws.addEventListener('message', (ev) => {
+      const frame = String(ev.data);
+      const id = frame.includes('conference-modify') ? /<iq[^>]* id="([^"]+)"/.exec(frame)?.[1] : undefined;
+      if (!id) return;
+      answered += 1;
+      node.send(`<iq type="result" id="${id}" xmlns="jabber:client"><conference-modified xmlns="jitsi:colibri2"/></iq>`);
+    });
+    const churn = (room: string) => async () => {
+      for (let round = 0; round < 3; round++) {
+        const placed = await registry.request('node-e', room, `<conference-modify xmlns="jitsi:colibri2" meeting-id="${room}-${round}" create="true"/>`);
+        const expired = await registry.request('node-e', room, `<conference-modify xmlns="jitsi:colibri2" meeting-id="${room}-${round}" expire="true"/>`, { expire: true });
+        if (!placed.ok || !expired.ok) return [placed, expired];
+      }
+      return [];
+    };
+    const failures = (await Promise.all(Array.from({ length: 40 }, (_, i) => churn(`churn${i}`)()))).flat();
+    expect(failures).toEqual([]);
+    expect(answered).toBe(40 * 3 * 2);
+    const placements = await runInDurableObject(registry, (_i, state) => state.storage.sql.exec('SELECT * FROM placements').toArray().length);
+    expect(placements).toBe(0);
+  });
 });

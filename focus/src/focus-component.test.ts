@@ -50,8 +50,8 @@ function scriptedBridges(ids: string[]) {
           }
         }
         const endpoints = payload.getChildren('endpoint').filter((e) => e.attrs.create === 'true').map((e) => `
-          <endpoint id="${e.attrs.id}"><transport><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="uf-${bridge}" pwd="pw-${bridge}-0123456789">
-            <fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="actpass">AA:BB</fingerprint>
+          <endpoint id="${e.attrs.id}"><transport><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="uf${bridge}" pwd="pw${bridge}0123456789abcdefghij">
+            <fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="actpass">AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB</fingerprint>
             <candidate component="1" foundation="1" generation="0" id="c1" network="0" priority="2130706431" protocol="udp" type="host" ip="127.0.0.1" port="10000"/>
             <rtcp-mux/><web-socket xmlns="http://jitsi.org/protocol/colibri" url="ws://127.0.0.1:9090/colibri-ws/${bridge}/c/${e.attrs.id}?pwd=x"/>
           </transport></transport></endpoint>`).join('');
@@ -102,7 +102,7 @@ function accept(nick: string, sid: string, audioSsrc: number, videoSsrc: number)
   return parseXml(`<iq type="set" id="acc-${nick}" from="${ROOM}/${nick}" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="session-accept" sid="${sid}">
     <content creator="responder" name="audio"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio">
       <source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="${audioSsrc}" name="${nick}-a0"/></description>
-      <transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="cu" pwd="cpwd0123456789012345"><fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="active">CC:DD</fingerprint></transport></content>
+      <transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="cucu" pwd="cpwd012345678901234567"><fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="active">CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD</fingerprint></transport></content>
     <content creator="responder" name="video"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="video">
       <source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="${videoSsrc}" name="${nick}-v0"/></description></content>
     </jingle></iq>`.replace(/>\s+</g, '><'));
@@ -141,7 +141,7 @@ describe('FocusComponent', () => {
     const aliceSid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
     const bobSid = sidOf(sent, `${ROOM}/bob`, 'session-initiate');
     const offer = serialize(sent.find((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle'))!);
-    expect(offer).toContain('ufrag="uf-b1"');
+    expect(offer).toContain('ufrag="ufb1"');
     expect(offer).toContain('colibri-ws/b1');
     expect(offer).toContain('ssrc="434343"');
     // The bridge's feedback sources carry Jicofo's msid (lib-jitsi-meet ignores stream "mixedmslabel"),
@@ -161,7 +161,7 @@ describe('FocusComponent', () => {
     expect(sent.some((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle')?.attrs.action === 'source-add')).toBe(false);
     const update = bridges.requests.at(-1)!.payload;
     expect(serialize(update)).toContain('ssrc="2222"');
-    expect(serialize(update)).toContain('ufrag="cu"');
+    expect(serialize(update)).toContain('ufrag="cucu"');
 
     // Bob claims alice's SSRC: refused, nothing forwarded.
     sent.length = 0;
@@ -224,6 +224,37 @@ describe('FocusComponent', () => {
     }
     expect(sent.some((x) => x.attrs.to === `${ROOM}/bob` && x.getChild('jingle')?.attrs.action === 'source-add')).toBe(false);
     expect(bridges.requests.length).toBe(before);
+  });
+
+  it('a transport-info whose fingerprint hash is not a hash name, or is 5 KB long, is refused with bad-request and never reaches the bridge', async () => {
+    const { focus, sent, bridges, sid } = await aliceAndBob();
+    await focus.handleStanza(accept('alice', sid, 1111, 2222));
+    await settle();
+    const before = bridges.requests.length;
+    const fp = 'CC:DD:'.repeat(15) + 'CC:DD';
+    const transportInfo = (id: string, fingerprint: string) => parseXml(`<iq type="set" id="${id}" from="${ROOM}/alice" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="transport-info" sid="${sid}">`
+      + `<content creator="responder" name="audio"><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="cucu" pwd="cpwd012345678901234567">${fingerprint}</transport></content></jingle></iq>`);
+    const cases = {
+      zzz: `<fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="zzz" setup="active">${fp}</fingerprint>`,
+      huge: `<fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="${'x'.repeat(5000)}" setup="active">${fp}</fingerprint>`,
+      value: `<fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="active">${'AB:'.repeat(1700)}AB</fingerprint>`,
+      setup: `<fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="sideways">${fp}</fingerprint>`,
+      candidates: Array.from({ length: 65 }, (_, i) => `<candidate component="1" foundation="${i + 1}" generation="0" id="c${i}" priority="1" protocol="udp" type="host" ip="127.0.0.1" port="${1000 + i}"/>`).join(''),
+    };
+    for (const [id, fingerprint] of Object.entries(cases)) await focus.handleStanza(transportInfo(id, fingerprint));
+    await settle();
+    for (const id of Object.keys(cases)) {
+      const replies = sent.filter((x) => x.attrs.id === id);
+      expect(replies.map((r) => r.attrs.type), id).toEqual(['error']);
+      expect(serialize(replies[0]!), id).toContain('<bad-request');
+      expect(serialize(replies[0]!), id).not.toContain('internal-server-error');
+    }
+    expect(bridges.requests.length).toBe(before);
+    // A well-formed transport-info still goes through.
+    await focus.handleStanza(transportInfo('ok', `<fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-384" setup="active">${'EE:'.repeat(47)}EE</fingerprint>`));
+    await settle();
+    expect(sent.find((x) => x.attrs.id === 'ok')?.attrs.type).toBe('result');
+    expect(bridges.requests.length).toBe(before + 1);
   });
 
   it('a participant that never accepts is re-invited after the timeout, a bounded number of times', async () => {
@@ -291,7 +322,7 @@ describe('FocusComponent', () => {
     expect(serialize(terminates[0]!)).toContain('moving');
     const reoffers = sent.filter((s) => s.getChild('jingle')?.attrs.action === 'session-initiate');
     expect(reoffers).toHaveLength(2);
-    expect(serialize(reoffers[0]!)).toContain('uf-b2');
+    expect(serialize(reoffers[0]!)).toContain('ufb2');
     expect(bridges.requests.filter((r) => r.bridge === 'b2')[0]?.payload.attrs.create).toBe('true');
   });
 
@@ -367,12 +398,12 @@ describe('FocusComponent', () => {
     await settle();
     const aliceSid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
     const transportInfo = parseXml(`<iq type="set" id="ti-alice" from="${ROOM}/alice" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="transport-info" sid="${aliceSid}">`
-      + `<content creator="responder" name="audio"><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="late-ufrag" pwd="cpwd0123456789012345"/></content></jingle></iq>`);
+      + `<content creator="responder" name="audio"><transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="lateufrag" pwd="cpwd012345678901234567"/></content></jingle></iq>`);
     // Accept, transport-info and leave arrive back to back: the updates are queued behind the accept's.
     const done = [focus.handleStanza(accept('alice', aliceSid, 1111, 2222)), focus.handleStanza(transportInfo), focus.handleStanza(presence('alice', 'none', 'unavailable'))];
     await Promise.all(done);
     await settle();
-    expect(bridges.requests.filter((r) => serialize(r.payload).includes('late-ufrag'))).toEqual([]);
+    expect(bridges.requests.filter((r) => serialize(r.payload).includes('lateufrag'))).toEqual([]);
     // Alice's endpoint was expired, and nothing came after the expiry.
     const expireAt = bridges.requests.findIndex((r) => r.payload.getChildren('endpoint').some((e) => e.attrs.expire === 'true'));
     expect(expireAt).toBeGreaterThan(0);

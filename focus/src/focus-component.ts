@@ -114,10 +114,10 @@ export class FocusComponent {
       return;
     }
     if (presence.attrs.type === 'unavailable') {
-      void conference.removeParticipant(nick).then(() => {
+      conference.removeParticipant(nick).then(() => {
         if (conference.participants.length === 0) this.#leave(conference);
         else this.#ensureOwner(conference);
-      });
+      }).catch((err: unknown) => this.#log.error('focus.leave_failed', { err, endpoint: nick }));
       return;
     }
     if (presence.attrs.type !== undefined) return;
@@ -138,7 +138,11 @@ export class FocusComponent {
     // Joining a moderated conference: muted until approved (before the first allocation, so it starts muted on the bridge).
     const joined = conference.participant(nick);
     const focus = `${this.#roomJid}/${this.#o.config.focusNick}`;
-    if (joined) for (const media of ['audio', 'video'] as const) void this.#moderate(conference, joined, media, focus);
+    if (joined) {
+      for (const media of ['audio', 'video'] as const) {
+        this.#moderate(conference, joined, media, focus).catch((err: unknown) => this.#log.error('focus.moderate_failed', { err, endpoint: nick, media }));
+      }
+    }
     this.#ensureOwner(conference);
   }
 
@@ -285,7 +289,7 @@ export class FocusComponent {
   #reply(conference: Conference, iq: Element, nick: string): void {
     const p = conference.participant(nick);
     if (!p?.jingle || p.jingle.iqId !== iq.attrs.id) return;
-    if (iq.attrs.type === 'error') void conference.reinvite(p, 'session-initiate refused');
+    if (iq.attrs.type === 'error') conference.reinvite(p, 'session-initiate refused').catch((err: unknown) => this.#log.error('focus.reinvite_failed', { err, endpoint: nick }));
   }
 
   /** The Registry says a media node is gone (`alive` false) or shutting down while it still forwards (`alive` true). */

@@ -4,10 +4,11 @@
  * conferences (announced in the brewery stats), as JVB's graceful shutdown does.
  * @module
  */
-import { emptyBridgeStats, type Element } from '@edgemeet/protocol';
+import { StanzaError, emptyBridgeStats, type Element } from '@edgemeet/protocol';
 import type { MediaNodeConfig } from './config.ts';
 import { handleConferenceModify } from './control/colibri2-handler.ts';
 import { RegistryClient } from './control/registry-client.ts';
+import { Faults } from './faults.ts';
 import type { Logger } from './log.ts';
 import { SfuConferenceDirectory } from './sfu/conference-directory.ts';
 import { ColibriWsServer } from './bridge-channel/colibri-ws-server.ts';
@@ -17,6 +18,8 @@ import { UdpMux } from './transport/udp-mux.ts';
 
 export interface MediaNode {
   readonly directory: SfuConferenceDirectory;
+  /** Handler failures and refused input, by site (also in `GET /about/stats`). */
+  readonly faults: Faults;
   readonly mux: UdpMux;
   readonly control: RegistryClient;
   readonly http: ColibriWsServer;
@@ -30,12 +33,13 @@ export interface MediaNode {
 export const VERSION = '0.1.0';
 
 export async function startMediaNode(config: MediaNodeConfig, log: Logger): Promise<MediaNode> {
-  const mux = await UdpMux.bind(config.udpHost, config.udpPort);
+  const faults = new Faults(log);
+  const mux = await UdpMux.bind(config.udpHost, config.udpPort, faults);
   const identity = await createDtlsIdentity();
-  const ctx: SfuContext = { mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }), dropPermille: config.dropPermille };
+  const ctx: SfuContext = { mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }), faults, dropPermille: config.dropPermille };
   const directory = new SfuConferenceDirectory(ctx);
   const http = await ColibriWsServer.listen({
-    host: config.httpHost, port: config.httpPort, nodeId: config.nodeId, directory, log: log.child({ ns: 'colibri-ws' }), version: VERSION,
+    host: config.httpHost, port: config.httpPort, nodeId: config.nodeId, directory, log: log.child({ ns: 'colibri-ws' }), faults, version: VERSION,
   });
   const httpBase = config.channelPublicUrl ?? `ws://${config.httpHost}:${http.port}`;
   ctx.channelUrl = `${httpBase}/colibri-ws/${config.nodeId}`;
@@ -48,12 +52,21 @@ export async function startMediaNode(config: MediaNodeConfig, log: Logger): Prom
       averageParticipantStress: 1 / config.capacityEndpoints, drain: directory.draining, gracefulShutdown: directory.draining,
       shuttingDown: directory.shuttingDown, region: config.region, version: VERSION, healthUrl, conferences: directory.conferenceCount, participants: directory.endpointCount,
     }),
-    colibri: async (payload: Element) => handleConferenceModify(directory, payload),
+    // The Colibri2 error boundary: refusals (StanzaError) are answers; anything else is a fault,
+    // reported here and answered internal-server-error by the client.
+    colibri: async (payload: Element) => {
+      try {
+        return handleConferenceModify(directory, payload);
+      } catch (err) {
+        if (!(err instanceof StanzaError)) faults.report('colibri2', err);
+        throw err;
+      }
+    },
   });
   control.start();
   log.info('media_node.started', { udp: mux.address, http: http.port, node: config.nodeId, region: config.region });
   return {
-    directory, mux, control, http,
+    directory, mux, control, http, faults,
     drain() {
       directory.draining = true;
       control.sendStats(false);

@@ -51,6 +51,8 @@ export {
 
 export { AppError, InvalidStateError, ERROR_TABLE } from './errors.ts';
 export type { ErrorCode, ErrorMapping } from './errors.ts';
+export { DEFAULT_JSON_LIMITS, JsonLimitError, checkJsonLimits, parseBoundedJson } from './json/bounded-json.ts';
+export type { JsonLimits } from './json/bounded-json.ts';
 
 export { Jid, JidError, parseJid, tryParseJid, jid, escapeLocal, unescapeLocal } from './xmpp/jid.ts';
 export { StanzaError, StreamError, errorReply } from './xmpp/stanza-error.ts';
@@ -61,6 +63,9 @@ export type {
   StreamErrorCondition,
 } from './xmpp/stanza-error.ts';
 export { IqRouter, resultReply } from './xmpp/iq-router.ts';
+export { JSON_MESSAGE_LIMITS, buildJsonMessage, checkJsonMessages, parseJsonMessage } from './xmpp/json-message.ts';
+export { parseAvModerationCommand } from './xmpp/av-moderation-command.ts';
+export type { AvModerationCommand, AvModerationMedia } from './xmpp/av-moderation-command.ts';
 export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';
 export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';
@@ -72,11 +77,12 @@ export { parseJingle, buildJingle } from './jingle/jingle.ts';
 export { jingleToSdp, sdpToJingleContents } from './jingle/sdp.ts';
 export { parseRtpDescription, buildRtpDescription } from './jingle/description.ts';
 export { parseIceUdpTransport, buildIceUdpTransport } from './jingle/transport.ts';
+export { FINGERPRINT_HASHES, DTLS_SETUPS, TRANSPORT_LIMITS } from './jingle/transport-values.ts';
 export type {
   MediaType, SsrcSource, SsrcGroup, PayloadParameter, RtcpFeedback, PayloadType, HeaderExtension, RtpDescription, Fingerprint,
   IceCandidate, IceUdpTransport, JingleContent, BridgeSession, JingleReason, JingleAction, Jingle,
 } from './jingle/types.ts';
-export { decodeJsonSources, encodeJsonSources, emptyEndpointSources } from './sources/json-sources.ts';
+export { decodeJsonSources, encodeJsonSources, emptyEndpointSources, JSON_SOURCES_LIMITS } from './sources/json-sources.ts';
 export { sourcesFromContents, validateEndpointSources } from './sources/endpoint-sources.ts';
 export type { SourceLimits } from './sources/endpoint-sources.ts';
 export type { EndpointSources, EndpointSourceMap } from './sources/types.ts';

@@ -7,14 +7,19 @@
  * again. Last, SIGTERM stops everything. Prints one JSON line.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../helpers/chromium.ts';
 import type { Page } from 'playwright-core';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const result: Record<string, unknown> = {};
-const start = spawn('npm', ['start'], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+// Its own Durable Object storage: a developer's npm start in the same checkout must not share it (SQLITE_BUSY).
+const start = spawn('npm', ['start'], {
+  cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EDGE_PERSIST_TO: mkdtempSync(join(tmpdir(), 'edgemeet-npm-start-')) },
+});
 let output = '';
 start.stdout.on('data', (c) => { output += String(c); });
 start.stderr.on('data', (c) => { output += String(c); });

@@ -120,4 +120,23 @@ describe('bad input never harms the room or other occupants', () => {
     clients.push(late);
     expect(late.received((s) => s.name === 'presence').length).toBeGreaterThanOrEqual(3);
   });
+
+  it('json-message payloads nested too deep, too wide or not JSON are refused with bad-request and reach nobody; bounded ones are relayed', async () => {
+    const room = 'json-bombs';
+    const ok = await bystanders(room);
+    const raw = await attacker(room);
+    const jm = (json: string) => `<json-message xmlns="http://jitsi.org/jitmeet">${json}</json-message>`;
+    const bombs = { deep: '['.repeat(40) + ']'.repeat(40), wide: `[${'1,'.repeat(1100)}1]`, garbage: '{"type":' };
+    for (const [id, json] of Object.entries(bombs)) {
+      raw.send(`<message type="groupchat" id="${id}" to="${room}@${MUC}" xmlns="jabber:client">${jm(json)}</message>`);
+      expect(await raw.waitFor(`id="${id}"`), id).toContain('bad-request');
+      raw.send(`<message type="chat" id="${id}-pm" to="${room}@${MUC}/a" xmlns="jabber:client">${jm(json)}</message>`);
+      expect(await raw.waitFor(`id="${id}-pm"`), id).toContain('bad-request');
+    }
+    raw.send(`<message type="groupchat" id="fine" to="${room}@${MUC}" xmlns="jabber:client">${jm('{"type":"e2e-ping","list":[[1],[2]]}')}</message>`);
+    for (const c of [ok.a, ok.b]) await c.waitFor((st) => st.getChildText('json-message', 'http://jitsi.org/jitmeet') === '{"type":"e2e-ping","list":[[1],[2]]}');
+    // Only the bounded one arrived, at either bystander.
+    for (const c of [ok.a, ok.b]) expect(c.received((st) => st.getChild('json-message', 'http://jitsi.org/jitmeet') !== undefined)).toHaveLength(1);
+    await ok.stillTalking('after json bombs');
+  });
 });

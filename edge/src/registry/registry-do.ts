@@ -30,7 +30,7 @@ export class RegistryDurableObject extends DurableObject<Env> {
     this.#log = createLogger(config.logLevel, { ns: 'edge:registry' });
     this.#sockets = new SocketHost(ctx);
     this.#server = new RegistryServer({
-      config, log: this.#log, store: new RegistryStore(ctx.storage.sql),
+      config, log: this.#log, store: new RegistryStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn)),
       scheduleWakeUp: (at) => this.#sockets.scheduleWakeUp(at),
       notifyRoom: (room, bridgeId, alive) => env.ROOM.get(env.ROOM.idFromName(room)).bridgeDown(bridgeId, alive),
       probe: (url) => probeHealth(url, config.bridgeProbeTimeoutMs),

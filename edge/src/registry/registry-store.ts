@@ -23,12 +23,20 @@ export interface BridgeRecord {
 
 type Row = Record<string, SqlStorageValue>;
 
+/**
+ * One Durable Object instance owns its SQLite database, so within it nothing contends; writes
+ * that belong together still go in one transaction (`ctx.storage.transactionSync`). The
+ * `SQLITE_BUSY` once seen here came from two local workerd processes sharing `.wrangler/state`
+ * (two instances of this object on one file), which scripts/state-lock.mjs now prevents.
+ */
 export class RegistryStore {
   readonly #sql: SqlStorage;
+  readonly #transaction: <T>(fn: () => T) => T;
   readonly bridges = new Map<string, BridgeRecord>();
 
-  constructor(sql: SqlStorage) {
+  constructor(sql: SqlStorage, transaction: <T>(fn: () => T) => T = (fn) => fn()) {
     this.#sql = sql;
+    this.#transaction = transaction;
     sql.exec(`CREATE TABLE IF NOT EXISTS bridges (id TEXT PRIMARY KEY, jid TEXT NOT NULL, stats TEXT NOT NULL, cid TEXT,
       updated_at INTEGER NOT NULL, disconnected_at INTEGER)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS placements (bridge TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (bridge, room))`);
@@ -52,10 +60,12 @@ export class RegistryStore {
   /** Forgets a node; returns the rooms that had conferences on it. */
   remove(id: string): string[] {
     this.bridges.delete(id);
-    const rooms = this.rooms(id);
-    this.#sql.exec(`DELETE FROM bridges WHERE id = ?`, id);
-    this.#sql.exec(`DELETE FROM placements WHERE bridge = ?`, id);
-    return rooms;
+    return this.#transaction(() => {
+      const rooms = this.rooms(id);
+      this.#sql.exec(`DELETE FROM bridges WHERE id = ?`, id);
+      this.#sql.exec(`DELETE FROM placements WHERE bridge = ?`, id);
+      return rooms;
+    });
   }
 
   place(bridge: string, room: string): void {

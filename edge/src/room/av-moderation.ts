@@ -10,7 +10,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { NS_CLIENT, NS_JITMEET, StanzaError, tryParseJid, xml, type Element } from '@edgemeet/protocol';
+import { NS_CLIENT, StanzaError, buildJsonMessage, parseAvModerationCommand, xml, type Element } from '@edgemeet/protocol';
 import type { Logger } from '../log.ts';
 import type { MucRoom } from './muc/muc-room.ts';
 import type { Sessions } from './sessions.ts';
@@ -57,18 +57,18 @@ export class AvModeration {
       return;
     }
     if (stanza.attrs.type === 'error') return;
-    const command = stanza.getChild('av_moderation');
-    if (!command) throw new StanzaError('bad-request', { text: 'expected <av_moderation/>' });
+    const element = stanza.getChild('av_moderation');
+    if (!element) throw new StanzaError('bad-request', { text: 'expected <av_moderation/>' });
+    const command = parseAvModerationCommand(element);
     const actor = this.#o.room.occupantBySid(session.sid);
     if (!actor) throw new StanzaError('not-acceptable', { text: 'join the room first' });
     if (actor.role !== 'moderator') throw new StanzaError('forbidden', { text: 'only moderators control AV moderation' });
-    const media = command.attrs.mediaType as ModeratedMedia;
-    if (!MEDIA.includes(media)) throw new StanzaError('bad-request', { text: 'mediaType must be audio or video' });
+    const { media } = command;
     const state = { ...this.#state() };
     const actorJid = `${this.#o.room.jid}/${actor.nick}`;
 
-    if (command.attrs.enable !== undefined) {
-      const enable = command.attrs.enable === 'true';
+    if ('enable' in command) {
+      const { enable } = command;
       if (enable === (state[media] !== undefined)) return;
       if (enable) state[media] = [];
       else delete state[media];
@@ -79,20 +79,17 @@ export class AvModeration {
       await this.#o.onChange?.(media, enable, [], actor.nick);
       return;
     }
-    const approve = command.attrs.jidToWhitelist as string | undefined;
-    const reject = command.attrs.jidToBlacklist as string | undefined;
-    const targetJid = approve ?? reject;
-    if (!targetJid) throw new StanzaError('bad-request', { text: 'expected enable, jidToWhitelist or jidToBlacklist' });
+    const approve = 'approve' in command;
+    const target = 'approve' in command ? command.approve : command.reject;
     const list = state[media];
     if (!list) throw new StanzaError('not-allowed', { text: `${media} moderation is off` });
-    const target = tryParseJid(targetJid);
-    const occupant = target?.resource && target.bare().toString() === this.#o.room.jid ? this.#o.room.occupants.get(target.resource) : undefined;
+    const occupant = target.bare().toString() === this.#o.room.jid ? this.#o.room.occupants.get(target.resource) : undefined;
     if (!occupant) throw new StanzaError('item-not-found', { text: 'no such occupant' });
     const occupantJid = `${this.#o.room.jid}/${occupant.nick}`;
     state[media] = approve ? [...new Set([...list, occupantJid])] : list.filter((j) => j !== occupantJid);
     this.#save(state);
-    this.#o.log.info('av_moderation.participant', { media, target: occupant.nick, approved: approve !== undefined });
-    this.#sendWhitelists(state, media, reject !== undefined);
+    this.#o.log.info('av_moderation.participant', { media, target: occupant.nick, approved: approve });
+    this.#sendWhitelists(state, media, !approve);
     this.#send(occupant, approve ? { approved: true, mediaType: media } : { removed: true, mediaType: media });
     await this.#o.onChange?.(media, true, state[media].map((j) => j.slice(j.indexOf('/') + 1)), actor.nick);
   }
@@ -110,8 +107,7 @@ export class AvModeration {
   }
 
   #send(occ: OccupantRow, body: Record<string, unknown>): void {
-    const json = JSON.stringify({ type: 'av_moderation', room: this.#o.room.jid, ...body });
     this.#o.sessions.deliver(occ.sid, xml('message', { xmlns: NS_CLIENT, from: this.#o.address, to: occ.jid },
-      xml('json-message', { xmlns: NS_JITMEET }, json)));
+      buildJsonMessage({ type: 'av_moderation', room: this.#o.room.jid, ...body })));
   }
 }

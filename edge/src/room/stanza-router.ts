@@ -6,7 +6,7 @@
  */
 // Internal: not exported from the package entry.
 import {
-  NS_CLIENT, StanzaError, errorReply, tryParseJid, xml, type Element, type IqRouter, type Jid,
+  NS_CLIENT, StanzaError, checkJsonMessages, errorReply, tryParseJid, xml, type Element, type IqRouter, type Jid,
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -54,6 +54,8 @@ export class StanzaRouter {
 
   async #route(session: SessionRow, stanza: Element): Promise<void> {
     const { config } = this.#o;
+    // Whoever a message is for (occupants, other sessions, components) parses its JSON: bounded here, once.
+    if (stanza.name === 'message' && stanza.attrs.type !== 'error') checkJsonMessages(stanza);
     const rawTo = stanza.attrs.to as string | undefined;
     const to = rawTo === undefined ? undefined : tryParseJid(rawTo);
     if (rawTo !== undefined && !to) throw new StanzaError('jid-malformed', { text: 'invalid to address' });

@@ -4,13 +4,16 @@
  * and the bridge channel at `/colibri-ws/<node>/<conference>/<endpoint>?pwd=…` (jitsi-wire-protocol
  * §6): ServerHello on open, EndpointMessage and EndpointStats relayed between the conference's
  * endpoints, receiver constraints recorded. Wrong path → 404, unknown endpoint or password → 403;
- * garbage messages are dropped with a log line, never closing the channel or the conference.
+ * garbage messages (malformed, or over the bounded-JSON limits) are dropped and counted, never
+ * closing the channel or the conference. Every entry point is an error boundary: what a handler
+ * throws is reported to {@link Faults} (logged, counted in `/about/stats`), never the process's end.
  * @module
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { parseBridgeMessage, serializeBridgeMessage, type BridgeMessage } from '@edgemeet/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Faults } from '../faults.ts';
 import type { Logger } from '../log.ts';
 import type { SfuConference } from '../sfu/conference.ts';
 import type { SfuEndpoint } from '../sfu/endpoint.ts';
@@ -22,6 +25,7 @@ export interface ColibriWsServerOptions {
   nodeId: string;
   directory: SfuConferenceDirectory;
   log: Logger;
+  faults: Faults;
   version: string;
 }
 
@@ -39,28 +43,46 @@ export class ColibriWsServer {
   private constructor(o: ColibriWsServerOptions) {
     this.#o = o;
     this.#http = createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/about/health') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({
-          status: 'ok', node: o.nodeId, draining: o.directory.draining, conferences: o.directory.conferenceCount, endpoints: o.directory.endpointCount,
-        }));
-        return;
+      try {
+        this.#request(req.method, req.url, res);
+      } catch (err) {
+        o.faults.report('http', err, { url: req.url?.slice(0, 100) });
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
       }
-      if (req.method === 'GET' && req.url === '/about/stats') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ node: o.nodeId, draining: o.directory.draining, ...o.directory.stats() }));
-        return;
-      }
-      res.writeHead(404).end();
     });
     this.#http.on('upgrade', (req, socket, head) => {
-      const target = this.#authorize(req);
-      if (typeof target === 'number') {
-        socket.end(`HTTP/1.1 ${target} ${target === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-        return;
+      try {
+        const target = this.#authorize(req);
+        if (typeof target === 'number') {
+          socket.end(`HTTP/1.1 ${target} ${target === 404 ? 'Not Found' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+          return;
+        }
+        this.#wss.handleUpgrade(req, socket, head, (ws) => o.faults.guard('colibri-ws', () => this.#open(ws, target.conference, target.endpoint)));
+      } catch (err) {
+        o.faults.report('colibri-ws', err, { url: req.url?.slice(0, 100) });
+        socket.destroy();
       }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, target.conference, target.endpoint));
     });
+  }
+
+  #request(method: string | undefined, url: string | undefined, res: ServerResponse): void {
+    const o = this.#o;
+    if (method === 'GET' && url === '/about/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        status: 'ok', node: o.nodeId, draining: o.directory.draining, conferences: o.directory.conferenceCount, endpoints: o.directory.endpointCount,
+      }));
+      return;
+    }
+    if (method === 'GET' && url === '/about/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({
+        node: o.nodeId, draining: o.directory.draining, ...o.directory.stats(), faults: o.faults.counts(), rejected: o.faults.rejected(),
+      }));
+      return;
+    }
+    res.writeHead(404).end();
   }
 
   static async listen(o: ColibriWsServerOptions): Promise<ColibriWsServer> {
@@ -96,15 +118,23 @@ export class ColibriWsServer {
     ws.on('close', () => { if (endpoint.channel === channel) endpoint.channel = null; });
     ws.on('error', (err) => log.warn('channel.error', { message: err.message }));
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return log.debug('channel.dropped', { reason: 'binary' });
+      if (isBinary) {
+        this.#o.faults.reject('channel-message');
+        return log.debug('channel.dropped', { reason: 'binary' });
+      }
       let message: BridgeMessage;
       try {
         message = parseBridgeMessage(data.toString());
       } catch (err) {
-        log.debug('channel.dropped', { reason: err instanceof Error ? err.message : 'bad message' });
+        this.#o.faults.reject('channel-message');
+        log.debug('channel.dropped', { reason: err instanceof Error ? err.message.slice(0, 200) : 'bad message' });
         return;
       }
-      this.#handle(conference, endpoint, message);
+      try {
+        this.#handle(conference, endpoint, message);
+      } catch (err) {
+        this.#o.faults.report('colibri-ws', err, { conference: conference.id, endpoint: endpoint.id, colibriClass: message.colibriClass });
+      }
     });
     channel.send(serializeBridgeMessage({ colibriClass: 'ServerHello', version: this.#o.version }));
     // A (re)opened channel hears its sender constraints afresh.

@@ -15,7 +15,7 @@ function directory(refusingNew = false) {
         endpoint: (id: string) => endpoints.get(id),
         createEndpoint(id: string) {
           const ep: EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[] } = {
-            id, localTransport: () => ({ ufrag: `u-${id}`, pwd: 'p'.repeat(22), fingerprints: [{ hash: 'sha-256', value: 'AA', setup: 'actpass' }], candidates: [], rtcpMux: true, webSocketUrls: [] }),
+            id, localTransport: () => ({ ufrag: `u${id}u`, pwd: 'p'.repeat(22), fingerprints: [{ hash: 'sha-256', value: 'AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB', setup: 'actpass' }], candidates: [], rtcpMux: true, webSocketUrls: [] }),
             setRemoteTransport(t) { ep.remote = t; }, setSources(s) { ep.sources = s; }, forceMute() {},
           };
           endpoints.set(id, ep);
@@ -47,7 +47,7 @@ describe('handleConferenceModify()', () => {
     const { dir, conferences } = directory();
     const reply = handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm1', create: true, endpoints: [{ id: 'e1', create: true, transport: { iceControlling: true }, capabilities: ['source-names'] }] }));
     const r = parseConferenceModified(reply);
-    expect(r.endpoints[0]).toMatchObject({ id: 'e1', transport: { ufrag: 'u-e1' } });
+    expect(r.endpoints[0]).toMatchObject({ id: 'e1', transport: { ufrag: 'ue1u' } });
     expect(r.sources?.[0]?.id).toBe('jvb-a0');
     expect(conferences.get('m1')?.endpoints.has('e1')).toBe(true);
   });
@@ -56,11 +56,11 @@ describe('handleConferenceModify()', () => {
     const { dir, conferences } = directory();
     handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm2', create: true, endpoints: [{ id: 'e1', create: true, transport: {}, capabilities: [] }] }));
     handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm2', endpoints: [{
-      id: 'e1', capabilities: [], transport: { ice: { ufrag: 'c', pwd: 'cp', fingerprints: [{ hash: 'sha-256', value: 'BB', setup: 'active' }], candidates: [], rtcpMux: true, webSocketUrls: [] } },
+      id: 'e1', capabilities: [], transport: { ice: { ufrag: 'cccc', pwd: 'c'.repeat(22), fingerprints: [{ hash: 'sha-256', value: 'CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD', setup: 'active' }], candidates: [], rtcpMux: true, webSocketUrls: [] } },
       sources: [{ type: 'audio', id: 'e1-a0', sources: [{ ssrc: 5, name: 'e1-a0' }], groups: [] }],
     }] }));
     const ep = conferences.get('m2')!.endpoints.get('e1')!;
-    expect(ep.remote?.fingerprints[0]?.value).toBe('BB');
+    expect(ep.remote?.fingerprints[0]?.value).toMatch(/^CC:DD:/);
     expect(ep.sources?.[0]?.sources[0]?.ssrc).toBe(5);
     handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm2', endpoints: [{ id: 'e1', expire: true, capabilities: [] }] }));
     expect(conferences.get('m2')!.endpoints.size).toBe(0);
@@ -89,5 +89,28 @@ describe('handleConferenceModify()', () => {
     expect(refusal(() => handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm5', endpoints: [{ id: 'e', create: true, capabilities: [] }] }))).condition).toBe('bad-request');
     const badSsrc = parseXml('<conference-modify xmlns="jitsi:colibri2" meeting-id="m5"><endpoint id="e"><sources><media-source type="audio" id="x"><source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="-4"/></media-source></sources></endpoint></conference-modify>');
     expect(refusal(() => handleConferenceModify(dir, badSsrc)).condition).toBe('bad-request');
+  });
+
+  it('an invalid remote transport (hash "zzz", a 5 KB hash, a short fingerprint, a bad ufrag) is bad-request, and changes nothing', () => {
+    const { dir, conferences } = directory();
+    handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm6', create: true, endpoints: [{ id: 'e1', create: true, transport: {}, capabilities: [] }] }));
+    const fp = 'AA:'.repeat(31) + 'AA';
+    const update = (transport: string) => parseXml(`<conference-modify xmlns="jitsi:colibri2" meeting-id="m6"><endpoint id="e1"><transport>${transport}</transport>`
+      + '<sources><media-source type="audio" id="e1-a0"><source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="7" name="e1-a0"/></media-source></sources></endpoint></conference-modify>');
+    const ice = (attrs: string, fingerprint: string) => `<transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ${attrs}><fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" ${fingerprint}</fingerprint></transport>`;
+    for (const transport of [
+      ice('ufrag="abcd" pwd="0123456789012345678901"', `hash="zzz" setup="active">${fp}`),
+      ice('ufrag="abcd" pwd="0123456789012345678901"', `hash="${'z'.repeat(5000)}" setup="active">${fp}`),
+      ice('ufrag="abcd" pwd="0123456789012345678901"', 'hash="sha-256" setup="active">AA:BB'),
+      ice('ufrag="a b" pwd="0123456789012345678901"', `hash="sha-256" setup="active">${fp}`),
+    ]) {
+      const err = refusal(() => handleConferenceModify(dir, update(transport)));
+      expect(err.condition).toBe('bad-request');
+    }
+    const ep = conferences.get('m6')!.endpoints.get('e1')!;
+    expect(ep.remote).toBeUndefined();
+    expect(ep.sources).toBeUndefined();
+    handleConferenceModify(dir, update(ice('ufrag="abcd" pwd="0123456789012345678901"', `hash="SHA-1" setup="active">${'AA:'.repeat(19)}AA`)));
+    expect(ep.remote?.fingerprints[0]?.hash).toBe('sha-1');
   });
 });

@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  AppError, StanzaError, buildColibri2Error, buildConferenceModified, parseConferenceModify,
+  AppError, FINGERPRINT_HASHES, StanzaError, buildColibri2Error, buildConferenceModified, parseConferenceModify,
   type Colibri2ConferenceModified, type Colibri2EndpointResult, type Colibri2ErrorReason, type Colibri2MediaSource,
   type Element, type IceUdpTransport,
 } from '@edgemeet/protocol';
@@ -50,6 +50,12 @@ export function handleConferenceModify(directory: ConferenceDirectory, payload: 
   } catch (err) {
     if (err instanceof AppError) throw new StanzaError('bad-request', { text: err.message });
     throw err;
+  }
+  // Refused as a whole before anything changes: a transport the node cannot use.
+  for (const ep of request.endpoints) {
+    for (const fp of ep.transport?.ice?.fingerprints ?? []) {
+      if (!Object.hasOwn(FINGERPRINT_HASHES, fp.hash)) throw colibriError('bad-request', 'unspecified', `unsupported fingerprint hash ${fp.hash}`, ep.id);
+    }
   }
   let conference = directory.get(request.meetingId);
   const result: Colibri2ConferenceModified = { endpoints: [] };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericNack, PictureLossIndication, RtcpPacketConverter, RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, RtpHeader, RtpPacket } from 'werift';
 import { parseJingle, parseXml, sourcesFromContents, type Colibri2MediaSource } from '@edgemeet/protocol';
+import { Faults } from '../faults.ts';
 import { createLogger } from '../log.ts';
 import { createDtlsIdentity } from '../transport/certificate.ts';
 import { UdpMux } from '../transport/udp-mux.ts';
@@ -12,7 +13,7 @@ import { pli } from './rtp.ts';
 /** Runs `fn` with a fresh conference on a loopback UDP socket, closed afterwards. */
 async function withConference(fn: (conference: SfuConference) => Promise<void> | void): Promise<void> {
   const mux = await UdpMux.bind('127.0.0.1', 0);
-  const conference = new SfuConference(`meeting-${Math.random()}`, undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
+  const conference = new SfuConference(`meeting-${Math.random()}`, undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error'), faults: new Faults(createLogger('error')) });
   try {
     await fn(conference);
   } finally {
@@ -36,7 +37,7 @@ describe('SfuConference', () => {
   let conference: SfuConference;
   beforeAll(async () => {
     mux = await UdpMux.bind('127.0.0.1', 0);
-    conference = new SfuConference('meeting-1', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error') });
+    conference = new SfuConference('meeting-1', undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error'), faults: new Faults(createLogger('error')) });
   });
   afterAll(async () => {
     conference.close();

@@ -65,7 +65,7 @@ export class SfuConference implements ConferenceControl {
       { type: 'video', id: 'jvb-v0', sources: [{ ssrc: ssrc(), name: 'jvb-v0' }], groups: [] },
     ];
     this.#dropPermille = ctx.dropPermille ?? 0;
-    this.periodic = new PeriodicFeedback(this);
+    this.periodic = new PeriodicFeedback(this, ctx.faults);
   }
 
   get size(): number {

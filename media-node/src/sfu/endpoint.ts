@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Colibri2MediaSource, IceUdpTransport } from '@edgemeet/protocol';
 import type { EndpointControl } from '../control/colibri2-handler.ts';
+import type { Faults } from '../faults.ts';
 import type { Logger } from '../log.ts';
 import type { DtlsIdentity } from '../transport/certificate.ts';
 import { EndpointTransport } from '../transport/endpoint-transport.ts';
@@ -21,6 +22,8 @@ export interface SfuContext {
   readonly identity: DtlsIdentity;
   readonly publicIp: string;
   readonly log: Logger;
+  /** Where handlers that throw are reported (counted in /about/stats); the node's own in production. */
+  readonly faults: Faults;
   /** Base of bridge-channel URLs, `ws(s)://host:port/colibri-ws/<node>`; unset: no bridge channel. Set once the server listens. */
   channelUrl?: string;
   /** Fault injection for tests (MEDIA_DROP_PERMILLE): forwarded video packets dropped per thousand. */
@@ -63,7 +66,7 @@ export class SfuEndpoint implements EndpointControl {
   constructor(id: string, conference: SfuConference, ctx: SfuContext) {
     this.id = id;
     this.conference = conference;
-    this.transport = new EndpointTransport({ mux: ctx.mux, identity: ctx.identity, publicIp: ctx.publicIp });
+    this.transport = new EndpointTransport({ mux: ctx.mux, identity: ctx.identity, publicIp: ctx.publicIp, faults: ctx.faults });
     this.transport.onRtp = (rtp) => conference.routeRtp(this, rtp);
     this.transport.onRtcp = (rtcp) => conference.routeRtcp(this, rtcp);
     this.transport.onEarlyRtp = (rtp) => conference.noteArrival(this, rtp);

@@ -7,6 +7,7 @@
  */
 import { serializeBridgeMessage } from '@edgemeet/protocol';
 import { allocateBandwidth } from './bandwidth-allocation.ts';
+import type { Faults } from '../faults.ts';
 import type { SfuEndpoint } from './endpoint.ts';
 import { receiverReport } from './receiver-reports.ts';
 
@@ -32,15 +33,17 @@ export class PeriodicFeedback {
   readonly #timers: Array<ReturnType<typeof setInterval>>;
   #lastAllocation = performance.now();
 
-  constructor(scope: FeedbackScope) {
+  /** `faults`: the timers' error boundary (a throwing timer callback would end the process). */
+  constructor(scope: FeedbackScope, faults: Faults) {
     this.#scope = scope;
+    const guarded = (fn: () => void) => () => faults.guard('timers', fn);
     this.#timers = [
-      setInterval(() => {
+      setInterval(guarded(() => {
         const now = performance.now();
         this.sendReceiverReports(now);
         this.allocateBandwidth(now);
-      }, RECEIVER_REPORT_INTERVAL_MS),
-      setInterval(() => this.sendTransportFeedback(), TRANSPORT_FEEDBACK_INTERVAL_MS),
+      }), RECEIVER_REPORT_INTERVAL_MS),
+      setInterval(guarded(() => this.sendTransportFeedback()), TRANSPORT_FEEDBACK_INTERVAL_MS),
     ];
     for (const t of this.#timers) t.unref?.();
   }

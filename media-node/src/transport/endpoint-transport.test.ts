@@ -1,6 +1,8 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from 'werift';
+import { Faults } from '../faults.ts';
+import { createLogger } from '../log.ts';
 import { createDtlsIdentity, type DtlsIdentity } from './certificate.ts';
 import { EndpointTransport } from './endpoint-transport.ts';
 import { UdpMux } from './udp-mux.ts';
@@ -162,5 +164,35 @@ describe('EndpointTransport on one shared UDP port', () => {
     await Promise.all([cg.pc.close(), cbad.pc.close()]);
     good.close();
     bad.close();
+  });
+
+  it('a routing exception is reported and counted as a fault, not dropped as bad SRTP; forged SRTP is only counted', async () => {
+    const faults = new Faults(createLogger('error'));
+    const t = new EndpointTransport({ mux, identity, faults });
+    const c = await client(t, 8001);
+    t.setRemoteFingerprint('sha-256', c.fingerprint);
+    await expect.poll(() => t.state, { timeout: 10_000 }).toBe('connected');
+    let calls = 0;
+    t.onRtp = () => {
+      calls += 1;
+      throw new TypeError('routing bug');
+    };
+    for (let seq = 1; seq <= 5; seq++) c.track.writeRtp(opusPacket(seq));
+    await expect.poll(() => faults.counts().routing, { timeout: 5000 }).toBe(5);
+    expect(calls).toBe(5);
+    const before = faults.rejected().srtp;
+    // An SRTP packet with a wrong tag, from the client's own address: refused by authentication, counted.
+    t.datagram(Buffer.from([0x80, 111, 0, 9, 0, 0, 0, 1, 0, 0, 0, 1, ...new Array(40).fill(7)]), 'media');
+    expect(faults.rejected().srtp).toBe(before + 1);
+    expect(faults.counts().routing).toBe(5);
+    await c.pc.close();
+    t.close();
+  });
+
+  it('setRemoteFingerprint() takes every RFC 8122 hash the protocol admits and refuses others with TypeError', () => {
+    const t = new EndpointTransport({ mux, identity });
+    for (const hash of ['sha-1', 'SHA-224', 'sha-256', 'sha-384', 'sha-512']) expect(() => t.setRemoteFingerprint(hash, 'AA:BB')).not.toThrow();
+    for (const hash of ['zzz', 'md5', 'constructor', '__proto__']) expect(() => t.setRemoteFingerprint(hash, 'AA:BB')).toThrow(TypeError);
+    t.close();
   });
 });

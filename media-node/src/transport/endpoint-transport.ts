@@ -12,6 +12,8 @@ import {
   DtlsServer, Event, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtcpSession, SrtpSession,
   isRtcp, keyLength, saltLength, type Transport,
 } from 'werift';
+import { Faults } from '../faults.ts';
+import { createLogger } from '../log.ts';
 import type { DtlsIdentity } from './certificate.ts';
 import { SrtpCmContext, TAG_BYTES } from './srtp-cm.ts';
 import { nominationRequest, type BindingRequest } from './stun-responder.ts';
@@ -24,6 +26,11 @@ const ICE_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 function iceString(length: number): string {
   return [...randomBytes(length)].map((b) => ICE_CHARS[b % ICE_CHARS.length]).join('');
 }
+
+/** RFC 8122 hash names → node:crypto's: every hash protocol's FINGERPRINT_HASHES admits. */
+export const FINGERPRINT_DIGESTS: Readonly<Record<string, string>> = Object.freeze({
+  'sha-1': 'sha1', 'sha-224': 'sha224', 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512',
+});
 
 function normalizeFingerprint(value: string): string {
   return value.replaceAll(':', '').toLowerCase();
@@ -57,6 +64,8 @@ export class EndpointTransport implements MuxEndpoint {
   failureReason: string | null = null;
   #remote: { host: string; port: number } | null = null;
   #remoteFingerprint: string | null = null;
+  /** node:crypto's name of the hash the remote fingerprint uses. */
+  #remoteDigest = 'sha256';
   /** A handshake that finished before the client's fingerprint arrived (see setRemoteFingerprint). */
   #unverified: DtlsServer | null = null;
   /**
@@ -81,16 +90,19 @@ export class EndpointTransport implements MuxEndpoint {
   readonly #mux: UdpMux;
   readonly #identity: DtlsIdentity;
   readonly #publicIp: string;
+  readonly #faults: Faults;
 
   readonly #profiles: ReadonlyArray<typeof ProtectionProfileAes128CmHmacSha1_80 | typeof ProtectionProfileAeadAes128Gcm>;
 
   /** `srtpProfiles`: ours in order of preference (default AES-CM, then AES-GCM); the first the client also offers is used. */
-  constructor(options: { mux: UdpMux; identity: DtlsIdentity; publicIp?: string; srtpProfiles?: ReadonlyArray<'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM'> }) {
+  /** `faults`: where a throwing onRtp/onRtcp/onEarlyRtp is reported (and refused SRTP counted). */
+  constructor(options: { mux: UdpMux; identity: DtlsIdentity; publicIp?: string; srtpProfiles?: ReadonlyArray<'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM'>; faults?: Faults }) {
     this.#profiles = (options.srtpProfiles ?? ['AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'])
       .map((p) => (p === 'AEAD_AES_128_GCM' ? ProtectionProfileAeadAes128Gcm : ProtectionProfileAes128CmHmacSha1_80));
     this.#mux = options.mux;
     this.#identity = options.identity;
     this.#publicIp = options.publicIp ?? options.mux.address.host;
+    this.#faults = options.faults ?? new Faults(createLogger('warn', { ns: 'endpoint-transport' }));
     this.#mux.add(this);
   }
 
@@ -115,9 +127,15 @@ export class EndpointTransport implements MuxEndpoint {
     };
   }
 
-  /** The client's DTLS fingerprint (from its session-accept, via Colibri2); checked after the handshake, whichever comes first. */
+  /**
+   * The client's DTLS fingerprint (from its session-accept, via Colibri2); checked after the
+   * handshake, whichever comes first. Throws TypeError for a hash that is not one of
+   * {@link FINGERPRINT_DIGESTS} (Colibri2 input is validated before it gets here).
+   */
   setRemoteFingerprint(hash: string, value: string): void {
-    if (hash.toLowerCase() !== 'sha-256') throw new TypeError(`unsupported fingerprint hash ${hash}`);
+    const name = hash.toLowerCase();
+    if (!Object.hasOwn(FINGERPRINT_DIGESTS, name)) throw new TypeError(`unsupported fingerprint hash ${hash.slice(0, 20)}`);
+    this.#remoteDigest = FINGERPRINT_DIGESTS[name]!;
     this.#remoteFingerprint = normalizeFingerprint(value);
     const pending = this.#unverified;
     if (pending) this.#verify(pending);
@@ -166,25 +184,47 @@ export class EndpointTransport implements MuxEndpoint {
     }
     if (!this.#srtcp) return;
     this.arrivalMs = performance.now();
-    try {
-      if (isRtcp(data)) {
-        if (!this.#unverified) this.onRtcp(this.#srtcp.decrypt(data));
+    // Only SRTP's own failures (unauthenticated or malformed: RFC 3711 §3.3, discard) are dropped
+    // quietly, and counted; an exception past decryption is a routing bug and is reported.
+    if (isRtcp(data)) {
+      if (this.#unverified) return;
+      let rtcp: Buffer;
+      try {
+        rtcp = this.#srtcp.decrypt(data);
+      } catch {
+        this.#faults.reject('srtcp');
         return;
       }
-      let rtp: Buffer | null = null;
+      this.#deliver(this.onRtcp, rtcp);
+      return;
+    }
+    let rtp: Buffer | null = null;
+    try {
       if (this.#cmIn) {
         const length = this.#cmIn.unprotect(data);
         if (length > 0) rtp = data.subarray(0, length);
       } else if (this.#srtp) rtp = this.#srtp.decrypt(data);
-      if (!rtp) return;
-      if (!this.#unverified) {
-        this.onRtp(rtp);
-        return;
-      }
-      this.onEarlyRtp(rtp);
-      if (this.#held.length < MAX_HELD) this.#held.push({ rtp, at: this.arrivalMs });
     } catch {
-      // Unauthenticated or malformed SRTP (RFC 3711 §3.3: discard); nothing to tell anyone.
+      rtp = null;
+    }
+    if (!rtp) {
+      this.#faults.reject('srtp');
+      return;
+    }
+    if (!this.#unverified) {
+      this.#deliver(this.onRtp, rtp);
+      return;
+    }
+    this.#deliver(this.onEarlyRtp, rtp);
+    if (this.#held.length < MAX_HELD) this.#held.push({ rtp, at: this.arrivalMs });
+  }
+
+  /** Hands a decrypted packet to the router; what the router throws is reported, not taken for bad SRTP. */
+  #deliver(to: (packet: Buffer) => void, packet: Buffer): void {
+    try {
+      to(packet);
+    } catch (err) {
+      this.#faults.report('routing', err, { ufrag: this.localUfrag });
     }
   }
 
@@ -242,13 +282,13 @@ export class EndpointTransport implements MuxEndpoint {
     this.#held = [];
     for (const { rtp, at } of held) {
       this.arrivalMs = at;
-      this.onRtp(rtp);
+      this.#deliver(this.onRtp, rtp);
     }
   }
 
   #certificateFingerprint(der: Buffer): string {
     // node:crypto is synchronous and cheap here: once per connection.
-    return createHash('sha256').update(der).digest('hex');
+    return createHash(this.#remoteDigest).update(der).digest('hex');
   }
 
   #fail(reason: string): void {

@@ -7,6 +7,8 @@
  * @module
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { Faults } from '../faults.ts';
+import { createLogger } from '../log.ts';
 import { bindingSuccess, peekUsername, verifyBindingRequest, type BindingRequest } from './stun-responder.ts';
 
 export interface MuxEndpoint {
@@ -35,20 +37,30 @@ export class UdpMux {
   readonly #byUfrag = new Map<string, MuxEndpoint>();
   readonly #byAddress = new Map<string, MuxEndpoint>();
   readonly counters: MuxCounters = { received: 0, dropped: 0, stunAnswered: 0 };
+  readonly #faults: Faults;
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, faults: Faults) {
     this.#socket = socket;
-    socket.on('message', (data, rinfo) => this.#receive(data, rinfo.address, rinfo.port));
+    this.#faults = faults;
+    // The datagram path's error boundary: whatever an endpoint throws is reported, the socket carries on.
+    socket.on('message', (data, rinfo) => {
+      try {
+        this.#receive(data, rinfo.address, rinfo.port);
+      } catch (err) {
+        this.#faults.report('udp', err, { from: `${rinfo.address}:${rinfo.port}`, firstByte: data[0] });
+      }
+    });
+    socket.on('error', (err) => this.#faults.report('udp', err));
   }
 
-  /** Binds the socket (port 0: any free port). */
-  static async bind(host: string, port: number): Promise<UdpMux> {
+  /** Binds the socket (port 0: any free port); `faults` hears of handlers that throw. */
+  static async bind(host: string, port: number, faults = new Faults(createLogger('warn', { ns: 'udp-mux' }))): Promise<UdpMux> {
     const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, host, () => { socket.off('error', reject); resolve(); });
     });
-    return new UdpMux(socket);
+    return new UdpMux(socket, faults);
   }
 
   get address(): { host: string; port: number } {

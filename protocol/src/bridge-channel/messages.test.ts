@@ -28,7 +28,16 @@ describe('bridge-channel messages', () => {
       '{"colibriClass":"ReceiverVideoConstraints","lastN":"all"}', '{"colibriClass":"ReceiverVideoConstraints","defaultConstraints":{}}']) {
       expect(() => parseBridgeMessage(text), text).toThrow(expect.objectContaining({ code: 'bad-request' }));
     }
-    expect(() => parseBridgeMessage(`{"colibriClass":"ClientHello","x":"${'a'.repeat(70_000)}"}`)).toThrow(/too large/);
+    expect(() => parseBridgeMessage(`{"colibriClass":"ClientHello","x":"${'a'.repeat(70_000)}"}`)).toThrow(/longer than 65536/);
+  });
+
+  it('parseBridgeMessage() refuses an EndpointMessage nested 12,000 deep (it crashed the node when relayed) before parsing it', () => {
+    // 24 KB, under the channel's 64 KB frame limit; serializing it again overflowed the stack.
+    const text = `{"colibriClass":"EndpointMessage","to":"","msgPayload":${'['.repeat(12_000)}${']'.repeat(12_000)}}`;
+    expect(() => parseBridgeMessage(text)).toThrow(expect.objectContaining({ code: 'bad-request', message: expect.stringMatching(/nested deeper than 32/) }));
+    const deepest = `{"colibriClass":"EndpointMessage","to":"","msgPayload":${'['.repeat(31)}${']'.repeat(31)}}`;
+    expect(serializeBridgeMessage(parseBridgeMessage(deepest))).toBe(deepest);
+    expect(() => parseBridgeMessage(`{"colibriClass":"EndpointStats","list":[${'1,'.repeat(2000)}1]}`)).toThrow(/more than 1024 entries/);
   });
 
   it('serializeBridgeMessage() round-trips', () => {

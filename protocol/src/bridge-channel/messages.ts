@@ -5,6 +5,7 @@
  * @module
  */
 import { AppError } from '../errors.ts';
+import { DEFAULT_JSON_LIMITS, parseBoundedJson, type JsonLimits } from '../json/bounded-json.ts';
 
 export interface VideoConstraints { maxHeight: number; maxFrameRate?: number }
 
@@ -63,14 +64,17 @@ function constraints(v: unknown, key: string): void {
   if (typeof v !== 'object' || v === null || typeof (v as { maxHeight?: unknown }).maxHeight !== 'number') bad(`${key} needs maxHeight`);
 }
 
-/** Parses one bridge-channel text message; throws `AppError('bad-request')` on anything malformed. */
-export function parseBridgeMessage(text: string, maxBytes = 65_536): BridgeMessage {
-  if (text.length > maxBytes) bad('too large');
+/**
+ * Parses one bridge-channel text message; throws `AppError('bad-request')` on anything malformed
+ * or over `limits` (checked before parsing: a relayed message is serialized again, and a deeply
+ * nested one would overflow the stack there).
+ */
+export function parseBridgeMessage(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): BridgeMessage {
   let value: unknown;
   try {
-    value = JSON.parse(text);
-  } catch {
-    bad('not JSON');
+    value = parseBoundedJson(text, limits);
+  } catch (err) {
+    bad(err instanceof Error ? err.message : 'not JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('not an object');
   const o = value as Record<string, unknown>;

@@ -68,4 +68,12 @@ describe('Jingle codec', () => {
     const el = parseXml('<jingle xmlns="urn:xmpp:jingle:1" action="source-add" sid="s"><json-message xmlns="http://jitsi.org/jitmeet">{"sources":{"a":[[{"s":-1}]]}}</json-message></jingle>');
     expect(() => parseJingle(el)).toThrow(expect.objectContaining({ code: 'bad-request' }));
   });
+
+  it('parseJingle() refuses JSON sources nested deeply or with too many entries, before parsing them', () => {
+    const wrap = (json: string) => parseXml(`<jingle xmlns="urn:xmpp:jingle:1" action="source-add" sid="s"><json-message xmlns="http://jitsi.org/jitmeet">${json}</json-message></jingle>`);
+    expect(() => parseJingle(wrap(`{"sources":{"a":${'['.repeat(12_000)}${']'.repeat(12_000)}}}`))).toThrow(/nested deeper than 6/);
+    const many = Array.from({ length: 300 }, (_, i) => `{"s":${i + 1}}`).join(',');
+    expect(() => parseJingle(wrap(`{"sources":{"a":[[${many}],[],[]]}}`))).toThrow(/more than 256 entries/);
+    expect(() => parseJingle(wrap(`{"sources":{"a":[[{"s":1,"n":"${'n'.repeat(300)}"}],[],[]]}}`))).toThrow(/longer than 256/);
+  });
 });

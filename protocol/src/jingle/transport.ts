@@ -6,6 +6,9 @@
 import { xml, type Element } from '../xml/element.ts';
 import { NS_COLIBRI, NS_JINGLE_DTLS, NS_JINGLE_ICE_UDP, NS_JINGLE_SCTP } from '../xml/namespaces.ts';
 import { children, optBool, optInt, optStr, reqInt, reqStr } from './attrs.ts';
+import {
+  TRANSPORT_LIMITS, checkCandidateValues, checkCount, checkFingerprintHash, checkFingerprintValue, checkIceCredential, checkSetup, checkWebSocketUrl,
+} from './transport-values.ts';
 import type { IceCandidate, IceUdpTransport } from './types.ts';
 
 function parseCandidate(el: Element): IceCandidate {
@@ -24,6 +27,7 @@ function parseCandidate(el: Element): IceCandidate {
   if (relPort !== undefined) c.relPort = relPort;
   const tcptype = optStr(el, 'tcptype');
   if (tcptype !== undefined) c.tcptype = tcptype;
+  checkCandidateValues(c);
   return c;
 }
 
@@ -34,26 +38,39 @@ function buildCandidate(c: IceCandidate): Element {
   });
 }
 
+/**
+ * Reads a transport, refusing (AppError bad-request) values no ICE/DTLS stack could use: unknown
+ * fingerprint hashes, fingerprints that are not the hash's length in hex pairs, unknown setup
+ * roles, ufrag/pwd outside RFC 8839's lengths and characters, and more candidates, fingerprints or
+ * web-socket URLs than {@link TRANSPORT_LIMITS}.
+ */
 export function parseIceUdpTransport(el: Element): IceUdpTransport {
+  const fingerprintEls = children(el, 'fingerprint');
+  const candidateEls = children(el, 'candidate');
+  const webSocketEls = children(el, 'web-socket');
+  checkCount('fingerprints', fingerprintEls.length, TRANSPORT_LIMITS.maxFingerprints);
+  checkCount('candidates', candidateEls.length, TRANSPORT_LIMITS.maxCandidates);
+  checkCount('web-socket URLs', webSocketEls.length, TRANSPORT_LIMITS.maxWebSockets);
   const t: IceUdpTransport = {
-    fingerprints: children(el, 'fingerprint').map((f) => {
-      const fp: IceUdpTransport['fingerprints'][number] = { hash: reqStr(f, 'hash'), value: f.text().trim() };
+    fingerprints: fingerprintEls.map((f) => {
+      const hash = checkFingerprintHash(reqStr(f, 'hash'));
+      const fp: IceUdpTransport['fingerprints'][number] = { hash, value: checkFingerprintValue(hash, f.text().trim()) };
       const setup = optStr(f, 'setup');
-      if (setup !== undefined) fp.setup = setup;
+      if (setup !== undefined) fp.setup = checkSetup(setup);
       const required = optBool(f, 'required');
       if (required !== undefined) fp.required = required;
       const cryptex = optBool(f, 'cryptex');
       if (cryptex !== undefined) fp.cryptex = cryptex;
       return fp;
     }),
-    candidates: children(el, 'candidate').map(parseCandidate),
+    candidates: candidateEls.map(parseCandidate),
     rtcpMux: children(el, 'rtcp-mux').length > 0,
-    webSocketUrls: children(el, 'web-socket').map((w) => reqStr(w, 'url')),
+    webSocketUrls: webSocketEls.map((w) => checkWebSocketUrl(reqStr(w, 'url'))),
   };
   const ufrag = optStr(el, 'ufrag');
-  if (ufrag !== undefined) t.ufrag = ufrag;
+  if (ufrag !== undefined) t.ufrag = checkIceCredential('ufrag', ufrag);
   const pwd = optStr(el, 'pwd');
-  if (pwd !== undefined) t.pwd = pwd;
+  if (pwd !== undefined) t.pwd = checkIceCredential('pwd', pwd);
   const generation = optInt(el, 'ice-generation');
   if (generation !== undefined) t.iceGeneration = generation;
   const sctp = children(el, 'sctpmap')[0];

@@ -5,6 +5,7 @@
  * @module
  */
 import { AppError } from '../errors.ts';
+import { parseBoundedJson, type JsonLimits } from '../json/bounded-json.ts';
 import type { SsrcGroup, SsrcSource } from '../jingle/types.ts';
 import type { EndpointSourceMap, EndpointSources } from './types.ts';
 
@@ -44,13 +45,21 @@ function list(v: unknown, what: string): unknown[] {
   return v;
 }
 
-/** Decodes the JSON text of a `<json-message/>`; throws `AppError('bad-request')` on anything malformed. */
+/**
+ * Bounds on a `<json-sources>` text: the format is 5 levels deep (sources → owner → list → source
+ * → field); a participant's own announcement is a handful of owners and sources.
+ */
+export const JSON_SOURCES_LIMITS: JsonLimits = Object.freeze({
+  maxChars: 131_072, maxDepth: 6, maxEntries: 256, maxTotalEntries: 4096, maxStringChars: 256,
+});
+
+/** Decodes the JSON text of a `<json-message/>`; throws `AppError('bad-request')` on anything malformed or over {@link JSON_SOURCES_LIMITS}. */
 export function decodeJsonSources(json: string): EndpointSourceMap {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(json);
-  } catch {
-    bad('not JSON');
+    parsed = parseBoundedJson(json, JSON_SOURCES_LIMITS);
+  } catch (err) {
+    bad(err instanceof Error ? err.message : 'not JSON');
   }
   const sources = (parsed as { sources?: unknown } | null)?.sources;
   if (typeof sources !== 'object' || sources === null || Array.isArray(sources)) bad('expected {"sources":{…}}');
