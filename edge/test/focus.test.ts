@@ -30,14 +30,15 @@ async function scriptedNode(id: string): Promise<FrameClient> {
   return node;
 }
 
-async function participant(nick: string): Promise<FrameClient> {
-  const c = await FrameClient.connect(ROOM);
+async function participant(nick: string, room = ROOM): Promise<FrameClient> {
+  const muc = `${room}@conference.meet.jitsi`;
+  const c = await FrameClient.connect(room);
   await c.login();
-  c.send(`<iq type="set" id="conf-${nick}" to="focus.meet.jitsi" xmlns="jabber:client"><conference xmlns="http://jitsi.org/protocol/focus" room="${MUC}" machine-uid="m-${nick}"/></iq>`);
+  c.send(`<iq type="set" id="conf-${nick}" to="focus.meet.jitsi" xmlns="jabber:client"><conference xmlns="http://jitsi.org/protocol/focus" room="${muc}" machine-uid="m-${nick}"/></iq>`);
   const ready = await c.waitFor(`id="conf-${nick}"`);
   expect(ready).toContain('ready="true"');
   expect(ready).toContain('focusjid="focus@auth.meet.jitsi"');
-  await c.join(ROOM, nick);
+  await c.join(room, nick);
   return c;
 }
 
@@ -65,6 +66,14 @@ describe('focus in the Room Durable Object', () => {
       '<content creator="responder" name="audio"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio"><source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="1234" name="alice-a0"/></description>' +
       '<transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="auau" pwd="apwd0123456789abcdefgh"><fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="active">CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD</fingerprint></transport></content></jingle></iq>');
     expect(await alice.waitFor('id="acc1"')).toContain('type="result"');
+    // Bob's session is not accepted yet: alice's sources wait for it (as Jicofo queues them).
+    const bobSid = /sid="([^"]+)"/.exec(offerB)?.[1];
+    bob.send(`<iq type="set" id="acc2" to="${MUC}/focus" xmlns="jabber:client"><jingle xmlns="urn:xmpp:jingle:1" action="session-accept" sid="${bobSid}">` +
+      '<content creator="responder" name="audio"><description xmlns="urn:xmpp:jingle:apps:rtp:1" media="audio"><source xmlns="urn:xmpp:jingle:apps:rtp:ssma:0" ssrc="5678" name="bob-a0"/></description>' +
+      '<transport xmlns="urn:xmpp:jingle:transports:ice-udp:1" ufrag="bubu" pwd="bpwd0123456789abcdefgh"><fingerprint xmlns="urn:xmpp:jingle:apps:dtls:0" hash="sha-256" setup="active">CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD:CC:DD</fingerprint></transport></content></jingle></iq>');
+    const accepted = await bob.waitFor('id="acc2"');
+    expect(accepted, accepted).toContain('type="result"');
+    expect(await alice.waitFor('action="source-add"', 5000)).toContain('ssrc="5678"');
     const add = await bob.waitFor('action="source-add"', 5000);
     expect(add).toContain('ssrc="1234"');
     expect(add).toContain('owner="alice"');
@@ -79,7 +88,19 @@ describe('focus in the Room Durable Object', () => {
       probe.send(`<iq type="get" id="d${Date.now()}" to="${MUC}" xmlns="jabber:client"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`);
       return probe.waitFor(/<iq[^>]*id="d\d+"/);
     }, { timeout: 3000 }).toContain('item-not-found');
-  });
+  }, 15_000);
+
+  it('a participant that never accepts is invited again after SESSION_ACCEPT_TIMEOUT_MS with no further traffic: the timeout asked for after the entry point still becomes an alarm', async () => {
+    await scriptedNode('node-f2');
+    const carol = await participant('carol', 'quietroom');
+    const dave = await participant('dave', 'quietroom');
+    const first = /sid="([^"]+)"/.exec(await dave.waitFor('action="session-initiate"', 5000))?.[1];
+    await carol.waitFor('action="session-initiate"', 5000);
+    // Nobody sends anything now. The offer was made after the join's entry point had returned
+    // (the allocation answered later), so only the room's pump can have set the alarm.
+    const again = await dave.waitFor('action="session-initiate"', 6000);
+    expect(/sid="([^"]+)"/.exec(again)?.[1]).not.toBe(first);
+  }, 15_000);
 
   it('a conference IQ for another room is refused with not-allowed', async () => {
     const c = await FrameClient.connect(ROOM);

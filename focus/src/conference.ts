@@ -253,7 +253,7 @@ export class Conference {
     this.#save();
     this.#log.info('jingle.session_accept', { endpoint: p.endpointId, ssrcs: ssrcsOf(sources).length });
     // The others learn p's sources; p learns what changed since its offer.
-    this.#signalSources();
+    this.#signalSoon();
     return this.#enqueueFor('accept', p, () => this.#colibri.update(this.state, p, { transport, sources }));
   }
 
@@ -266,14 +266,14 @@ export class Conference {
     this.#checkSources(p, next);
     p.sources = next;
     this.#save();
-    this.#signalSources();
+    this.#signalSoon();
     return this.#enqueueFor('source-add', p, () => this.#colibri.update(this.state, p, { sources: next }));
   }
 
   sourceRemove(p: ParticipantState, removed: EndpointSources): Promise<void> {
     p.sources = removeSources(p.sources, removed);
     this.#save();
-    this.#signalSources();
+    this.#signalSoon();
     return this.#enqueueFor('source-remove', p, () => this.#colibri.update(this.state, p, { sources: p.sources }));
   }
 
@@ -288,7 +288,7 @@ export class Conference {
     p.signaled = null;
     p.mediaDeclined = !restart;
     this.#save();
-    this.#signalSources();
+    this.#signalSoon();
     const expired = this.#enqueue('terminate', async () => {
       await this.#colibri.expire(this.state, p);
       p.bridgeId = null;
@@ -376,6 +376,22 @@ export class Conference {
   }
 
   /**
+   * Signals sources once the current stanza's handling is over (a microtask later): a participant
+   * hears the result of its session-accept before the sources queued for it (as Jicofo sends
+   * them), and several changes in one turn go out as one update.
+   */
+  #signalSoon(): void {
+    if (this.#signalQueued) return;
+    this.#signalQueued = true;
+    queueMicrotask(() => {
+      this.#signalQueued = false;
+      this.#signalSources();
+    });
+  }
+
+  #signalQueued = false;
+
+  /**
    * Brings every accepted session up to date with the others' sources: each is sent what changed
    * since it was last told (source-remove first, then source-add). Sessions not yet accepted get
    * theirs when they are (see source-signaling.ts).
@@ -444,7 +460,7 @@ export class Conference {
     this.#save();
     this.#log.warn('bridge.moving', { bridge: bridgeId, participants: moved.length, alive });
     // Participants elsewhere (none while a conference has one bridge) forget the movers' sources.
-    this.#signalSources();
+    this.#signalSoon();
     // Runs inside the queue already when called from an allocation: queue instead of awaiting.
     const work = moved.map((p) => {
       const sid = p.jingle!.sid;

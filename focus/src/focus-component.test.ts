@@ -486,7 +486,7 @@ describe('FocusComponent: moving a conference off a bridge (Jicofo reInviteParti
       // Only the new bridge's feedback sources: nobody is offered an SSRC of the dead session.
       expect(j[1]!.ssrcs.sort()).toEqual(['424242', '434343']);
     }
-    expect(serialize(sent.find((s) => s.getChild('jingle')?.attrs.action === 'session-initiate')!)).toContain('uf-b2');
+    expect(serialize(sent.find((s) => s.getChild('jingle')?.attrs.action === 'session-initiate')!)).toContain('ufb2');
     const moves = [...sent];
     sent.length = 0;
     // They accept one after another with new SSRCs (1xx, 2xx, 3xx).
