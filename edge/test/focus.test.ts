@@ -102,6 +102,14 @@ describe('focus in the Room Durable Object', () => {
     expect(/sid="([^"]+)"/.exec(again)?.[1]).not.toBe(first);
   }, 15_000);
 
+  it('owner election with the focus in the room: the first participant becomes owner though the focus created the room; the next one when the owner leaves', async () => {
+    const erin = await participant('erin', 'ownerroom');
+    await erin.waitFor(/from="ownerroom@conference.meet.jitsi\/erin"[^>]*>(?:(?!<\/presence>).)*affiliation="owner"/);
+    const finn = await participant('finn', 'ownerroom');
+    erin.send('<presence to="ownerroom@conference.meet.jitsi/erin" type="unavailable" xmlns="jabber:client"/>');
+    await finn.waitFor(/from="ownerroom@conference.meet.jitsi\/finn"[^>]*>(?:(?!<\/presence>).)*affiliation="owner"/);
+  });
+
   it('a conference IQ for another room is refused with not-allowed', async () => {
     const c = await FrameClient.connect(ROOM);
     await c.login();

@@ -70,6 +70,22 @@ export class Conference {
     return this.state.participants[endpointId];
   }
 
+  /** The focus is (or is no longer) an occupant of the room. */
+  setJoined(joined: boolean): void {
+    if (this.state.joined === joined) return;
+    this.state.joined = joined;
+    this.#save();
+  }
+
+  /** A participant's affiliation or role changed (its presence in the room says so). */
+  updateOccupant(endpointId: string, change: { isOwner: boolean; role: string }): void {
+    const p = this.state.participants[endpointId];
+    if (!p || (p.isOwner === change.isOwner && p.role === change.role)) return;
+    p.isOwner = change.isOwner;
+    p.role = change.role;
+    this.#save();
+  }
+
   #save(): void {
     this.#host.store.save(this.state);
   }
@@ -350,18 +366,9 @@ export class Conference {
     await this.#enqueueFor('force-mute', target, () => this.#colibri.forceMute(this.state, target, { [media]: muted }));
   }
 
-  /** AV moderation for `media` turned on (with the endpoints approved to unmute) or off. */
-  setAvModeration(media: 'audio' | 'video', enabled: boolean, approved: readonly string[]): void {
-    const next = { ...this.state.avModeration };
-    if (enabled) next[media] = [...approved];
-    else delete next[media];
-    this.state.avModeration = next;
-    this.#save();
-  }
-
-  /** Whether `p` may unmute `media` under AV moderation (always, when it is off). */
+  /** Whether `p` may unmute `media` under AV moderation (always, when it is off; read from the room's component). */
   mayUnmute(p: ParticipantState, media: 'audio' | 'video'): boolean {
-    const approved = this.state.avModeration?.[media];
+    const approved = this.#host.avModeration?.()[media];
     return approved === undefined || p.role === 'moderator' || approved.includes(p.endpointId);
   }
 
@@ -383,10 +390,10 @@ export class Conference {
   #signalSoon(): void {
     if (this.#signalQueued) return;
     this.#signalQueued = true;
-    queueMicrotask(() => {
+    void Promise.resolve().then(() => {
       this.#signalQueued = false;
       this.#signalSources();
-    });
+    }).catch((err: unknown) => this.#log.error('conference.signal_failed', { err }));
   }
 
   #signalQueued = false;

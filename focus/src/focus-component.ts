@@ -7,7 +7,7 @@
  * @module
  */
 import {
-  NS_FOCUS, NS_MUC, NS_MUC_ADMIN, NS_MUC_USER, StanzaError, parseJingle, sourcesFromContents, tryParseJid, xml,
+  NS_FOCUS, NS_MUC, NS_MUC_USER, StanzaError, parseJingle, sourcesFromContents, tryParseJid, xml,
   type Element, type EndpointSources, type Jingle,
 } from '@edgemeet/protocol';
 import type { FocusConfig } from './config.ts';
@@ -92,8 +92,7 @@ export class FocusComponent {
       bridgeConference: false, feedbackSources: null, failedBridges: [], participants: {},
     };
     this.#conference ??= this.#makeConference(state);
-    state.joined = true;
-    this.#o.host.store.save(state);
+    this.#conference.setJoined(true);
     this.#o.host.send(this.#focusPresence(state, true));
     this.#log.info('focus.joined');
   }
@@ -110,13 +109,12 @@ export class FocusComponent {
 
   #presence(conference: Conference, presence: Element, nick: string): void {
     if (nick === this.#o.config.focusNick) {
-      if (presence.attrs.type === 'unavailable') conference.state.joined = false;
+      if (presence.attrs.type === 'unavailable') conference.setJoined(false);
       return;
     }
     if (presence.attrs.type === 'unavailable') {
       conference.removeParticipant(nick).then(() => {
         if (conference.participants.length === 0) this.#leave(conference);
-        else this.#ensureOwner(conference);
       }).catch((err: unknown) => this.#log.error('focus.leave_failed', { err, endpoint: nick }));
       return;
     }
@@ -125,10 +123,8 @@ export class FocusComponent {
     const realJid = String(item?.attrs.jid ?? '');
     const isOwner = item?.attrs.affiliation === 'owner';
     const role = String(item?.attrs.role ?? 'participant');
-    const known = conference.participant(nick);
-    if (known) {
-      known.isOwner = isOwner;
-      known.role = role;
+    if (conference.participant(nick)) {
+      conference.updateOccupant(nick, { isOwner, role });
       return;
     }
     conference.addParticipant({
@@ -143,7 +139,6 @@ export class FocusComponent {
         this.#moderate(conference, joined, media, focus).catch((err: unknown) => this.#log.error('focus.moderate_failed', { err, endpoint: nick, media }));
       }
     }
-    this.#ensureOwner(conference);
   }
 
   /**
@@ -158,16 +153,6 @@ export class FocusComponent {
     this.#log.info('focus.left');
   }
 
-  /** Jicofo's AutoOwnerRoleManager: if no participant owns the room, the longest-present one does. */
-  #ensureOwner(conference: Conference): void {
-    const participants = conference.participants;
-    if (participants.length === 0 || participants.some((p) => p.isOwner)) return;
-    const next = participants[0]!;
-    next.isOwner = true;
-    const bare = next.realJid.split('/')[0] ?? next.realJid;
-    this.#o.host.send(xml('iq', { type: 'set', to: this.#roomJid, id: `owner-${this.#o.host.now().toString(36)}` },
-      xml('query', { xmlns: NS_MUC_ADMIN }, xml('item', { affiliation: 'owner', jid: bare }))));
-  }
 
   async #iq(conference: Conference, iq: Element, nick: string): Promise<void> {
     const type = iq.attrs.type;
@@ -267,11 +252,9 @@ export class FocusComponent {
    * participant who is neither a moderator nor approved is muted, told so by a mute IQ and
    * force-muted on the bridge (Jicofo's muteAllParticipants); approved ones may unmute themselves.
    */
-  async avModeration(media: 'audio' | 'video', enabled: boolean, approved: readonly string[], actorNick: string): Promise<void> {
+  async avModeration(media: 'audio' | 'video', enabled: boolean, actorNick: string): Promise<void> {
     const conference = this.#conference;
-    if (!conference) return;
-    conference.setAvModeration(media, enabled, approved);
-    if (!enabled) return;
+    if (!conference || !enabled) return;
     const work = conference.participants.map((p) => this.#moderate(conference, p, media, `${this.#roomJid}/${actorNick}`));
     this.#log.info('av_moderation.enabled', { media, participants: work.length });
     await Promise.all(work);

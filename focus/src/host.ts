@@ -52,4 +52,10 @@ export interface FocusHost {
   now(): number;
   /** Asks to be woken (FocusComponent.onWakeUp) at `at`, epoch ms. */
   scheduleWakeUp(at: number): void;
+  /**
+   * The room's AV moderation, owned by its av_moderation component (the focus keeps no copy): per
+   * moderated media type, the endpoint ids approved to unmute; a type that is absent is not
+   * moderated. Without it (no component), nothing is.
+   */
+  avModeration?(): Partial<Record<'audio' | 'video', readonly string[]>>;
 }

@@ -57,11 +57,6 @@ export interface ConferenceState {
   /** Bridges that failed for this conference, never selected again. */
   failedBridges: string[];
   participants: Record<string, ParticipantState>;
-  /**
-   * AV moderation per media type (Prosody's av_moderation component, enforced here as Jicofo
-   * does): present = enabled, with the endpoints approved to unmute. Moderators always may.
-   */
-  avModeration?: Partial<Record<'audio' | 'video', string[]>>;
 }
 
 export function emptySources(): EndpointSources {

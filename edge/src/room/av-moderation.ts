@@ -26,7 +26,7 @@ export interface AvModerationOptions {
   readonly sessions: Sessions;
   readonly log: Logger;
   /** Tells the focus (which enforces); absent where no focus runs. */
-  readonly onChange?: (media: ModeratedMedia, enabled: boolean, approvedNicks: readonly string[], actorNick: string) => Promise<void>;
+  readonly onChange?: (media: ModeratedMedia, enabled: boolean, actorNick: string) => Promise<void>;
 }
 
 export class AvModeration {
@@ -76,7 +76,7 @@ export class AvModeration {
       this.#o.log.info('av_moderation.changed', { media, enabled: enable, actor: actor.nick });
       for (const occ of this.#o.room.occupants.values()) this.#send(occ, { enabled: enable, mediaType: media, actor: actorJid });
       if (enable) this.#sendWhitelists(state, media, false);
-      await this.#o.onChange?.(media, enable, [], actor.nick);
+      await this.#o.onChange?.(media, enable, actor.nick);
       return;
     }
     const approve = 'approve' in command;
@@ -91,7 +91,7 @@ export class AvModeration {
     this.#o.log.info('av_moderation.participant', { media, target: occupant.nick, approved: approve });
     this.#sendWhitelists(state, media, !approve);
     this.#send(occupant, approve ? { approved: true, mediaType: media } : { removed: true, mediaType: media });
-    await this.#o.onChange?.(media, true, state[media].map((j) => j.slice(j.indexOf('/') + 1)), actor.nick);
+    await this.#o.onChange?.(media, true, actor.nick);
   }
 
   /** A newcomer learns which media are moderated (Prosody sends this when an occupant joins). */

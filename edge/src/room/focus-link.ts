@@ -70,6 +70,12 @@ export class FocusLink {
         log: o.log as FocusLogger,
         now: o.now,
         scheduleWakeUp: o.scheduleWakeUp,
+        // The av_moderation component owns the state (occupant JIDs); the focus reads nicks.
+        avModeration: () => {
+          const state = o.room.settings?.avModeration ?? {};
+          const nicks = (jids: readonly string[]) => jids.map((j) => j.slice(j.indexOf('/') + 1));
+          return { ...(state.audio ? { audio: nicks(state.audio) } : {}), ...(state.video ? { video: nicks(state.video) } : {}) };
+        },
       },
     });
     if (o.store.sessions.has(FOCUS_SID)) this.#bind();

@@ -80,7 +80,7 @@ export class RoomXmppServer implements StreamHost {
       : null;
     this.avModeration = new AvModeration({
       address: o.config.avModerationDomain, room: this.room, sessions: this.sessions, log: o.log,
-      onChange: this.focus ? (media, enabled, approved, actor) => this.focus!.focus.avModeration(media, enabled, approved, actor) : undefined,
+      onChange: this.focus ? (media, enabled, actor) => this.focus!.focus.avModeration(media, enabled, actor) : undefined,
     });
     this.#router = new StanzaRouter({
       config: o.config, log: o.log, sessions: this.sessions, room: this.room, roomName: o.roomName,

@@ -124,6 +124,7 @@ export class MucRoom {
     this.#sessions.deliver(sid, xml('message', { xmlns: NS_CLIENT, type: 'groupchat', from: this.jid, to: from },
       xml('subject', null, settings.subject)));
     this.#log.info('occupant.joined', { nick, occupants: this.#store.occupants.size });
+    this.#ensureModerator();
     this.#onJoined?.(occ);
   }
 
@@ -181,11 +182,13 @@ export class MucRoom {
   }
 
   /**
-   * Like Jicofo's AutoOwnerRoleManager: a room always has an owner; when the last one leaves, the
-   * longest-present occupant becomes owner.
+   * The room's one owner election (Jicofo's AutoOwnerRoleManager, which the focus does not repeat):
+   * a room always has an owner among its participants; when none is (the focus created the room,
+   * or the last owner left), the longest-present occupant becomes owner. The focus, owner of every
+   * room, does not count.
    */
   #ensureModerator(): void {
-    const occupants = [...this.#store.occupants.values()];
+    const occupants = [...this.#store.occupants.values()].filter((o) => !this.#superOwners.has(bareOf(o.jid)));
     if (occupants.some((o) => this.affiliationOf(o.jid) === 'owner')) return;
     const next = occupants.sort((a, b) => a.joinedAt - b.joinedAt)[0];
     if (next) this.setAffiliation(bareOf(next.jid), 'owner', null);
