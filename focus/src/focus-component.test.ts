@@ -20,6 +20,8 @@ function scriptedBridges(ids: string[]) {
   const down = new Set<string>();
   /** Bridges announcing shutting_down (their drain timed out). */
   const shutting = new Set<string>();
+  /** Bridges listed as fine that never answer (the Registry has not noticed yet). */
+  const refusing = new Set<string>();
   const live = new Set<string>();
   /** While set, requests wait for it (an allocation in flight). */
   const gate: { wait: Promise<void> | null } = { wait: null };
@@ -29,6 +31,7 @@ function scriptedBridges(ids: string[]) {
     requests,
     down,
     shutting,
+    refusing,
     gate,
     live,
     directory: {
@@ -36,6 +39,7 @@ function scriptedBridges(ids: string[]) {
       async request(bridge: string, payload: Element) {
         requests.push({ bridge, payload });
         if (gate.wait) await gate.wait;
+        if (refusing.has(bridge)) throw new Error('no answer');
         if (down.has(bridge)) throw new Error('gone');
         for (const e of payload.getChildren('endpoint')) {
           const key = `${bridge}/${e.attrs.id}`;
@@ -523,6 +527,21 @@ describe('FocusComponent: moving a conference off a bridge (Jicofo reInviteParti
     expect(later.filter((r) => r.bridge === 'b2')).toHaveLength(3);
     expect(later.at(-1)).toMatchObject({ bridge: 'b1' });
     expect(later.at(-1)!.payload.attrs.expire).toBe('true');
+  });
+
+  it('a bridge that fails an allocation tells the conference (ColibriListener): everyone goes to another bridge, and the failed one is not chosen again', async () => {
+    const { focus, sent, bridges, saved } = setup(['b1', 'b2']);
+    bridges.refusing.add('b1');
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(presence('bob'));
+    for (let i = 0; i < 4; i++) await settle();
+    for (const nick of ['alice', 'bob']) {
+      const offers = jingleTo(sent, nick).filter((j) => j.action === 'session-initiate');
+      expect(offers).toHaveLength(1);
+    }
+    expect(serialize(sent.find((s) => s.getChild('jingle')?.attrs.action === 'session-initiate')!)).toContain('ufb2');
+    expect((saved() as { failedBridges: string[] }).failedBridges).toEqual(['b1']);
   });
 
   it('a bridge shutting down with no other bridge to take its conferences: nobody is moved', async () => {

@@ -130,7 +130,7 @@ export class FocusComponent {
     conference.addParticipant({
       endpointId: nick, realJid, statsId: presence.getChildText('stats-id') ?? null,
       region: presence.getChildText('jitsi_participant_region') ?? '', audioMuted: false, videoMuted: false, isOwner, role,
-    });
+    }).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
     // Joining a moderated conference: muted until approved (before the first allocation, so it starts muted on the bridge).
     const joined = conference.participant(nick);
     const focus = `${this.#roomJid}/${this.#o.config.focusNick}`;
@@ -193,21 +193,21 @@ export class FocusComponent {
     const transport = j.contents.find((c) => c.transport)?.transport;
     switch (j.action) {
       case 'session-accept':
-        return conference.sessionAccept(p, this.#sources(j, p.endpointId), transport);
+        return conference.sessions.sessionAccept(p, this.#sources(j, p.endpointId), transport);
       case 'transport-info':
         if (!transport) throw new StanzaError('bad-request', { text: 'transport-info without a transport' });
-        return conference.transportInfo(p, transport);
+        return conference.sessions.transportInfo(p, transport);
       case 'source-add':
       case 'addsource':
-        return conference.sourceAdd(p, this.#sources(j, p.endpointId));
+        return conference.sessions.sourceAdd(p, this.#sources(j, p.endpointId));
       case 'source-remove':
       case 'removesource':
-        return conference.sourceRemove(p, this.#sources(j, p.endpointId));
+        return conference.sessions.sourceRemove(p, this.#sources(j, p.endpointId));
       case 'session-terminate':
-        return conference.sessionTerminated(p, j.bridgeSession?.restart === true);
+        return conference.sessions.sessionTerminated(p, j.bridgeSession?.restart === true);
       case 'session-info':
         // lib-jitsi-meet reports an ICE failure with the bridge this way; other session-info is informational.
-        return j.iceState === 'failed' ? conference.iceFailed(p, j.bridgeSession?.id) : Promise.resolve();
+        return j.iceState === 'failed' ? conference.sessions.iceFailed(p, j.bridgeSession?.id) : Promise.resolve();
       default:
         throw new StanzaError('feature-not-implemented', { text: `unsupported action ${j.action}` });
     }
@@ -272,7 +272,7 @@ export class FocusComponent {
   #reply(conference: Conference, iq: Element, nick: string): void {
     const p = conference.participant(nick);
     if (!p?.jingle || p.jingle.iqId !== iq.attrs.id) return;
-    if (iq.attrs.type === 'error') conference.reinvite(p, 'session-initiate refused').catch((err: unknown) => this.#log.error('focus.reinvite_failed', { err, endpoint: nick }));
+    if (iq.attrs.type === 'error') conference.sessions.reinvite(p, 'session-initiate refused').catch((err: unknown) => this.#log.error('focus.reinvite_failed', { err, endpoint: nick }));
   }
 
   /** The Registry says a media node is gone (`alive` false) or shutting down while it still forwards (`alive` true). */
@@ -281,7 +281,7 @@ export class FocusComponent {
   }
 
   onWakeUp(): void {
-    this.#conference?.onWakeUp();
+    this.#conference?.onWakeUp().catch((err: unknown) => this.#log.error('focus.wake_up_failed', { err }));
   }
 }
 
