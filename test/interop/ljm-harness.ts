@@ -118,7 +118,8 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
 
 /** SIGTERM (with DRAIN_TIMEOUT_MS=0 it drains and exits at once); SIGKILL if it lingers. */
 export async function stopNodeProcess(node: NodeProcess): Promise<void> {
-  if (node.process.exitCode !== null) return;
+  // Gone already: exited, or killed by a signal (exitCode stays null then, and 'exit' will not come again).
+  if (node.process.exitCode !== null || node.process.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => node.process.once('exit', () => resolve()));
   node.process.kill('SIGTERM');
   const timer = setTimeout(() => node.process.kill('SIGKILL'), 5000);
