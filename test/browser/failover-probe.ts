@@ -6,6 +6,7 @@
  *   across a move from one session to the next;
  * - every Jingle IQ the page receives or sends on its XMPP socket is noted (`window.__jingle`:
  *   time, direction, action, sid, reason text), as a trace for diagnosis;
+ * - every bridge channel (colibri-ws) it opens, with the messages it sends there (`window.__channels`);
  * - `window.__startProbe()` samples getStats every 100 ms (`window.__samples`): per remote tile
  *   (its `data-id`), whether its video frames decoded and its non-concealed audio samples grew
  *   since the previous sample on any of the page's peer connections (attributed through the
@@ -29,14 +30,18 @@ export interface ProbeSample {
 
 export interface JingleTrace { t: number; dir: 'in' | 'out'; action: string; sid: string; text?: string }
 
+/** A bridge channel (colibri-ws) the page opened: when, to where, what it sent, when it closed. */
+export interface ChannelTrace { t: number; url: string; openedAt?: number; closedAt?: number; sent: Array<{ t: number; colibriClass: string; message: string }> }
+
 /** The init script (serialised by playwright: self-contained). */
 export function installProbe(): void {
   const w = window as unknown as {
-    __pcs: RTCPeerConnection[]; __jingle: JingleTrace[]; __samples: ProbeSample[]; __startProbe(): void;
+    __pcs: RTCPeerConnection[]; __jingle: JingleTrace[]; __channels: ChannelTrace[]; __samples: ProbeSample[]; __startProbe(): void;
     meeting?: { peerConnection: RTCPeerConnection | null };
   };
   w.__pcs = [];
   w.__jingle = [];
+  w.__channels = [];
   w.__samples = [];
   const NativePc = RTCPeerConnection;
   (window as unknown as { RTCPeerConnection: unknown }).RTCPeerConnection = class extends NativePc {
@@ -57,9 +62,22 @@ export function installProbe(): void {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
       if (protocols === 'xmpp') this.addEventListener('message', (ev) => trace('in', ev.data));
+      if (String(url).includes('/colibri-ws/')) {
+        const channel: ChannelTrace = { t: Date.now(), url: String(url), sent: [] };
+        this.#channel = channel;
+        w.__channels.push(channel);
+        this.addEventListener('open', () => { channel.openedAt = Date.now(); });
+        this.addEventListener('close', () => { channel.closedAt = Date.now(); });
+      }
     }
+    #channel: ChannelTrace | undefined;
     override send(data: Parameters<WebSocket['send']>[0]): void {
       if (this.protocol === 'xmpp') trace('out', data);
+      if (this.#channel && typeof data === 'string') {
+        let colibriClass = '';
+        try { colibriClass = String((JSON.parse(data) as { colibriClass?: string }).colibriClass); } catch { /* not JSON */ }
+        this.#channel.sent.push({ t: Date.now(), colibriClass, message: data });
+      }
       super.send(data);
     }
   };

@@ -16,7 +16,7 @@
 import type { Page } from 'playwright-core';
 import { openPrejoin } from '../helpers/web-app.ts';
 import { startNodeProcess, startWorld, stopNodeProcess, type NodeProcess } from '../interop/ljm-harness.ts';
-import { installProbe, type JingleTrace, type ProbeSample } from './failover-probe.ts';
+import { installProbe, type ChannelTrace, type JingleTrace, type ProbeSample } from './failover-probe.ts';
 
 const SECRET = 'interop-bridge-secret-0123456789';
 const DRAIN = { DRAIN_TIMEOUT_MS: '1000', SHUTDOWN_MOVE_MS: '10000' };
@@ -73,6 +73,26 @@ async function join(room: string, name: string): Promise<Page> {
 const samples = (p: Page) => p.evaluate(() => (window as unknown as { __samples: ProbeSample[] }).__samples);
 const jingle = (p: Page) => p.evaluate(() => (window as unknown as { __jingle: JingleTrace[] }).__jingle);
 
+/**
+ * The bridge channels a page opened since `since`, and whether every channel opened before then is
+ * closed: per new channel the node it went to (by HTTP port), whether it opened, and the last
+ * receiver constraints the page sent on it.
+ */
+async function channelsSince(p: Page, since: number, nodes: Array<{ name: string; node: NodeProcess }>) {
+  const all = await p.evaluate(() => (window as unknown as { __channels: ChannelTrace[] }).__channels);
+  const nodeOf = (url: string) => nodes.find((n) => new URL(n.node.httpUrl).port === new URL(url).port)?.name ?? url;
+  return {
+    oldOpen: all.filter((c) => c.t < since && c.closedAt === undefined).length,
+    opened: all.filter((c) => c.t >= since).map((c) => ({
+      node: nodeOf(c.url), open: c.openedAt !== undefined && c.closedAt === undefined,
+      constraints: c.sent.filter((m) => m.colibriClass === 'ReceiverVideoConstraints').at(-1)?.message ?? null,
+    })),
+  };
+}
+
+/** The heights of the remote videos a page's small tiles show (not the speaker's large tile, which asks for more). */
+const tileHeights = (p: Page) => p.evaluate(() => [...document.querySelectorAll<HTMLVideoElement>('.tile:not([data-id="local"]):not(.large) video')].map((v) => v.videoHeight));
+
 /** Per remote tile: whether its video and audio progressed in the last `ms` on the meeting's current peer connection. */
 async function flowNow(p: Page, ms = 1000): Promise<{ pc: number; video: number; audio: number }> {
   await sleep(ms);
@@ -109,13 +129,14 @@ function recoveredAt(s: ProbeSample[], since: number, oldPc: number): number | n
 }
 
 /** Per remote tile, the longest time between two samples at which its `kind` progressed (any peer connection), within [from, to]. */
-function longestGap(s: ProbeSample[], from: number, to: number, kind: 'video' | 'audio'): Record<string, number> {
+function longestGap(s: ProbeSample[], from: number, to: number, kind: 'video' | 'audio'): Record<string, { ms: number; after: number }> {
   const inside = s.filter((x) => x.t >= from && x.t <= to);
   const ids = new Set(inside.flatMap((x) => x.tiles));
-  const out: Record<string, number> = {};
+  const out: Record<string, { ms: number; after: number }> = {};
   for (const id of ids) {
     const times = [from, ...inside.filter((x) => (x[kind][id]?.length ?? 0) > 0).map((x) => x.t), to];
-    out[id] = Math.max(...times.slice(1).map((t, i) => t - times[i]!));
+    const gaps = times.slice(1).map((t, i) => ({ ms: t - times[i]!, after: times[i]! - from }));
+    out[id] = gaps.reduce((a, b) => (b.ms > a.ms ? b : a));
   }
   return out;
 }
@@ -169,6 +190,9 @@ try {
   result.killListings = await Promise.all(pages.map(async (p) => listings(await samples(p), killedAt - 1000, settled)));
   result.tilesAfterKill = await Promise.all(pages.map((p) => p.$$eval('.tile:not([data-id="local"]) .name', (els) => els.map((e) => e.textContent).sort())));
   result.errorShown = await Promise.all(pages.map((p) => p.$eval('.error[role="alert"]', (e) => ((e as HTMLElement).hidden ? '' : e.textContent ?? ''))));
+  const named = [{ name: 'interop-node', node: world.node }, { name: 'failover-b', node: second }];
+  result.channelsAfterKill = await Promise.all(pages.map((p) => channelsSince(p, killedAt, named)));
+  result.heightsAfterKill = await Promise.all(pages.map(tileHeights));
   result.pcCountAfterKill = await Promise.all(pages.map((p) => p.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length)));
   result.jingleAfterKill = await Promise.all(pages.map(async (p) => (await jingle(p)).filter((j) => j.t >= killedAt).map((j) => `${j.t - killedAt} ${j.dir} ${j.action} ${j.sid}${j.text ? ` (${j.text})` : ''}`)));
 
@@ -198,6 +222,9 @@ try {
   result.afterDrain = await Promise.all(pages.map((p) => waitFlowing(p, 10_000)));
   result.pcsAfterDrain = (result.afterDrain as Array<{ pc: number }>).map((f) => f.pc);
   result.carrierAfterDrain = await carrier([third]).then(() => 'failover-c', () => 'none');
+  named.push({ name: 'failover-c', node: third });
+  result.channelsAfterDrain = await Promise.all(pages.map((p) => channelsSince(p, termAt, named)));
+  result.heightsAfterDrain = await Promise.all(pages.map(tileHeights));
   result.tilesAfterDrain = await Promise.all(pages.map((p) => p.$$eval('.tile:not([data-id="local"]) .name', (els) => els.map((e) => e.textContent).sort())));
   result.jingleAfterDrain = await Promise.all(pages.map(async (p) => (await jingle(p)).filter((j) => j.t >= termAt).map((j) => `${j.t - termAt} ${j.dir} ${j.action} ${j.sid}${j.text ? ` (${j.text})` : ''}`)));
   // Leaves seen at all: the samples' participant counts over the whole run.

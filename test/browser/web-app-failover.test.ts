@@ -4,15 +4,27 @@ import { browserIt, runInNetns } from '../helpers/netns-test.ts';
 const runIt = browserIt('the web app failover test');
 
 interface Flow { pc: number; video: number; audio: number }
+/** The longest gap (ms) and how long after SIGTERM it began. */
+interface Gap { ms: number; after: number }
 interface Listing { tileSets: string[]; people: number[] }
 interface Result {
   error?: string; console: string[]; warnings: string[];
   ids: string[]; before: Flow[]; tilesBefore: string[][];
   killed: string; killRecoveredMs: Array<number | null>; afterKill: Flow[]; killListings: Listing[]; tilesAfterKill: string[][];
   errorShown: string[]; pcCountAfterKill: number[]; jingleAfterKill: string[][];
-  drained: string; drainRecoveredMs: Array<number | null>; drainVideoGapMs: Array<Record<string, number>>; drainAudioGapMs: Array<Record<string, number>>;
+  drained: string; drainRecoveredMs: Array<number | null>; drainVideoGapMs: Array<Record<string, Gap>>; drainAudioGapMs: Array<Record<string, Gap>>;
   drainListings: Listing[]; drainExit: number | string; afterDrain: Flow[]; pcsAfterDrain: number[]; carrierAfterDrain: string;
   tilesAfterDrain: string[][]; jingleAfterDrain: string[][]; seenSinceSteady: Listing[];
+  channelsAfterKill: Channels[]; channelsAfterDrain: Channels[]; heightsAfterKill: number[][]; heightsAfterDrain: number[][];
+}
+interface Channels { oldOpen: number; opened: Array<{ node: string; open: boolean; constraints: string | null }> }
+
+/** One bridge channel since the move, open, to `node`, carrying the page's constraints again (small tiles: three people); the old one closed. */
+function expectChannelReopened(c: Channels, node: string): void {
+  expect(c.oldOpen).toBe(0);
+  expect(c.opened).toHaveLength(1);
+  expect(c.opened[0]).toMatchObject({ node, open: true });
+  expect(JSON.parse(c.opened[0]!.constraints ?? '{}')).toMatchObject({ colibriClass: 'ReceiverVideoConstraints', defaultConstraints: { maxHeight: 180 } });
 }
 
 const TILES = [['Bob', 'Carol'], ['Alice', 'Carol'], ['Alice', 'Bob']];
@@ -40,6 +52,10 @@ describe('the web app when its media node goes away (issue 19)', () => {
       expect(l.people, `page ${i}`).toEqual([3]);
     });
     expect(r.errorShown).toEqual(['', '', '']);
+    // The bridge channel follows the session to the surviving node, and the constraints are re-applied there.
+    const survivor = r.killed === 'interop-node' ? 'failover-b' : 'interop-node';
+    for (const c of r.channelsAfterKill) expectChannelReopened(c, survivor);
+    for (const h of r.heightsAfterKill) for (const x of h) expect(x).toBeLessThanOrEqual(180);
     // Each page moved exactly once: one old and one new peer connection, the old one closed.
     expect(r.pcCountAfterKill).toEqual([2, 2, 2]);
     for (const j of r.jingleAfterKill) {
@@ -48,8 +64,9 @@ describe('the web app when its media node goes away (issue 19)', () => {
     }
 
     // SIGTERM with a 1 s drain: the node announced it was shutting down, the call moved to the third node.
-    const videoGaps = r.drainVideoGapMs.map((g) => Math.max(...Object.values(g)));
-    const audioGaps = r.drainAudioGapMs.map((g) => Math.max(...Object.values(g)));
+    const videoGaps = r.drainVideoGapMs.map((g) => Math.max(...Object.values(g).map((x) => x.ms)));
+    const audioGaps = r.drainAudioGapMs.map((g) => Math.max(...Object.values(g).map((x) => x.ms)));
+    console.log(`gaps (ms, and ms after SIGTERM they began): video ${JSON.stringify(r.drainVideoGapMs)} audio ${JSON.stringify(r.drainAudioGapMs)}`);
     console.log(`web app failover: SIGTERM of ${r.drained} (drain timeout 1 s) → longest gap in decoded video per page ${videoGaps.join(' / ')} ms (max ${Math.max(...videoGaps)} ms), audio ${audioGaps.join(' / ')} ms; all decoding on the new node ${r.drainRecoveredMs.join(' / ')} ms after SIGTERM`);
     for (const ms of r.drainRecoveredMs) expect(ms, trace).not.toBeNull();
     for (const g of r.drainVideoGapMs) expect(Object.keys(g)).toHaveLength(2);
@@ -61,6 +78,8 @@ describe('the web app when its media node goes away (issue 19)', () => {
       expect(f.pc).not.toBe(r.afterKill[i]!.pc);
     });
     expect(r.tilesAfterDrain).toEqual(TILES);
+    for (const c of r.channelsAfterDrain) expectChannelReopened(c, 'failover-c');
+    for (const h of r.heightsAfterDrain) for (const x of h) expect(x).toBeLessThanOrEqual(180);
     // Over the whole run after everyone was in: always the same two others, always three people.
     r.seenSinceSteady.forEach((l, i) => {
       expect(l.tileSets, `page ${i}`).toEqual([r.ids.filter((_, j) => j !== i).sort().join(',')]);
