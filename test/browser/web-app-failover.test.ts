@@ -39,7 +39,7 @@ describe('the web app when its media node goes away (issue 19)', () => {
 
     // kill -9: every page decodes both others' video and audio again, on a new peer connection.
     const killMs = Math.max(...r.killRecoveredMs.map((x) => x ?? Infinity));
-    console.log(`web app failover: kill -9 of ${r.killed} → all three pages decode 2 videos + 2 audios again after ${killMs} ms (per page ${r.killRecoveredMs.join(' / ')} ms)`);
+    console.log(`web app failover: kill -9 of ${r.killed} → all three pages decode 2 videos + 2 audios again after ${killMs} ms (per page ${r.killRecoveredMs.map((x) => x ?? 'never').join(' / ')} ms)`);
     for (const ms of r.killRecoveredMs) expect(ms, trace).not.toBeNull();
     r.afterKill.forEach((f, i) => {
       expect(f, trace).toMatchObject({ video: 2, audio: 2 });
@@ -67,7 +67,7 @@ describe('the web app when its media node goes away (issue 19)', () => {
     const videoGaps = r.drainVideoGapMs.map((g) => Math.max(...Object.values(g).map((x) => x.ms)));
     const audioGaps = r.drainAudioGapMs.map((g) => Math.max(...Object.values(g).map((x) => x.ms)));
     console.log(`gaps (ms, and ms after SIGTERM they began): video ${JSON.stringify(r.drainVideoGapMs)} audio ${JSON.stringify(r.drainAudioGapMs)}`);
-    console.log(`web app failover: SIGTERM of ${r.drained} (drain timeout 1 s) → longest gap in decoded video per page ${videoGaps.join(' / ')} ms (max ${Math.max(...videoGaps)} ms), audio ${audioGaps.join(' / ')} ms; all decoding on the new node ${r.drainRecoveredMs.join(' / ')} ms after SIGTERM`);
+    console.log(`web app failover: SIGTERM of ${r.drained} (drain timeout 1 s) → longest gap in decoded video per page ${videoGaps.join(' / ')} ms (max ${Math.max(...videoGaps)} ms), audio ${audioGaps.join(' / ')} ms; all decoding on the new node ${r.drainRecoveredMs.map((x) => x ?? 'never').join(' / ')} ms after SIGTERM`);
     for (const ms of r.drainRecoveredMs) expect(ms, trace).not.toBeNull();
     for (const g of r.drainVideoGapMs) expect(Object.keys(g)).toHaveLength(2);
     for (const ms of videoGaps) expect(ms, trace).toBeLessThan(2000);
