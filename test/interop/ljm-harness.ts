@@ -118,7 +118,6 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
 
 /** SIGTERM (with DRAIN_TIMEOUT_MS=0 it drains and exits at once); SIGKILL if it lingers. */
 export async function stopNodeProcess(node: NodeProcess): Promise<void> {
-  // Gone already: exited, or killed by a signal (exitCode stays null then, and 'exit' will not come again).
   if (node.process.exitCode !== null || node.process.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => node.process.once('exit', () => resolve()));
   node.process.kill('SIGTERM');
