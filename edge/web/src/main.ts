@@ -105,9 +105,10 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
         grid.append(tile);
       }
       const video = tile.querySelector('video')!;
-      const streamOf = new MediaStream(p.tracks);
-      const current = video.srcObject as MediaStream | null;
-      if (!current || current.getTracks().map((t) => t.id).join() !== streamOf.getTracks().map((t) => t.id).join()) video.srcObject = streamOf;
+      // Compared by object, not id: after a move to another media node the new session's tracks
+      // carry the same ids (same msid) as the old, ended ones.
+      const current = (video.srcObject as MediaStream | null)?.getTracks() ?? [];
+      if (current.length !== p.tracks.length || p.tracks.some((t) => !current.includes(t))) video.srcObject = new MediaStream(p.tracks);
       tile.querySelector('.name')!.textContent = p.name;
       tile.classList.toggle('speaking', p.id === dominant);
       tile.classList.toggle('large', p.id === dominant && list.length > 1);
