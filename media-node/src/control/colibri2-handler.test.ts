@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StanzaError, buildConferenceModify, parseColibri2Error, parseConferenceModified, parseXml, type Colibri2MediaSource, type IceUdpTransport } from '@edgemeet/protocol';
-import { handleConferenceModify, type ConferenceControl, type ConferenceDirectory, type EndpointControl } from './colibri2-handler.ts';
+import type { ConferenceControl, ConferenceDirectory, EndpointControl } from '../sfu/conference-control.ts';
+import { handleConferenceModify } from './colibri2-handler.ts';
 
 /** An in-memory directory recording what the handler asked for. */
 function directory(refusingNew = false) {

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { serializeBridgeMessage, type Colibri2MediaSource } from '@edgemeet/protocol';
-import type { ConferenceControl, EndpointControl } from '../control/colibri2-handler.ts';
+import type { ConferenceControl, EndpointControl } from './conference-control.ts';
 import type { Logger } from '../log.ts';
 import { DominantSpeakerDetector, audioLevel, lastNSelection } from './dominant-speaker.ts';
 import { SfuEndpoint, type SfuContext } from './endpoint.ts';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Colibri2MediaSource, IceUdpTransport } from '@edgemeet/protocol';
-import type { EndpointControl } from '../control/colibri2-handler.ts';
+import type { EndpointControl } from './conference-control.ts';
 import type { Faults } from '../faults.ts';
 import type { Logger } from '../log.ts';
 import type { DtlsIdentity } from '../transport/certificate.ts';
