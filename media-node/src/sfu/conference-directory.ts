@@ -4,7 +4,7 @@
  */
 import type { ConferenceDirectory } from './conference-control.ts';
 import { SfuConference } from './conference.ts';
-import type { SfuContext } from './endpoint.ts';
+import type { SfuContext } from './context.ts';
 
 export class SfuConferenceDirectory implements ConferenceDirectory {
   readonly #conferences = new Map<string, SfuConference>();
