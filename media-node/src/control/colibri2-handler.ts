@@ -1,7 +1,7 @@
 /**
  * Answers Colibri2 `conference-modify` requests from the focus (jitsi-wire-protocol §5), as JVB's
  * Colibri2ConferenceHandler does: create/expire conferences and endpoints, apply the remote ICE/DTLS
- * transport, replace an endpoint's sources, force-mute. Errors carry the Colibri2 reason element.
+ * transport, take an endpoint's media descriptions (header-extension ids), replace its sources, force-mute. Errors carry the Colibri2 reason element.
  * The media work is behind {@link ConferenceDirectory}, which the SFU defines (sfu/conference-control.ts).
  * @module
  */
@@ -59,6 +59,7 @@ export function handleConferenceModify(directory: ConferenceDirectory, payload: 
     } else if (!endpoint) {
       throw colibriError('item-not-found', 'unknown_endpoint', `no endpoint ${ep.id}`, ep.id);
     }
+    if (ep.medias !== undefined) endpoint.setMedia(ep.medias);
     if (ep.transport?.ice) endpoint.setRemoteTransport(ep.transport.ice);
     if (ep.sources !== undefined) endpoint.setSources(ep.sources);
     if (ep.forceMute) endpoint.forceMute(ep.forceMute.audio, ep.forceMute.video);

@@ -5,7 +5,7 @@
  * them, never the SFU on control.
  * @module
  */
-import type { Colibri2MediaSource, IceUdpTransport } from '@edgemeet/protocol';
+import type { Colibri2Media, Colibri2MediaSource, IceUdpTransport } from '@edgemeet/protocol';
 
 /** An endpoint of a conference, as the control plane sees it. */
 export interface EndpointControl {
@@ -13,6 +13,8 @@ export interface EndpointControl {
   /** Our side of the transport: ICE ufrag/pwd, DTLS fingerprint, candidates, colibri-ws URL. */
   localTransport(): IceUdpTransport;
   setRemoteTransport(transport: IceUdpTransport): void;
+  /** The endpoint's media descriptions (payload types, RTP header extensions), as the focus offered them. */
+  setMedia(medias: readonly Colibri2Media[]): void;
   setSources(sources: readonly Colibri2MediaSource[]): void;
   forceMute(audio: boolean | undefined, video: boolean | undefined): void;
 }

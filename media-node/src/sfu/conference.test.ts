@@ -323,3 +323,24 @@ describe('the conference clock', () => {
     }, clock);
   });
 });
+
+describe('header-extension ids from Colibri2', () => {
+  it('reads the audio level (dominant speaker) and keeps it on forwarded packets by the id the sender\'s media gave, stripping the old default id', async () => {
+    await withConference((conference) => {
+      const alice = conference.createEndpoint('alice');
+      const bob = conference.createEndpoint('bob');
+      alice.setMedia([{ type: 'audio', payloadTypes: [], extmapAllowMixed: true, headerExtensions: [{ id: 7, uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level' }] }]);
+      alice.setSources([{ type: 'audio', id: 'alice-a0', sources: [{ ssrc: 9 }], groups: [] }]);
+      const toBob: Buffer[] = [];
+      Object.defineProperty(bob.transport, 'state', { get: () => 'connected' });
+      (bob.transport as unknown as Record<string, unknown>).sendRtp = (b: Buffer) => toBob.push(Buffer.from(b));
+      const loud = () => new RtpPacket(new RtpHeader({
+        payloadType: 111, sequenceNumber: 1, timestamp: 1, ssrc: 9, extension: true, extensionProfile: 0xbede,
+        extensions: [{ id: 7, payload: Buffer.from([10]) }, { id: 1, payload: Buffer.from([10]) }],
+      }), Buffer.from('opus')).serialize();
+      for (let i = 0; i < 20; i++) conference.routeRtp(alice, loud());
+      expect(conference.speakerOrder[0]).toBe('alice');
+      expect(RtpPacket.deSerialize(toBob[0]!).header.extensions.map((e) => e.id)).toEqual([7]);
+    });
+  });
+});

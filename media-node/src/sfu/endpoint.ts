@@ -7,11 +7,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { serializeBridgeMessage, type Colibri2MediaSource, type IceUdpTransport } from '@edgemeet/protocol';
+import { serializeBridgeMessage, type Colibri2Media, type Colibri2MediaSource, type IceUdpTransport } from '@edgemeet/protocol';
 import { realClock } from '../clock.ts';
 import { EndpointTransport } from '../transport/endpoint-transport.ts';
 import type { EndpointControl } from './conference-control.ts';
 import type { SfuContext } from './context.ts';
+import { DEFAULT_HEADER_EXTENSION_IDS, headerExtensionIds, type HeaderExtensionIds } from './header-extensions.ts';
 import type { MediaTransport } from './media-transport.ts';
 import { ReceptionStats } from './receiver-reports.ts';
 import { VideoSource } from './simulcast.ts';
@@ -57,6 +58,7 @@ export class SfuEndpoint implements EndpointControl {
   #lastN = -1;
   #forwarded: ReadonlySet<string> | null = null;
   #sources: readonly Colibri2MediaSource[] = [];
+  #headerExtensions: HeaderExtensionIds = DEFAULT_HEADER_EXTENSION_IDS;
   #videoSources: readonly VideoSource[] = [];
   #downlinkBps: number | null = null;
   /** As a sender: reception statistics per SSRC it sends, for the node's receiver reports. */
@@ -105,6 +107,15 @@ export class SfuEndpoint implements EndpointControl {
     const fp = t.fingerprints[0];
     if (fp) this.transport.setRemoteFingerprint(fp.hash, fp.value);
     if (t.ufrag && t.pwd) this.transport.setRemoteIce(t.ufrag, t.pwd);
+  }
+
+  setMedia(medias: readonly Colibri2Media[]): void {
+    this.#headerExtensions = headerExtensionIds(medias);
+  }
+
+  /** The ids of the header extensions the SFU reads in this endpoint's packets. */
+  get headerExtensions(): HeaderExtensionIds {
+    return this.#headerExtensions;
   }
 
   setSources(sources: readonly Colibri2MediaSource[]): void {

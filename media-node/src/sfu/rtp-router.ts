@@ -3,7 +3,8 @@
  * whom (only sources announced through Colibri2 are forwarded), RTP to every other connected
  * endpoint (audio as is, video through each receiver's {@link VideoForwarder}), sender reports on
  * to the receivers of that stream, and receivers' RTCP feedback back to the sender
- * (receiver-feedback.ts). Reception statistics and transport-cc arrivals are noted on the way.
+ * (receiver-feedback.ts). Reception statistics and transport-cc arrivals are noted on the way;
+ * header extensions are read by the ids the sender's Colibri2 media gave (header-extensions.ts).
  * @module
  */
 import type { Clock } from '../clock.ts';
@@ -14,13 +15,6 @@ import {
   RTCP_PSFB, RTCP_RTPFB, RTCP_SR, headerExtensionAt, payloadOffset, pli, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf,
 } from './rtp.ts';
 import type { LayerRef, VideoSource } from './simulcast.ts';
-
-/** The audio-level header extension id the focus offers (focus/src/jingle/offer-template.ts). */
-const AUDIO_LEVEL_EXT_ID = 1;
-/** The transport-wide sequence number extension id the focus offers (Jicofo's 5). */
-const TRANSPORT_CC_EXT_ID = 5;
-/** Forwarded packets keep only the audio level: the sender's mid (and anything else about its own m-lines) goes. */
-const keepForwardedExtension = (id: number): boolean => id === AUDIO_LEVEL_EXT_ID;
 
 /** Who sends an SSRC, and for video its place in a (simulcast) source. */
 interface SsrcOwner { readonly endpoint: SfuEndpoint; readonly type: 'audio' | 'video'; readonly ref?: LayerRef }
@@ -79,7 +73,7 @@ export class RtpRouter {
 
   /** Records a packet's transport-wide sequence number and arrival time for the sender's transport-cc feedback. */
   noteArrival(from: SfuEndpoint, rtp: Buffer): void {
-    const twcc = headerExtensionAt(rtp, TRANSPORT_CC_EXT_ID);
+    const twcc = headerExtensionAt(rtp, from.headerExtensions.transportCc);
     if (twcc >= 0 && twcc + 2 <= rtp.length) from.transportFeedback.onPacket(rtp.readUInt16BE(twcc), from.transport.arrivalMs);
   }
 
@@ -93,10 +87,11 @@ export class RtpRouter {
     if (!owner.ref?.rtx) from.receptionFor(ssrc, owner.type === 'audio' ? 48_000 : 90_000).onPacket(seqOf(rtp), timestampOf(rtp), this.#clock.now());
     if (owner.type === 'audio' ? from.audioMuted : from.videoMuted) return;
     if (owner.type === 'audio') {
-      const level = audioLevel(rtp, AUDIO_LEVEL_EXT_ID);
+      const level = audioLevel(rtp, from.headerExtensions.audioLevel);
       if (level !== undefined) this.#onAudioLevel(from, level);
     }
-    stripHeaderExtensions(rtp, keepForwardedExtension);
+    // Forwarded packets keep only the audio level: the sender's mid (and anything else about its own m-lines) goes.
+    stripHeaderExtensions(rtp, from.headerExtensions.audioLevel);
     if (owner.ref) {
       this.#routeVideo(from, rtp, owner.ref);
       return;
