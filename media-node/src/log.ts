@@ -1,5 +1,6 @@
 /**
- * JSON-line logger (journald-friendly); context goes in child loggers.
+ * The media node's one logger interface: JSON lines (journald-friendly), context in child loggers.
+ * Every module of the node takes a {@link Logger} (or the part of it it uses).
  * @module
  */
 import type { LogLevel } from './config.ts';

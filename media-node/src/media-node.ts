@@ -12,7 +12,7 @@ import { Faults } from './faults.ts';
 import type { Logger } from './log.ts';
 import { SfuConferenceDirectory } from './sfu/conference-directory.ts';
 import { ColibriWsServer } from './bridge-channel/colibri-ws-server.ts';
-import type { SfuContext } from './sfu/endpoint.ts';
+import type { SfuContext } from './sfu/context.ts';
 import { createDtlsIdentity } from './transport/certificate.ts';
 import { UdpMux } from './transport/udp-mux.ts';
 

@@ -112,10 +112,9 @@ export class ColibriWsServer {
 
   #open(ws: WebSocket, conference: SfuConference, endpoint: SfuEndpoint): void {
     const log = this.#o.log.child({ conference: conference.id, endpoint: endpoint.id });
-    endpoint.channel?.close(1000, 'replaced');
     const channel = { send: (text: string) => { if (ws.readyState === ws.OPEN) ws.send(text); }, close: (code?: number, reason?: string) => ws.close(code, reason) };
-    endpoint.channel = channel;
-    ws.on('close', () => { if (endpoint.channel === channel) endpoint.channel = null; });
+    endpoint.attachChannel(channel);
+    ws.on('close', () => endpoint.detachChannel(channel));
     ws.on('error', (err) => log.warn('channel.error', { message: err.message }));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -137,28 +136,25 @@ export class ColibriWsServer {
       }
     });
     channel.send(serializeBridgeMessage({ colibriClass: 'ServerHello', version: this.#o.version }));
-    // A (re)opened channel hears its sender constraints afresh.
-    for (const source of endpoint.videoSources) source.toldSender = -1;
-    conference.updateSenderConstraints();
-    conference.greetChannel(endpoint);
+    conference.channelOpened(endpoint);
     log.info('channel.open', {});
   }
 
   #handle(conference: SfuConference, from: SfuEndpoint, m: BridgeMessage): void {
     switch (m.colibriClass) {
       case 'ClientHello':
-        from.channel?.send(serializeBridgeMessage({ colibriClass: 'ServerHello', version: this.#o.version }));
+        from.sendToChannel(serializeBridgeMessage({ colibriClass: 'ServerHello', version: this.#o.version }));
         return;
       case 'EndpointMessage': {
         const relayed = serializeBridgeMessage({ ...m, from: from.id });
         for (const ep of conference.endpoints()) {
-          if (ep !== from && (m.to === '' || m.to === ep.id)) ep.channel?.send(relayed);
+          if (ep !== from && (m.to === '' || m.to === ep.id)) ep.sendToChannel(relayed);
         }
         return;
       }
       case 'EndpointStats': {
         const relayed = serializeBridgeMessage({ ...m, from: from.id });
-        for (const ep of conference.endpoints()) if (ep !== from) ep.channel?.send(relayed);
+        for (const ep of conference.endpoints()) if (ep !== from) ep.sendToChannel(relayed);
         return;
       }
       case 'ReceiverVideoConstraints': {

@@ -1,22 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { StanzaError, buildConferenceModify, parseColibri2Error, parseConferenceModified, parseXml, type Colibri2MediaSource, type IceUdpTransport } from '@edgemeet/protocol';
-import { handleConferenceModify, type ConferenceControl, type ConferenceDirectory, type EndpointControl } from './colibri2-handler.ts';
+import { StanzaError, buildConferenceModify, parseColibri2Error, parseConferenceModified, parseXml, type Colibri2Media, type Colibri2MediaSource, type IceUdpTransport } from '@edgemeet/protocol';
+import type { ConferenceControl, ConferenceDirectory, EndpointControl } from '../sfu/conference-control.ts';
+import { handleConferenceModify } from './colibri2-handler.ts';
 
 /** An in-memory directory recording what the handler asked for. */
 function directory(refusingNew = false) {
-  const conferences = new Map<string, ConferenceControl & { endpoints: Map<string, EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[] }> }>();
+  const conferences = new Map<string, ConferenceControl & { endpoints: Map<string, EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[]; medias?: readonly Colibri2Media[] }> }>();
   const dir: ConferenceDirectory = {
     refusingNew,
     get: (id) => conferences.get(id),
     create(meetingId) {
-      const endpoints = new Map<string, EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[] }>();
+      const endpoints = new Map<string, EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[]; medias?: readonly Colibri2Media[] }>();
       const c = {
         meetingId, endpoints,
         endpoint: (id: string) => endpoints.get(id),
         createEndpoint(id: string) {
-          const ep: EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[] } = {
+          const ep: EndpointControl & { remote?: IceUdpTransport; sources?: readonly Colibri2MediaSource[]; medias?: readonly Colibri2Media[] } = {
             id, localTransport: () => ({ ufrag: `u${id}u`, pwd: 'p'.repeat(22), fingerprints: [{ hash: 'sha-256', value: 'AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB:AA:BB', setup: 'actpass' }], candidates: [], rtcpMux: true, webSocketUrls: [] }),
-            setRemoteTransport(t) { ep.remote = t; }, setSources(s) { ep.sources = s; }, forceMute() {},
+            setRemoteTransport(t) { ep.remote = t; }, setMedia(m) { ep.medias = m; }, setSources(s) { ep.sources = s; }, forceMute() {},
           };
           endpoints.set(id, ep);
           return ep;
@@ -50,6 +51,13 @@ describe('handleConferenceModify()', () => {
     expect(r.endpoints[0]).toMatchObject({ id: 'e1', transport: { ufrag: 'ue1u' } });
     expect(r.sources?.[0]?.id).toBe('jvb-a0');
     expect(conferences.get('m1')?.endpoints.has('e1')).toBe(true);
+  });
+
+  it('hands an endpoint its media descriptions (the header-extension ids the focus offered)', () => {
+    const { dir, conferences } = directory();
+    const medias: Colibri2Media[] = [{ type: 'audio', payloadTypes: [], extmapAllowMixed: true, headerExtensions: [{ id: 1, uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level' }] }];
+    handleConferenceModify(dir, buildConferenceModify({ meetingId: 'm7', create: true, endpoints: [{ id: 'e1', create: true, transport: {}, capabilities: [], medias }] }));
+    expect(conferences.get('m7')!.endpoints.get('e1')!.medias?.[0]?.headerExtensions).toEqual(medias[0]!.headerExtensions);
   });
 
   it('applies transport and sources on update, expires endpoints and conferences', () => {

@@ -1,42 +1,15 @@
 /**
  * Answers Colibri2 `conference-modify` requests from the focus (jitsi-wire-protocol §5), as JVB's
  * Colibri2ConferenceHandler does: create/expire conferences and endpoints, apply the remote ICE/DTLS
- * transport, replace an endpoint's sources, force-mute. Errors carry the Colibri2 reason element.
- * The media work is behind {@link ConferenceDirectory}.
+ * transport, take an endpoint's media descriptions (header-extension ids), replace its sources, force-mute. Errors carry the Colibri2 reason element.
+ * The media work is behind {@link ConferenceDirectory}, which the SFU defines (sfu/conference-control.ts).
  * @module
  */
 import {
   AppError, FINGERPRINT_HASHES, StanzaError, buildColibri2Error, buildConferenceModified, parseConferenceModify,
-  type Colibri2ConferenceModified, type Colibri2EndpointResult, type Colibri2ErrorReason, type Colibri2MediaSource,
-  type Element, type IceUdpTransport,
+  type Colibri2ConferenceModified, type Colibri2EndpointResult, type Colibri2ErrorReason, type Element,
 } from '@edgemeet/protocol';
-
-/** An endpoint of a conference, as the control plane sees it. */
-export interface EndpointControl {
-  readonly id: string;
-  /** Our side of the transport: ICE ufrag/pwd, DTLS fingerprint, candidates, colibri-ws URL. */
-  localTransport(): IceUdpTransport;
-  setRemoteTransport(transport: IceUdpTransport): void;
-  setSources(sources: readonly Colibri2MediaSource[]): void;
-  forceMute(audio: boolean | undefined, video: boolean | undefined): void;
-}
-
-export interface ConferenceControl {
-  readonly meetingId: string;
-  endpoint(id: string): EndpointControl | undefined;
-  createEndpoint(id: string, options: { statsId?: string }): EndpointControl;
-  expireEndpoint(id: string): void;
-  /** The bridge's own sources (`jvb-a0`, `jvb-v0`), announced when the conference is created. */
-  feedbackSources(): Colibri2MediaSource[];
-}
-
-export interface ConferenceDirectory {
-  /** Whether new conferences are refused (drain or graceful shutdown). */
-  readonly refusingNew: boolean;
-  get(meetingId: string): ConferenceControl | undefined;
-  create(meetingId: string, name: string | undefined): ConferenceControl;
-  expire(meetingId: string): void;
-}
+import type { ConferenceDirectory } from '../sfu/conference-control.ts';
 
 function colibriError(condition: ConstructorParameters<typeof StanzaError>[0], reason: Colibri2ErrorReason, text: string, endpointId?: string): StanzaError {
   return new StanzaError(condition, { text, application: buildColibri2Error(reason, endpointId) });
@@ -86,6 +59,7 @@ export function handleConferenceModify(directory: ConferenceDirectory, payload: 
     } else if (!endpoint) {
       throw colibriError('item-not-found', 'unknown_endpoint', `no endpoint ${ep.id}`, ep.id);
     }
+    if (ep.medias !== undefined) endpoint.setMedia(ep.medias);
     if (ep.transport?.ice) endpoint.setRemoteTransport(ep.transport.ice);
     if (ep.sources !== undefined) endpoint.setSources(ep.sources);
     if (ep.forceMute) endpoint.forceMute(ep.forceMute.audio, ep.forceMute.video);

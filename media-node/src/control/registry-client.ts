@@ -9,12 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { client, xml } from '@xmpp/client';
 import { NS_COLIBRI2, NS_MUC, NS_PING, StanzaError, buildBridgeStats, type BridgeStats, type Element } from '@edgemeet/protocol';
+import type { Logger } from '../log.ts';
 
-export interface ControlLogger {
-  info(event: string, fields?: Record<string, unknown>): void;
-  warn(event: string, fields?: Record<string, unknown>): void;
-  error(event: string, fields?: Record<string, unknown>): void;
-}
 
 export interface RegistryClientOptions {
   /** Edge base URL, e.g. `wss://meet.example.com` (or `ws://127.0.0.1:8787` in development). */
@@ -28,7 +24,8 @@ export interface RegistryClientOptions {
   stats: () => BridgeStats;
   /** Handles a `<conference-modify/>`; returns `<conference-modified/>` or throws StanzaError. */
   colibri: (payload: Element) => Promise<Element>;
-  log: ControlLogger;
+  /** The node's logger; only these levels are used. */
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 type XmppClient = ReturnType<typeof client>;

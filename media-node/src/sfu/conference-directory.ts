@@ -2,9 +2,9 @@
  * The conferences of this media node, keyed by the focus's meeting id (as JVB keys them).
  * @module
  */
-import type { ConferenceDirectory } from '../control/colibri2-handler.ts';
+import type { ConferenceDirectory } from './conference-control.ts';
 import { SfuConference } from './conference.ts';
-import type { SfuContext } from './endpoint.ts';
+import type { SfuContext } from './context.ts';
 
 export class SfuConferenceDirectory implements ConferenceDirectory {
   readonly #conferences = new Map<string, SfuConference>();

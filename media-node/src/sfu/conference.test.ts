@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenericNack, PictureLossIndication, RtcpPacketConverter, RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback, RtpHeader, RtpPacket } from 'werift';
 import { parseJingle, parseXml, sourcesFromContents, type Colibri2MediaSource } from '@edgemeet/protocol';
+import { ManualClock, type Clock } from '../clock.ts';
 import { Faults } from '../faults.ts';
 import { createLogger } from '../log.ts';
 import { createDtlsIdentity } from '../transport/certificate.ts';
@@ -9,11 +10,12 @@ import { UdpMux } from '../transport/udp-mux.ts';
 import { SfuConference } from './conference.ts';
 import type { SfuEndpoint } from './endpoint.ts';
 import { pli } from './rtp.ts';
+import { LAYER_TIMEOUT_MS } from './simulcast.ts';
 
 /** Runs `fn` with a fresh conference on a loopback UDP socket, closed afterwards. */
-async function withConference(fn: (conference: SfuConference) => Promise<void> | void): Promise<void> {
+async function withConference(fn: (conference: SfuConference) => Promise<void> | void, clock?: Clock): Promise<void> {
   const mux = await UdpMux.bind('127.0.0.1', 0);
-  const conference = new SfuConference(`meeting-${Math.random()}`, undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error'), faults: new Faults(createLogger('error')) });
+  const conference = new SfuConference(`meeting-${Math.random()}`, undefined, { mux, identity: await createDtlsIdentity(), publicIp: '127.0.0.1', log: createLogger('error'), faults: new Faults(createLogger('error')), clock });
   try {
     await fn(conference);
   } finally {
@@ -46,7 +48,7 @@ describe('SfuConference', () => {
 
   const channel = (ep: SfuEndpoint) => {
     const sent: Array<Record<string, unknown>> = [];
-    ep.channel = { send: (text) => sent.push(JSON.parse(text) as Record<string, unknown>), close() {} };
+    ep.attachChannel({ send: (text) => sent.push(JSON.parse(text) as Record<string, unknown>), close() {} });
     return sent;
   };
 
@@ -101,7 +103,7 @@ describe('sender constraints', () => {
     await withConference((conference) => {
       const alice = conference.createEndpoint('alice') as SfuEndpoint;
       const sent: Array<Record<string, unknown>> = [];
-      alice.channel = { send: (t) => sent.push(JSON.parse(t) as Record<string, unknown>), close() {} };
+      alice.attachChannel({ send: (t) => sent.push(JSON.parse(t) as Record<string, unknown>), close() {} });
       alice.setSources([{ type: 'video', id: 'alice-v0', sources: [{ ssrc: 1 }, { ssrc: 2 }, { ssrc: 3 }], groups: [{ semantics: 'SIM', ssrcs: [1, 2, 3] }] }]);
       // Nobody receives yet.
       expect(sent.at(-1)).toEqual({ colibriClass: 'SenderVideoConstraints', videoConstraints: { idealHeight: 0 } });
@@ -135,7 +137,7 @@ describe('a newly opened bridge channel', () => {
       for (let i = 0; i < 20; i++) conference.routeRtp(alice, Buffer.from(loud));
       const bob = conference.createEndpoint('bob') as SfuEndpoint;
       const sent: Array<Record<string, unknown>> = [];
-      bob.channel = { send: (t) => sent.push(JSON.parse(t) as Record<string, unknown>), close() {} };
+      bob.attachChannel({ send: (t) => sent.push(JSON.parse(t) as Record<string, unknown>), close() {} });
       conference.greetChannel(bob);
       expect(sent).toContainEqual(expect.objectContaining({ colibriClass: 'DominantSpeakerEndpointChangeEvent', dominantSpeakerEndpoint: 'alice' }));
     });
@@ -254,7 +256,7 @@ describe('bandwidth allocation in the conference', () => {
         second++;
         conference.periodic.allocateBandwidth(start + second * 1000);
       };
-      const forwarder = () => bob.forwarders.get(alice.videoSources[0]!)!;
+      const forwarder = () => bob.forwarderOf(alice.videoSources[0]!)!;
       /** The height bob may get now, and the layer he got during the last second. */
       const state = () => [bob.effectiveMaxHeight(alice.videoSources[0]!), forwarder().current];
       oneSecond();
@@ -286,6 +288,59 @@ describe('bandwidth allocation in the conference', () => {
       }
       expect(heights.slice(0, 6)).toEqual(Array(6).fill(180));
       expect(heights).toContain(Infinity);
+    });
+  });
+});
+
+describe('the conference clock', () => {
+  it('drives layer expiry: a receiver moves to the layer still sending once the other was quiet for LAYER_TIMEOUT_MS, with no waiting', async () => {
+    const clock = new ManualClock(5_000);
+    await withConference((conference) => {
+      const alice = conference.createEndpoint('alice');
+      const bob = conference.createEndpoint('bob');
+      alice.setSources([{ type: 'video', id: 'alice-v0', sources: [{ ssrc: 301 }, { ssrc: 302 }], groups: [{ semantics: 'SIM', ssrcs: [301, 302] }] }]);
+      for (const ep of [alice, bob]) {
+        Object.defineProperty(ep.transport, 'state', { get: () => 'connected' });
+        (ep.transport as unknown as Record<string, unknown>).sendRtp = () => undefined;
+        (ep.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      }
+      const vp8 = (ssrc: number, seq: number, height: number, key: boolean) => {
+        const frame = key ? Buffer.from([0x00, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, height & 0xff, height >> 8]) : Buffer.from([0x01, 0, 0]);
+        return new RtpPacket(new RtpHeader({ payloadType: 100, sequenceNumber: seq, timestamp: seq * 3000, ssrc }), Buffer.concat([Buffer.from([0x10]), frame])).serialize();
+      };
+      const current = () => bob.forwarderOf(alice.videoSources[0]!)?.current;
+      conference.routeRtp(alice, vp8(301, 1, 180, true));
+      conference.routeRtp(alice, vp8(302, 1, 360, true));
+      expect(current()).toBe(1);
+      clock.advance(LAYER_TIMEOUT_MS / 2);
+      conference.routeRtp(alice, vp8(301, 2, 180, false));
+      conference.routeRtp(alice, vp8(302, 2, 360, false));
+      expect(current()).toBe(1);
+      // The top layer stops; the next keyframe of the small one, past the timeout, is where bob switches.
+      clock.advance(LAYER_TIMEOUT_MS + 1);
+      conference.routeRtp(alice, vp8(301, 3, 180, true));
+      expect(current()).toBe(0);
+    }, clock);
+  });
+});
+
+describe('header-extension ids from Colibri2', () => {
+  it('reads the audio level (dominant speaker) and keeps it on forwarded packets by the id the sender\'s media gave, stripping the old default id', async () => {
+    await withConference((conference) => {
+      const alice = conference.createEndpoint('alice');
+      const bob = conference.createEndpoint('bob');
+      alice.setMedia([{ type: 'audio', payloadTypes: [], extmapAllowMixed: true, headerExtensions: [{ id: 7, uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level' }] }]);
+      alice.setSources([{ type: 'audio', id: 'alice-a0', sources: [{ ssrc: 9 }], groups: [] }]);
+      const toBob: Buffer[] = [];
+      Object.defineProperty(bob.transport, 'state', { get: () => 'connected' });
+      (bob.transport as unknown as Record<string, unknown>).sendRtp = (b: Buffer) => toBob.push(Buffer.from(b));
+      const loud = () => new RtpPacket(new RtpHeader({
+        payloadType: 111, sequenceNumber: 1, timestamp: 1, ssrc: 9, extension: true, extensionProfile: 0xbede,
+        extensions: [{ id: 7, payload: Buffer.from([10]) }, { id: 1, payload: Buffer.from([10]) }],
+      }), Buffer.from('opus')).serialize();
+      for (let i = 0; i < 20; i++) conference.routeRtp(alice, loud());
+      expect(conference.speakerOrder[0]).toBe('alice');
+      expect(RtpPacket.deSerialize(toBob[0]!).header.extensions.map((e) => e.id)).toEqual([7]);
     });
   });
 });

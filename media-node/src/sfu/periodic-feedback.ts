@@ -2,12 +2,13 @@
  * A conference's periodic work towards its endpoints, on two timers: every 50 ms transport-cc
  * feedback to each sender (transport-cc.ts); every second an RTCP receiver report to each sender
  * (receiver-reports.ts), ConnectionStats to each receiver whose browser sent a REMB, and the
- * bandwidth allocation (bandwidth-allocation.ts).
+ * bandwidth allocation (bandwidth-allocator.ts).
  * @module
  */
 import { serializeBridgeMessage } from '@edgemeet/protocol';
-import { allocateBandwidth } from './bandwidth-allocation.ts';
+import type { Clock } from '../clock.ts';
 import type { Faults } from '../faults.ts';
+import { BandwidthAllocator } from './bandwidth-allocator.ts';
 import type { SfuEndpoint } from './endpoint.ts';
 import { receiverReport } from './receiver-reports.ts';
 
@@ -15,13 +16,10 @@ import { receiverReport } from './receiver-reports.ts';
 const RECEIVER_REPORT_INTERVAL_MS = 1000;
 /** How often each sender gets transport-cc feedback (libwebrtc's receivers: 50–250 ms). */
 const TRANSPORT_FEEDBACK_INTERVAL_MS = 50;
-/** How long bandwidth caps stay before the node tries the receiver's full constraints again. */
-const CAP_HOLD_MS = 10_000;
 
 /** What the periodic work needs from its conference. */
 export interface FeedbackScope {
   endpoints(): IterableIterator<SfuEndpoint>;
-  endpoint(id: string): SfuEndpoint | undefined;
   /** Endpoint ids, most recent dominant speaker first. */
   readonly speakerOrder: readonly string[];
   /** The SSRC the node's own RTCP comes from. */
@@ -31,15 +29,16 @@ export interface FeedbackScope {
 export class PeriodicFeedback {
   readonly #scope: FeedbackScope;
   readonly #timers: Array<ReturnType<typeof setInterval>>;
-  #lastAllocation = performance.now();
+  readonly #allocator: BandwidthAllocator;
 
   /** `faults`: the timers' error boundary (a throwing timer callback would end the process). */
-  constructor(scope: FeedbackScope, faults: Faults) {
+  constructor(scope: FeedbackScope, faults: Faults, clock: Clock) {
     this.#scope = scope;
+    this.#allocator = new BandwidthAllocator(clock.now());
     const guarded = (fn: () => void) => () => faults.guard('timers', fn);
     this.#timers = [
       setInterval(guarded(() => {
-        const now = performance.now();
+        const now = clock.now();
         this.sendReceiverReports(now);
         this.allocateBandwidth(now);
       }), RECEIVER_REPORT_INTERVAL_MS),
@@ -54,9 +53,9 @@ export class PeriodicFeedback {
    */
   sendReceiverReports(nowMs: number): void {
     for (const ep of this.#scope.endpoints()) {
-      if (ep.downlinkBps !== null) ep.channel?.send(serializeBridgeMessage({ colibriClass: 'ConnectionStats', estimatedDownlinkBandwidth: ep.downlinkBps }));
-      if (ep.transport.state !== 'connected' || ep.reception.size === 0) continue;
-      const rr = receiverReport(this.#scope.reporterSsrc, ep.reception.values(), nowMs);
+      if (ep.downlinkBps !== null) ep.sendToChannel(serializeBridgeMessage({ colibriClass: 'ConnectionStats', estimatedDownlinkBandwidth: ep.downlinkBps }));
+      if (!ep.connected || ep.receptionCount === 0) continue;
+      const rr = receiverReport(this.#scope.reporterSsrc, ep.receptionStats(), nowMs);
       if (rr) ep.transport.sendRtcp(rr);
     }
   }
@@ -71,36 +70,9 @@ export class PeriodicFeedback {
     }
   }
 
-  /**
-   * Measures each video layer's bitrate since the last call and, for every receiver whose browser
-   * estimates less downlink (REMB) than the video it gets, fits that video into the estimate
-   * (others' sources in speaker order). Chrome's receive-side estimate never exceeds ~1.5× what
-   * arrives, so it cannot show room for a taller layer: the caps are held for CAP_HOLD_MS and then
-   * lifted to try again, unless the estimate shows sooner that they are no longer needed.
-   */
+  /** The once-a-second bandwidth allocation of every receiver. */
   allocateBandwidth(nowMs: number): void {
-    const elapsed = nowMs - this.#lastAllocation;
-    this.#lastAllocation = nowMs;
-    const all = [...this.#scope.endpoints()];
-    for (const ep of all) for (const v of ep.videoSources) v.sampleBitrates(elapsed);
-    const order = [...new Set([...this.#scope.speakerOrder, ...all.map((ep) => ep.id)])];
-    for (const ep of all) {
-      if (ep.downlinkBps === null) continue;
-      let receiving = 0;
-      for (const fw of ep.forwarders.values()) if (fw.current >= 0) receiving += fw.source.layers[fw.current]!.bitrate;
-      const sources = order
-        .filter((id) => id !== ep.id && (ep.forwarded === null || ep.forwarded.has(id)))
-        .flatMap((id) => this.#scope.endpoint(id)?.videoSources ?? []);
-      const wanted = allocateBandwidth(sources, (s) => ep.maxHeightFor(s), ep.downlinkBps);
-      const limiting = [...wanted].some(([s, h]) => h < ep.maxHeightFor(s));
-      if (receiving > 0 && ep.downlinkBps < receiving && limiting) {
-        ep.bandwidthCaps = wanted;
-        ep.capsUntil = nowMs + CAP_HOLD_MS;
-      } else if (ep.bandwidthCaps.size > 0 && (!limiting || nowMs >= ep.capsUntil)) {
-        ep.bandwidthCaps = new Map();
-      }
-      for (const fw of ep.forwarders.values()) fw.setMaxHeight(ep.effectiveMaxHeight(fw.source));
-    }
+    this.#allocator.run([...this.#scope.endpoints()], this.#scope.speakerOrder, nowMs);
   }
 
   stop(): void {

@@ -29,7 +29,7 @@ describe('rtp helpers', () => {
 
   it('stripHeaderExtensions() turns refused extensions (one-byte form) into padding a parser skips', () => {
     const p = packet([{ id: 1, payload: Buffer.from([0x85]) }, { id: 10, payload: Buffer.from('0') }, { id: 3, payload: Buffer.from([1, 2, 3]) }], Buffer.from('x'));
-    stripHeaderExtensions(p, (id) => id === 1);
+    stripHeaderExtensions(p, 1);
     const parsed = RtpPacket.deSerialize(p);
     expect(parsed.header.extensions.map((e) => e.id)).toEqual([1]);
     expect(parsed.header.extensions[0]!.payload).toEqual(Buffer.from([0x85]));
@@ -38,7 +38,7 @@ describe('rtp helpers', () => {
 
   it('stripHeaderExtensions() handles the two-byte form too', () => {
     const p = packet([{ id: 1, payload: Buffer.from([0x85]) }, { id: 10, payload: Buffer.from('mid-1') }], Buffer.from('y'), { twoByte: true });
-    stripHeaderExtensions(p, (id) => id === 1);
+    stripHeaderExtensions(p, 1);
     const parsed = RtpPacket.deSerialize(p);
     expect(parsed.header.extensions.map((e) => e.id)).toEqual([1]);
     expect(parsed.payload.toString()).toBe('y');

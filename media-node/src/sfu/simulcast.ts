@@ -37,8 +37,6 @@ export class VideoSource {
   readonly layers: readonly Layer[];
   /** Bumped whenever a layer's height or on/off state changes: forwarders then choose again. */
   generation = 0;
-  /** The tallest video any receiver wants from this source, as last told to its sender (-1: never told). */
-  toldSender = -1;
   #active: boolean[];
   readonly #caches: Array<PacketCache | undefined> = [];
 

@@ -12,6 +12,7 @@ import {
   DtlsServer, Event, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtcpSession, SrtpSession,
   isRtcp, keyLength, saltLength, type Transport,
 } from 'werift';
+import { realClock, type Clock } from '../clock.ts';
 import { Faults } from '../faults.ts';
 import { createLogger } from '../log.ts';
 import type { DtlsIdentity } from './certificate.ts';
@@ -73,7 +74,7 @@ export class EndpointTransport implements MuxEndpoint {
    * with arrival times: handed on once verified, dropped if not. Bounded.
    */
   #held: Array<{ rtp: Buffer; at: number }> = [];
-  /** When the datagram being handed to onRtp/onRtcp arrived (performance.now() ms). */
+  /** When the datagram being handed to onRtp/onRtcp arrived (clock ms). */
   arrivalMs = 0;
   #remoteIce: { ufrag: string; pwd: string } | null = null;
   #nominations = 0;
@@ -91,18 +92,20 @@ export class EndpointTransport implements MuxEndpoint {
   readonly #identity: DtlsIdentity;
   readonly #publicIp: string;
   readonly #faults: Faults;
+  readonly #clock: Clock;
 
   readonly #profiles: ReadonlyArray<typeof ProtectionProfileAes128CmHmacSha1_80 | typeof ProtectionProfileAeadAes128Gcm>;
 
   /** `srtpProfiles`: ours in order of preference (default AES-CM, then AES-GCM); the first the client also offers is used. */
-  /** `faults`: where a throwing onRtp/onRtcp/onEarlyRtp is reported (and refused SRTP counted). */
-  constructor(options: { mux: UdpMux; identity: DtlsIdentity; publicIp?: string; srtpProfiles?: ReadonlyArray<'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM'>; faults?: Faults }) {
+  /** `faults`: where a throwing onRtp/onRtcp/onEarlyRtp is reported (and refused SRTP counted). `clock`: arrival times (the real one by default). */
+  constructor(options: { mux: UdpMux; identity: DtlsIdentity; publicIp?: string; srtpProfiles?: ReadonlyArray<'AES_CM_128_HMAC_SHA1_80' | 'AEAD_AES_128_GCM'>; faults?: Faults; clock?: Clock }) {
     this.#profiles = (options.srtpProfiles ?? ['AES_CM_128_HMAC_SHA1_80', 'AEAD_AES_128_GCM'])
       .map((p) => (p === 'AEAD_AES_128_GCM' ? ProtectionProfileAeadAes128Gcm : ProtectionProfileAes128CmHmacSha1_80));
     this.#mux = options.mux;
     this.#identity = options.identity;
     this.#publicIp = options.publicIp ?? options.mux.address.host;
     this.#faults = options.faults ?? new Faults(createLogger('warn', { ns: 'endpoint-transport' }));
+    this.#clock = options.clock ?? realClock;
     this.#mux.add(this);
   }
 
@@ -183,7 +186,7 @@ export class EndpointTransport implements MuxEndpoint {
       return;
     }
     if (!this.#srtcp) return;
-    this.arrivalMs = performance.now();
+    this.arrivalMs = this.#clock.now();
     // Only SRTP's own failures (unauthenticated or malformed: RFC 3711 §3.3, discard) are dropped
     // quietly, and counted; an exception past decryption is a routing bug and is reported.
     if (isRtcp(data)) {

@@ -21,6 +21,11 @@ describe('Colibri2 codec', () => {
     expect(m.endpoints[0]?.medias?.map((x) => x.type)).toEqual(['audio', 'video']);
   });
 
+  it('parseConferenceModify() reads each media\'s RTP header extensions (<rtp-hdrext id uri/>), which the bridge uses', () => {
+    const m = parseConferenceModify(fixture('conference-modify-allocate.xml'));
+    expect(m.endpoints[0]?.medias?.map((x) => x.headerExtensions)).toEqual([[{ id: 1, uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level' }], []]);
+  });
+
   it('parseConferenceModify() reads an update: nested ICE transport, media sources, force-mute, expire', () => {
     const m = parseConferenceModify(fixture('conference-modify-update.xml'));
     expect(m.endpoints[0]?.transport?.ice?.fingerprints[0]).toMatchObject({ setup: 'active' });

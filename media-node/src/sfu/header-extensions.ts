@@ -1,0 +1,33 @@
+/**
+ * The RTP header extensions the SFU reads (RFC 8285), by the ids the focus gave them in the
+ * endpoint's Colibri2 `<media>` (`<rtp-hdrext id uri/>`, the same ids it offered the browser).
+ * With BUNDLE an id means the same extension on every m-line (RFC 8843 §9.2), so one mapping per
+ * endpoint serves audio and video. Ids the focus did not send fall back to the ones it has always
+ * used (focus/src/jingle/offer-template.ts, Jicofo's numbering).
+ * @module
+ */
+import type { Colibri2Media } from '@edgemeet/protocol';
+
+/** RFC 6464 client-to-mixer audio level. */
+export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+/** Transport-wide sequence number (draft-holmer-rmcat-transport-wide-cc-extensions-01). */
+export const TRANSPORT_CC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+
+export interface HeaderExtensionIds {
+  /** Read for dominant speaker detection, and the only extension forwarded packets keep. */
+  readonly audioLevel: number;
+  /** Read for transport-cc feedback. */
+  readonly transportCc: number;
+}
+
+export const DEFAULT_HEADER_EXTENSION_IDS: HeaderExtensionIds = Object.freeze({ audioLevel: 1, transportCc: 5 });
+
+/** The ids in an endpoint's Colibri2 media descriptions, each defaulting when absent. */
+export function headerExtensionIds(medias: readonly Colibri2Media[]): HeaderExtensionIds {
+  const byUri = new Map<string, number>();
+  for (const m of medias) for (const h of m.headerExtensions) if (!byUri.has(h.uri)) byUri.set(h.uri, h.id);
+  return Object.freeze({
+    audioLevel: byUri.get(AUDIO_LEVEL_URI) ?? DEFAULT_HEADER_EXTENSION_IDS.audioLevel,
+    transportCc: byUri.get(TRANSPORT_CC_URI) ?? DEFAULT_HEADER_EXTENSION_IDS.transportCc,
+  });
+}
