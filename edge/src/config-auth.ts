@@ -45,6 +45,8 @@ export interface TokenAuthConfig {
   /** Asymmetric algorithms accepted from JWKS and key servers. */
   readonly algorithms: readonly string[];
   readonly clockSkewSeconds: number;
+  /** A JWKS is fetched again for an unknown kid at most this often. */
+  readonly jwksCooldownSeconds: number;
   /** Lifetime of the tokens the edge mints. */
   readonly tokenTtlSeconds: number;
   /** True when at least one way of verifying tokens is configured. */
@@ -155,6 +157,7 @@ export function parseTokenAuthConfig(raw: Raw, domain: string, domainOf: (key: s
     acceptedAudiences: listOf(raw, 'JWT_ACCEPTED_AUDIENCES', ['*']),
     algorithms,
     clockSkewSeconds: intOf(raw, 'JWT_CLOCK_SKEW_SECONDS', 30, 0, 300, p),
+    jwksCooldownSeconds: intOf(raw, 'JWT_JWKS_COOLDOWN_SECONDS', 30, 1, 3600, p),
     tokenTtlSeconds: intOf(raw, 'JWT_TOKEN_TTL_SECONDS', 3600, 60, 86_400, p),
     verifying,
   };

@@ -2,7 +2,7 @@
  * Verifies a Jitsi JWT the way Prosody's token authentication does (jitsi-wire-protocol §8.1), and
  * more strictly: HS256 only with the app secret; asymmetric algorithms (an allow-list) only with
  * public keys from this edge's own signing keys, configured JWKS URLs (cached, fetched again on an
- * unknown kid at most every 30 s) or Jitsi's asap_key_server (`<url>/<sha256hex(kid)>.pem`);
+ * unknown kid at most every JWT_JWKS_COOLDOWN_SECONDS) or Jitsi's asap_key_server (`<url>/<sha256hex(kid)>.pem`);
  * never `none`, and never a public key used as an HMAC secret (HS/RS confusion), since the key
  * source is chosen by the algorithm family and the key type must match the algorithm.
  * Issuer and audience allow-lists, `exp` required, `nbf`/`exp` with a small clock skew.
@@ -29,11 +29,12 @@ const remoteSets = new Map<string, JWTVerifyGetKey>();
 const asapKeys = new Map<string, { at: number; key: Promise<CryptoKey> }>();
 const localKeys = new WeakMap<TokenAuthConfig, Map<string, Promise<CryptoKey>>>();
 
-function remoteSet(url: URL): JWTVerifyGetKey {
-  let set = remoteSets.get(url.href);
+function remoteSet(url: URL, cooldownSeconds: number): JWTVerifyGetKey {
+  const cacheKey = `${url.href}|${cooldownSeconds}`;
+  let set = remoteSets.get(cacheKey);
   if (!set) {
-    set = createRemoteJWKSet(url, { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
-    remoteSets.set(url.href, set);
+    set = createRemoteJWKSet(url, { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: cooldownSeconds * 1000, cacheMaxAge: 10 * 60_000 });
+    remoteSets.set(cacheKey, set);
   }
   return set;
 }
@@ -145,7 +146,7 @@ export class TokenVerifier {
     if (local) return (await jwtVerify(token, await local, options)).payload;
     for (const url of c.jwksUrls) {
       try {
-        return (await jwtVerify(token, remoteSet(url), options)).payload;
+        return (await jwtVerify(token, remoteSet(url, c.jwksCooldownSeconds), options)).payload;
       } catch (err) {
         if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
       }
