@@ -64,6 +64,8 @@ function classify(err: unknown, step: string): AppError {
     return new AppError('not-authorized', `the OpenID provider answered with an error: ${err.error}`, { cause: err });
   }
   const detail = chain.map((e) => (e instanceof Error ? e.message : String(e))).filter((m, i, all) => all.indexOf(m) === i).join(': ');
+  // Without a usable discovery document no login can start: the provider is unavailable, not the user refused.
+  if (step === 'discovery') return new AppError('service-unavailable', `the OpenID provider's discovery failed: ${detail.slice(0, 300)}`, { cause: err });
   return new AppError('not-authorized', `the ${step} failed validation: ${detail.slice(0, 300)}`, { cause: err });
 }
 
