@@ -29,6 +29,8 @@ function identityOf(presence: { getChild(name: string): any }): Record<string, s
 describe('login at the edge: OpenID Provider (oidc-provider as Keycloak) → Jitsi JWT → XMPP session', () => {
   let op: RunningProvider;
   let edge: RunningEdge;
+  /** An edge set up for the adapter's own redirect page (OIDC_REDIRECT_PATH), which then calls /oidc/tokenize. */
+  let adapterEdge: RunningEdge;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
@@ -38,11 +40,17 @@ describe('login at the edge: OpenID Provider (oidc-provider as Keycloak) → Jit
       OIDC_ISSUER_URL: op.issuer, OIDC_CLIENT_ID: op.clientId, OIDC_CLIENT_SECRET: op.clientSecret, OIDC_COOKIE_SECRET: COOKIE_SECRET,
       OIDC_MODERATOR_VALUES: 'moderators', OIDC_DEFAULT_FEATURES: 'screen-sharing', OIDC_TIMEOUT_MS: '3000',
     });
-    op.register([`${edge.url}/oidc/callback`]);
+    adapterEdge = await startEdge({
+      LOG_LEVEL: 'warn', JWT_APP_ID: APP_ID, JWT_APP_SECRET: APP_SECRET, OIDC_REDIRECT_PATH: '/static/oidc-adapter.html',
+      OIDC_ISSUER_URL: op.issuer, OIDC_CLIENT_ID: op.clientId, OIDC_CLIENT_SECRET: op.clientSecret, OIDC_COOKIE_SECRET: COOKIE_SECRET,
+    });
+    // Keycloak would take a wildcard (…/oidc-adapter.html*); oidc-provider wants the exact URI.
+    op.register([`${edge.url}/oidc/callback`, `${adapterEdge.url}/static/oidc-adapter.html?path=%2Fadapterroom&search=lang%3Dde&hash=`]);
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.stop()));
     await edge?.stop();
+    await adapterEdge?.stop();
     await op?.stop();
   });
 
@@ -162,6 +170,31 @@ describe('login at the edge: OpenID Provider (oidc-provider as Keycloak) → Jit
     expect(target.pathname).toBe('/acme/TenantRoom');
     expect(target.hash).toBe('#config.prejoinConfig.enabled=false');
     expect(decodeJwt(target.searchParams.get('jwt')!)).toMatchObject({ room: 'tenantroom' });
+  });
+
+  it('the adapter\'s own front end: the provider returns to /static/oidc-adapter.html?path&search&hash, whose script calls /oidc/tokenize?code&path&search&hash (no state) and gets the JWT as a JSON string; a path other than the login\'s is refused', async () => {
+    const jar = new CookieJarClient();
+    const page = await jar.navigate(`${adapterEdge.url}/oidc/redirect?path=/adapterroom&search=lang%3Dde&hash=`);
+    // Nobody logged in at the provider yet: the silent check comes back with an error, as the adapter's page expects.
+    const silent = new URL(page.url);
+    expect(silent.pathname).toBe('/static/oidc-adapter.html');
+    expect(silent.searchParams.get('error')).toBe('login_required');
+    const loginPage = await jar.navigate(`${adapterEdge.url}/oidc/auth?path=/adapterroom&search=lang%3Dde&hash=`);
+    const back = await jar.submitForm(loginPage, { username: 'alice', password: USERS.alice.password }, {
+      stopAt: (loc) => loc.startsWith(`${adapterEdge.url}/static/oidc-adapter.html`),
+    });
+    const q = new URL(back.url).searchParams;
+    expect(q.get('path')).toBe('/adapterroom');
+    // What the adapter's oidc-adapter.html sends: code, path, search, hash.
+    const tokenize = (path: string) => `${adapterEdge.url}/oidc/tokenize?code=${q.get('code')}&path=${encodeURIComponent(path)}&search=${encodeURIComponent(q.get('search')!)}&hash=`;
+    const wrongPath = await jar.fetch(tokenize('/elsewhere'));
+    expect(wrongPath.status).toBe(400);
+    expect((await wrongPath.json() as { error: { message: string } }).error.message).toMatch(/does not match the login in progress/);
+    const res = await jar.fetch(tokenize('/adapterroom'), { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    const token = await res.json() as string;
+    expect(decodeJwt(token)).toMatchObject({ room: 'adapterroom', context: { user: { id: 'alice', moderator: true } } });
+    expect(jar.cookie(COOKIE)).toBeUndefined();
   });
 
   describe('refused logins: a clear error, no token, no session', () => {

@@ -108,9 +108,31 @@ export class OidcClient {
     });
   }
 
+  /**
+   * openid-client sends the callback URL without its query as the token request's redirect_uri;
+   * the adapter's redirect URI has one (`?path&search&hash`), and RFC 6749 §4.1.3 wants it
+   * exactly as in the authorization request. For such URIs a per-exchange configuration (from the
+   * cached metadata, no network) puts the whole URI back into the token request.
+   */
+  #exchangeConfiguration(base: oidc.Configuration, redirectUri: string): oidc.Configuration {
+    if (!new URL(redirectUri).search) return base;
+    const c = this.#config;
+    const auth = c.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(c.clientSecret);
+    const config = new oidc.Configuration(base.serverMetadata(), c.clientId, undefined, auth);
+    const tokenEndpoint = base.serverMetadata().token_endpoint;
+    const bounded = boundedFetch(c.timeoutMs);
+    config[oidc.customFetch] = (url, options) => {
+      if (url === tokenEndpoint && options.body instanceof URLSearchParams) options.body.set('redirect_uri', redirectUri);
+      return bounded(url, options);
+    };
+    if (c.issuer.protocol === 'http:' && isLoopbackHost(c.issuer.hostname)) oidc.allowInsecureRequests(config);
+    oidc.enableNonRepudiationChecks(config);
+    return config;
+  }
+
   /** Exchanges the code of a callback; resolves with the id_token claims overlaid by userinfo. */
   async claims(callbackParams: URLSearchParams, checks: CallbackChecks): Promise<Record<string, unknown>> {
-    const config = await this.#configuration();
+    const config = this.#exchangeConfiguration(await this.#configuration(), checks.redirectUri);
     const current = new URL(checks.redirectUri);
     for (const [k, v] of callbackParams) current.searchParams.append(k, v);
     let tokens;
