@@ -18,7 +18,6 @@ const PACKAGES = ['media-node/src', 'protocol/src', 'focus/src', 'edge/src'] as 
 const KNOWN_CYCLES: readonly string[] = [
   'protocol/src/errors.ts ↔ protocol/src/xmpp/stanza-error.ts',
   'protocol/src/jingle/types.ts ↔ protocol/src/sources/types.ts',
-  'edge/src/xmpp/authenticator.ts ↔ edge/src/xmpp/jwt-authenticator.ts',
 ];
 
 /** `from '…'` of static imports and re-exports, and `import('…')`; comments stripped first. */

@@ -12,6 +12,8 @@ import { createLogger } from './log.ts';
 import { configJs } from './routes/config-js.ts';
 import { cors } from './routes/cors.ts';
 import { health } from './routes/health.ts';
+import { jwks } from './routes/jwks.ts';
+import { oidcRoutes } from './routes/oidc.ts';
 import { registryWebsocket } from './routes/registry-websocket.ts';
 import { xmppWebsocket } from './routes/xmpp-websocket.ts';
 
@@ -32,6 +34,8 @@ app.route('/', health);
 app.route('/', configJs);
 app.route('/', xmppWebsocket);
 app.route('/', registryWebsocket);
+app.route('/', oidcRoutes);
+app.route('/', jwks);
 
 app.notFound((c) => c.json({ error: { code: 'not-found', message: 'no such path' } }, 404));
 

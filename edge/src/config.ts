@@ -5,6 +5,9 @@
  * @module
  */
 
+import { parseLoginConfig, parseTokenAuthConfig, type LoginConfig, type TokenAuthConfig } from './config-auth.ts';
+import { ConfigProblems, intOf, str, type Raw } from './config-values.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface EdgeConfig {
@@ -56,50 +59,18 @@ export interface EdgeConfig {
   readonly corsAllowedOrigins: '*' | readonly string[];
   /** Bearer token for `/about/bridges`; unset: the listing is open (development). */
   readonly statusToken: string | undefined;
-  /**
-   * Jitsi JWT logins (Prosody's token authentication): set with JWT_APP_ID and JWT_APP_SECRET.
-   * Unset: anonymous logins only, and tokens are ignored.
-   */
-  readonly jwt: {
-    readonly appId: string;
-    readonly appSecret: string;
-    readonly audiences: readonly string[];
-    readonly allowAnonymous: boolean;
-  } | undefined;
-}
-
-type Raw = Record<string, unknown>;
-
-class ConfigProblems {
-  readonly problems: string[] = [];
-  add(key: string, message: string): void {
-    this.problems.push(`${key}: ${message}`);
-  }
+  /** Which tokens rooms accept, the room policy, and the tokens the edge mints (config-auth.ts). */
+  readonly auth: TokenAuthConfig;
+  /** OIDC login at the edge (`/oidc/*`); undefined when OIDC_ISSUER_URL is unset. */
+  readonly login: LoginConfig | undefined;
 }
 
 const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
-function str(raw: Raw, key: string): string | undefined {
-  const v = raw[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  return String(v).trim();
-}
 
 function domainOf(raw: Raw, key: string, fallback: string, p: ConfigProblems): string {
   const v = (str(raw, key) ?? fallback).toLowerCase();
   if (!DOMAIN_RE.test(v)) p.add(key, `not a valid domain name: ${JSON.stringify(v)}`);
   return v;
-}
-
-function intOf(raw: Raw, key: string, fallback: number, min: number, max: number, p: ConfigProblems): number {
-  const s = str(raw, key);
-  if (s === undefined) return fallback;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    p.add(key, `expected an integer from ${min} to ${max}, got ${JSON.stringify(s)}`);
-    return fallback;
-  }
-  return n;
 }
 
 const REGION_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -147,16 +118,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
   }
   const logLevel = (str(raw, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) p.add('LOG_LEVEL', 'expected debug, info, warn or error');
-  const appId = str(raw, 'JWT_APP_ID');
-  const appSecret = str(raw, 'JWT_APP_SECRET');
-  if ((appId === undefined) !== (appSecret === undefined)) p.add(appId ? 'JWT_APP_SECRET' : 'JWT_APP_ID', 'JWT_APP_ID and JWT_APP_SECRET go together');
-  if (appSecret !== undefined && appSecret.length < 32) p.add('JWT_APP_SECRET', 'must be at least 32 characters');
-  const allowAnonymous = str(raw, 'JWT_ALLOW_ANONYMOUS') ?? 'false';
-  if (!['true', 'false'].includes(allowAnonymous)) p.add('JWT_ALLOW_ANONYMOUS', 'expected true or false');
-  const jwt = appId && appSecret ? {
-    appId, appSecret, allowAnonymous: allowAnonymous === 'true',
-    audiences: (str(raw, 'JWT_ACCEPTED_AUDIENCES') ?? '*').split(',').map((a) => a.trim()).filter((a) => a.length > 0),
-  } : undefined;
+  const auth = parseTokenAuthConfig(raw, domain, (key, fallback) => domainOf(raw, key, fallback, p), p);
   const config: EdgeConfig = {
     domain,
     mucDomain: domainOf(raw, 'XMPP_MUC_DOMAIN', `conference.${domain}`, p),
@@ -181,7 +143,8 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     sessionAcceptTimeoutMs: intOf(raw, 'SESSION_ACCEPT_TIMEOUT_MS', 15_000, 500, 300_000, p),
     corsAllowedOrigins: corsOriginsOf(raw, p),
     statusToken: str(raw, 'STATUS_TOKEN'),
-    jwt,
+    auth,
+    login: parseLoginConfig(raw, auth, p),
   };
   const secret = config.bridgeSecret;
   if (secret !== undefined && secret.length < 16) p.add('BRIDGE_SECRET', 'must be at least 16 characters');

@@ -70,7 +70,7 @@ function scriptedBridges(ids: string[]) {
   };
 }
 
-function setup(bridgeIds = ['b1', 'b2'], clock = { now: Date.now() }) {
+function setup(bridgeIds = ['b1', 'b2'], clock = { now: Date.now() }, options: { authentication?: boolean } = {}) {
   const sent: Element[] = [];
   let saved: unknown = null;
   const bridges = scriptedBridges(bridgeIds);
@@ -82,7 +82,7 @@ function setup(bridgeIds = ['b1', 'b2'], clock = { now: Date.now() }) {
     store: { load: () => saved, save: (s) => { saved = JSON.parse(JSON.stringify(s)); } },
     avModeration: () => moderation,
   };
-  const focus = new FocusComponent({ host, config: focusConfig('meet.jitsi'), mucDomain: 'conference.meet.jitsi', room: 'r1', meetingId: () => 'meeting-1' });
+  const focus = new FocusComponent({ host, config: focusConfig('meet.jitsi'), mucDomain: 'conference.meet.jitsi', room: 'r1', meetingId: () => 'meeting-1', ...options });
   return { focus, sent, bridges, moderation, saved: () => saved };
 }
 
@@ -134,6 +134,33 @@ describe('FocusComponent', () => {
     const { focus } = setup();
     expect(() => focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: 'other@conference.meet.jitsi' })))
       .toThrow(expect.objectContaining({ condition: 'not-allowed' }));
+  });
+
+  it('handleConferenceIq() with authentication (secure domain): a guest first is refused not-authorized and the focus stays out; once an authenticated user started the conference the guest gets in', async () => {
+    const { focus, sent } = setup(['b1'], { now: Date.now() }, { authentication: true });
+    const iq = () => xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM });
+    expect(() => focus.handleConferenceIq(iq(), { authenticated: false }))
+      .toThrow(expect.objectContaining({ condition: 'not-authorized', text: 'not authorized user domain' }));
+    expect(sent).toHaveLength(0);
+    expect(focus.joined).toBe(false);
+    const host = focus.handleConferenceIq(iq(), { authenticated: true });
+    expect(host.attrs.ready).toBe('true');
+    const props = Object.fromEntries(host.getChildren('property').map((p) => [p.attrs.name, p.attrs.value]));
+    expect(props).toMatchObject({ authentication: 'true', externalAuth: 'true' });
+    expect(focus.joined).toBe(true);
+    expect(focus.handleConferenceIq(iq(), { authenticated: false }).attrs.ready).toBe('true');
+    // The host leaves, the conference ends: a guest must wait again.
+    await focus.handleStanza(presence('host'));
+    await focus.handleStanza(presence('host', 'none', 'unavailable'));
+    await settle();
+    expect(() => focus.handleConferenceIq(iq(), { authenticated: false })).toThrow(expect.objectContaining({ condition: 'not-authorized' }));
+  });
+
+  it('handleConferenceIq() without authentication answers authentication=false to anyone', () => {
+    const { focus } = setup();
+    const reply = focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }), { authenticated: false });
+    expect(reply.getChildren('property').find((p) => p.attrs.name === 'authentication')?.attrs.value).toBe('false');
+    expect(reply.getChildren('property').some((p) => p.attrs.name === 'externalAuth')).toBe(false);
   });
 
   it('two participants are allocated on one bridge, offered, and told about each other\'s sources', async () => {

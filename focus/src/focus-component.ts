@@ -30,6 +30,17 @@ export interface FocusComponentOptions {
   room: string;
   /** The room's meeting id (`muc#roominfo_meetingId`), used as the Colibri2 meeting-id. */
   meetingId: () => string;
+  /**
+   * Jicofo's `authentication.enabled` (secure domain): only authenticated users may start the
+   * conference; others are answered not-authorized until it exists.
+   */
+  authentication?: boolean;
+}
+
+/** Who sent a conference IQ, as far as the focus cares. */
+export interface ConferenceRequester {
+  /** Logged in with a verified token (not a guest). */
+  readonly authenticated: boolean;
 }
 
 export class FocusComponent {
@@ -77,12 +88,19 @@ export class FocusComponent {
    * The `conference` IQ to `focus.<domain>` (jitsi-wire-protocol §2.3): the focus joins the room
    * if it has not yet, and answers ready with its JID.
    */
-  handleConferenceIq(conferenceEl: Element): Element {
+  handleConferenceIq(conferenceEl: Element, requester: ConferenceRequester = { authenticated: true }): Element {
     const room = String(conferenceEl.attrs.room ?? '').toLowerCase();
     if (room !== this.#roomJid) throw new StanzaError('not-allowed', { text: `this connection belongs to ${this.#roomJid}` });
+    const authentication = this.#o.authentication === true;
+    // Jicofo's ConferenceIqHandler: only authenticated users create a conference; lib-jitsi-meet
+    // turns not-authorized into AUTHENTICATION_REQUIRED and jitsi-meet shows "waiting for the host".
+    if (authentication && !requester.authenticated && this.#conference === null) {
+      throw new StanzaError('not-authorized', { text: 'not authorized user domain' });
+    }
     if (!this.joined) this.#join();
     return xml('conference', { xmlns: NS_FOCUS, room: this.#roomJid, ready: 'true', focusjid: this.#o.config.focusJid },
-      xml('property', { name: 'authentication', value: 'false' }),
+      xml('property', { name: 'authentication', value: String(authentication) }),
+      authentication ? xml('property', { name: 'externalAuth', value: 'true' }) : null,
       xml('property', { name: 'visitors-supported', value: 'false' }));
   }
 

@@ -3,7 +3,7 @@
  * @module
  */
 export { FocusComponent } from './focus-component.ts';
-export type { FocusComponentOptions } from './focus-component.ts';
+export type { ConferenceRequester, FocusComponentOptions } from './focus-component.ts';
 export { focusConfig } from './config.ts';
 export type { FocusConfig } from './config.ts';
 export type { BridgeCandidate, BridgeDirectory, FocusHost, FocusLogger, FocusStore } from './host.ts';

@@ -61,7 +61,7 @@ export class FocusLink {
     const config = focusConfig(o.config.domain, { focusDomain: o.config.focusDomain, sessionAcceptTimeoutMs: o.config.sessionAcceptTimeoutMs });
     this.#jid = `${config.focusJid}/${config.focusNick}`;
     this.focus = new FocusComponent({
-      config, mucDomain: o.config.mucDomain, room: o.roomName,
+      config, mucDomain: o.config.mucDomain, room: o.roomName, authentication: o.config.auth.policy === 'guests',
       meetingId: () => o.room.settings?.meetingId ?? crypto.randomUUID(),
       host: {
         send: (stanza) => this.#send(stanza),
@@ -104,9 +104,9 @@ export class FocusLink {
   /** IQs to `focus.<domain>`: the conference request (jitsi-wire-protocol §2.3) and logout. */
   iqRouter(onHandlerError: (err: unknown, iq: Element) => void): IqRouter<FocusIqContext> {
     return new IqRouter<FocusIqContext>({ onHandlerError })
-      .on('set', NS_FOCUS, 'conference', (_ctx, _iq, payload) => {
+      .on('set', NS_FOCUS, 'conference', (ctx, _iq, payload) => {
         if (!this.#o.sessions.get(FOCUS_SID)) this.#bind();
-        return this.focus.handleConferenceIq(payload);
+        return this.focus.handleConferenceIq(payload, { authenticated: this.#o.store.sessionAuth(ctx.session.sid) !== undefined });
       })
       .on('set', NS_FOCUS, 'logout', () => null);
   }

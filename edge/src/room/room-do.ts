@@ -9,6 +9,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { configFromEnv, type EdgeConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { AnonymousAuthenticator } from '../xmpp/authenticator.ts';
+import { TokenVerifier } from '../auth/token-verifier.ts';
 import { JwtAuthenticator } from '../xmpp/jwt-authenticator.ts';
 import type { ConnectionState } from '../xmpp/connection.ts';
 import { SocketHost } from '../xmpp/socket-host.ts';
@@ -44,8 +45,11 @@ export class RoomDurableObject extends DurableObject<Env> {
     this.#log = this.#log.child({ room });
     this.#server = new RoomXmppServer({
       config: this.#config, log: this.#log, store: this.#store, roomName: room,
-      authenticator: this.#config.jwt
-        ? new JwtAuthenticator({ ...this.#config.jwt, domain: this.#config.domain })
+      authenticator: this.#config.auth.verifying
+        ? new JwtAuthenticator({
+          verifier: new TokenVerifier(this.#config.auth, this.#config.domain),
+          policy: this.#config.auth.policy, guestDomain: this.#config.auth.guestDomain,
+        })
         : new AnonymousAuthenticator(),
       registry: this.env.REGISTRY.get(this.env.REGISTRY.idFromName(this.#config.region)),
       scheduleWakeUp: (at) => {

@@ -60,10 +60,12 @@ export class StanzaRouter {
     const to = rawTo === undefined ? undefined : tryParseJid(rawTo);
     if (rawTo !== undefined && !to) throw new StanzaError('jid-malformed', { text: 'invalid to address' });
     const own = tryParseJid(session.jid);
-    if (!to || (to.domain === config.domain && (to.local === '' || (own && to.bare().equals(own.bare())) && !to.resource))) {
+    // Guests' JIDs live on the guest domain (policy guests); both are this server's users.
+    const userDomain = to !== undefined && (to.domain === config.domain || to.domain === config.auth.guestDomain);
+    if (!to || (userDomain && (to.local === '' || (own && to.bare().equals(own.bare())) && !to.resource))) {
       return this.#toServer(session, stanza, to);
     }
-    if (to.domain === config.domain) return this.#toUser(stanza, to);
+    if (userDomain) return this.#toUser(stanza, to);
     if (to.domain === config.mucDomain) {
       if (to.local === '') return this.#iqOnly(session, stanza, this.#o.mucServiceIq, { config, roomJid: this.#roomJidIfExists() });
       if (to.local !== this.#o.roomName) {

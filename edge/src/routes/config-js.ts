@@ -10,8 +10,15 @@ import type { EdgeConfig } from '../config.ts';
 /** The client configuration for a request arriving at `origin`. */
 export function clientConfig(config: EdgeConfig, requestUrl: URL) {
   const ws = config.websocketUrl ?? `${requestUrl.protocol === 'https:' ? 'wss' : 'ws'}://${requestUrl.host}/xmpp-websocket`;
+  const origin = config.login?.publicUrl?.origin ?? requestUrl.origin;
   return {
-    hosts: { domain: config.domain, muc: config.mucDomain, focus: config.focusDomain },
+    hosts: {
+      domain: config.domain, muc: config.mucDomain, focus: config.focusDomain,
+      // Secure domain with guests: jitsi-meet logs in here without a token (lib-jitsi-meet's XMPP.connect).
+      ...(config.auth.guestDomain ? { anonymousdomain: config.auth.guestDomain } : {}),
+    },
+    // jitsi-meet sends users who must log in here (its {room}, {state} and {code_challenge} placeholders).
+    ...(config.login ? { tokenAuthUrl: `${origin}/oidc/auth?room={room}&state={state}&code_challenge={code_challenge}` } : {}),
     websocket: ws,
     serviceUrl: ws,
     enableWebsocketResume: true,

@@ -5,10 +5,12 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import type { TokenContext } from './jwt-authenticator.ts';
+import type { TokenContext } from '../auth/token-context.ts';
 
 export interface AuthRequest {
   readonly mechanism: string;
+  /** The domain the client opened its stream to (the main domain or the guest domain). */
+  readonly domain: string;
   /** The JWT from the WebSocket URL, if any. */
   readonly token: string | null;
   /** The base64 initial response carried in `<auth/>` (RFC 6120 §6.4.2), empty if none. */

@@ -30,6 +30,8 @@ export interface ConnectionState {
   readonly room: string;
   /** JWT from the URL (`?token=`), kept for the authentication step. */
   readonly token: string | null;
+  /** The domain the stream was opened to when it is not the server's main domain (guests). */
+  domain?: string;
   /** Local part assigned at SASL success (anonymous: a random UUID). */
   node: string | null;
   /** What the verified token (if any) said, from SASL success until the session is bound. */

@@ -1,74 +1,50 @@
 /**
  * Jitsi JWT logins (what Prosody's token authentication does): the client connects with
- * `?token=<JWT>` on the WebSocket URL and SASL ANONYMOUS. The token is an HS256 JWT signed with
- * the deployment's app secret, issued by its app id (`iss`), for an accepted audience (`aud`),
- * this XMPP domain (`sub`, or `*`) and a room (`room`, or `*`; checked when the room is joined).
- * `context.user` (id, name, email, avatar) becomes the occupant's identity, and `moderator: true`
- * (top level or in `context.user`) makes the user an owner of the room.
+ * `?token=<JWT>` on the WebSocket URL and SASL ANONYMOUS. The token is verified by
+ * {@link TokenVerifier} (auth/token-verifier.ts); `context.user` becomes the occupant's identity,
+ * `moderator: true` (top level or in `context.user`) makes an owner, the `room` claim is checked
+ * at join. The room policy (docs/login.md) decides who may log in without a token: anyone
+ * (`anonymous`), nobody (`token`), or guests on the guest domain (`guests`, Jitsi's
+ * `hosts.anonymousdomain`), who then join only rooms that exist.
  * @module
  */
 // Internal: not exported from the package entry.
-import { jwtVerify } from 'jose';
+import { TokenRejectedError, type TokenVerifier } from '../auth/token-verifier.ts';
+import type { AuthPolicy } from '../config-auth.ts';
 import { AuthFailure, type AuthRequest, type Authenticator, type Principal } from './authenticator.ts';
 
-/** What a verified token says about its holder, kept with the session. */
-export interface TokenContext {
-  /** Room the token is for (`*`: any). */
-  readonly room: string;
-  readonly moderator: boolean;
-  readonly user: { readonly id?: string; readonly name?: string; readonly email?: string; readonly avatar?: string };
-}
+export type { TokenContext } from '../auth/token-context.ts';
 
 export interface JwtOptions {
-  readonly appId: string;
-  readonly appSecret: string;
-  /** Accepted `aud` values; `*` accepts any. */
-  readonly audiences: readonly string[];
-  /** The XMPP domain, which `sub` must name unless it is `*`. */
-  readonly domain: string;
-  /** Whether a connection without a token may log in anonymously (Prosody's allow_empty_token). */
-  readonly allowAnonymous: boolean;
+  readonly verifier: TokenVerifier;
+  readonly policy: AuthPolicy;
+  /** The guest domain (policy `guests`): logins there are anonymous, tokens there are ignored. */
+  readonly guestDomain?: string;
 }
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 512 ? v : undefined);
-const truthy = (v: unknown): boolean => v === true || v === 'true';
 
 export class JwtAuthenticator implements Authenticator {
   readonly mechanisms = ['ANONYMOUS'] as const;
   readonly #o: JwtOptions;
-  readonly #key: Uint8Array;
 
   constructor(options: JwtOptions) {
     this.#o = options;
-    this.#key = new TextEncoder().encode(options.appSecret);
   }
 
   async authenticate(request: AuthRequest): Promise<Principal> {
     if (request.mechanism !== 'ANONYMOUS') throw new AuthFailure('invalid-mechanism', 'only ANONYMOUS is offered');
+    const guest = this.#o.guestDomain !== undefined && request.domain === this.#o.guestDomain;
+    if (guest) return { node: crypto.randomUUID() };
     if (!request.token) {
-      if (this.#o.allowAnonymous) return { node: crypto.randomUUID() };
-      throw new AuthFailure('not-authorized', 'a token is required');
+      if (this.#o.policy === 'anonymous') return { node: crypto.randomUUID() };
+      throw new AuthFailure('not-authorized', this.#o.policy === 'guests'
+        ? `a token is required on this domain; guests log in to ${this.#o.guestDomain}`
+        : 'a token is required');
     }
-    let payload;
     try {
-      ({ payload } = await jwtVerify(request.token, this.#key, {
-        algorithms: ['HS256'], issuer: this.#o.appId, requiredClaims: ['exp', 'room'], clockTolerance: 30,
-        audience: this.#o.audiences.includes('*') ? undefined : [...this.#o.audiences],
-      }));
+      return { node: crypto.randomUUID(), token: await this.#o.verifier.verify(request.token) };
     } catch (err) {
-      throw new AuthFailure('not-authorized', `invalid token: ${err instanceof Error ? err.message : 'unreadable'}`);
+      if (err instanceof TokenRejectedError) throw new AuthFailure('not-authorized', `invalid token: ${err.message}`);
+      throw err;
     }
-    const room = str(payload.room);
-    if (!room) throw new AuthFailure('not-authorized', 'invalid token: no room');
-    const sub = payload.sub;
-    if (sub !== undefined && sub !== '*' && sub.toLowerCase() !== this.#o.domain) throw new AuthFailure('not-authorized', 'invalid token: sub is not this domain');
-    const context = typeof payload.context === 'object' && payload.context !== null ? payload.context as Record<string, unknown> : {};
-    const user = typeof context.user === 'object' && context.user !== null ? context.user as Record<string, unknown> : {};
-    const token: TokenContext = {
-      room: room.toLowerCase(),
-      moderator: truthy(payload.moderator) || truthy(user.moderator),
-      user: { id: str(user.id), name: str(user.name), email: str(user.email), avatar: str(user.avatar) },
-    };
-    return { node: crypto.randomUUID(), token };
   }
 }

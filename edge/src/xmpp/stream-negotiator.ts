@@ -30,6 +30,8 @@ export interface StreamHost {
 
 export interface StreamNegotiatorOptions {
   domain: string;
+  /** A second domain clients may open streams to (Jitsi's `hosts.anonymousdomain` for guests). */
+  guestDomain?: string;
   maxStanzaBytes: number;
   log: Logger;
   host: StreamHost;
@@ -86,11 +88,15 @@ export class StreamNegotiator {
   }
 
   #open(conn: Connection, el: Element): void {
-    const { domain, host } = this.#o;
+    const { domain: mainDomain, guestDomain, host } = this.#o;
     if (el.attrs.version !== '1.0') throw new StreamError('unsupported-version');
-    const to = typeof el.attrs.to === 'string' ? el.attrs.to.toLowerCase() : domain;
-    if (to !== domain) throw new StreamError('host-unknown', { text: `this server is ${domain}` });
+    const to = typeof el.attrs.to === 'string' ? el.attrs.to.toLowerCase() : conn.state.domain ?? mainDomain;
+    if (to !== mainDomain && to !== guestDomain) throw new StreamError('host-unknown', { text: `this server is ${mainDomain}` });
     const stage = conn.state.stage;
+    // The restart after SASL must name the domain the login was for.
+    if (stage !== 'initial' && to !== (conn.state.domain ?? mainDomain)) throw new StreamError('host-unknown', { text: 'the stream restart names another domain' });
+    if (to !== mainDomain) conn.state.domain = to;
+    const domain = to;
     const features: Element[] = [];
     if (stage === 'initial' || stage === 'sasl') {
       features.push(xml('mechanisms', { xmlns: NS_SASL }, ...host.authenticator.mechanisms.map((m) => xml('mechanism', null, m))));
@@ -116,6 +122,7 @@ export class StreamNegotiator {
     try {
       const principal = await this.#o.host.authenticator.authenticate({
         mechanism: String(el.attrs.mechanism ?? ''), token: conn.state.token, response: el.text(),
+        domain: conn.state.domain ?? this.#o.domain,
       });
       conn.state.node = principal.node;
       conn.state.auth = principal.token ?? null;
@@ -144,7 +151,7 @@ export class StreamNegotiator {
     const requested = bind.getChildText('resource')?.trim();
     let full: string;
     try {
-      full = jid(conn.state.node ?? '', this.#o.domain, requested || crypto.randomUUID().slice(0, 8)).toString();
+      full = jid(conn.state.node ?? '', conn.state.domain ?? this.#o.domain, requested || crypto.randomUUID().slice(0, 8)).toString();
     } catch {
       conn.send(serialize(errorReply(el, new StanzaError('bad-request', { text: 'invalid resource' }))));
       return;

@@ -4,7 +4,9 @@
  * moderator actions, raise hand, password, leave). Plain DOM; the protocol is in meeting.ts.
  * @module
  */
+import { logInUrl, loginAvailable, logOut, signedInUser, takeTokenFromUrl } from './login.ts';
 import { Meeting, type ClientConfig, type Participant } from './meeting.ts';
+import { XmppError } from './xmpp-connection.ts';
 
 declare const config: ClientConfig;
 const app = document.getElementById('app')!;
@@ -26,18 +28,35 @@ const randomRoom = () => {
   return `${pick()}-${pick()}-${Math.floor(Math.random() * 900 + 100)}`;
 };
 
+const loginOutcome = takeTokenFromUrl();
+
+/** Log in / the signed-in user with Log out, where the edge offers login (`path`: where to come back). */
+function accountBar(path: string, room?: string): HTMLElement | null {
+  if (!loginAvailable(config)) return null;
+  const user = signedInUser(room);
+  if (!user) {
+    return h('div', { class: 'account', id: 'account' },
+      loginOutcome === 'failed' ? h('span', { class: 'error', role: 'alert' }, 'Login failed. ') : null,
+      h('a', { class: 'button', id: 'log-in', href: logInUrl(path) }, 'Log in'));
+  }
+  return h('div', { class: 'account', id: 'account' },
+    user.avatar ? h('img', { class: 'avatar', id: 'account-avatar', src: user.avatar, alt: '', width: 32, height: 32, referrerpolicy: 'no-referrer' }) : null,
+    h('span', { id: 'account-name' }, `Signed in as ${user.name}${user.moderator ? ' (moderator)' : ''}`),
+    h('button', { type: 'button', id: 'log-out', onclick: () => { logOut(); location.reload(); } }, 'Log out'));
+}
+
 function home(): void {
   const input = h('input', { id: 'room-name', name: 'room', value: randomRoom(), required: true, pattern: '[A-Za-z0-9._-]{1,64}', 'aria-describedby': 'room-help' });
   app.replaceChildren(h('form', {
     class: 'home', onsubmit: (ev: Event) => { ev.preventDefault(); location.assign(`/${encodeURIComponent(input.value.trim().toLowerCase())}`); },
   }, h('h1', {}, 'edgemeet'), h('label', { for: 'room-name' }, 'Room name', input),
   h('p', { id: 'room-help', class: 'status' }, 'Letters, digits, dots, dashes. Share the link to invite others.'),
-  h('button', { class: 'primary', type: 'submit' }, 'Start meeting')));
+  h('button', { class: 'primary', type: 'submit' }, 'Start meeting'), accountBar('/')));
 }
 
 async function prejoin(room: string): Promise<void> {
   const preview = h('video', { autoplay: true, muted: true, playsinline: true, 'aria-label': 'Your camera preview' });
-  const name = h('input', { id: 'display-name', value: localStorage.getItem('displayName') ?? '', placeholder: 'Your name', required: true, autocomplete: 'name' });
+  const name = h('input', { id: 'display-name', value: localStorage.getItem('displayName') ?? signedInUser(room)?.name ?? '', placeholder: 'Your name', required: true, autocomplete: 'name' });
   const cams = h('select', { id: 'camera', 'aria-label': 'Camera' });
   const mics = h('select', { id: 'microphone', 'aria-label': 'Microphone' });
   const password = h('input', { id: 'room-password', type: 'password', placeholder: 'Room password (if locked)', autocomplete: 'off' });
@@ -75,7 +94,7 @@ async function prejoin(room: string): Promise<void> {
   }, h('h1', {}, room), preview, h('label', { for: 'display-name' }, 'Display name', name),
   h('div', { class: 'row' }, h('label', {}, 'Camera', cams), h('label', {}, 'Microphone', mics)),
   h('label', { for: 'room-password' }, 'Password', password), error,
-  h('button', { class: 'primary', type: 'submit', id: 'join' }, 'Join meeting')));
+  h('button', { class: 'primary', type: 'submit', id: 'join' }, 'Join meeting'), accountBar(`/${room}`, room)));
   name.focus();
 }
 
@@ -129,7 +148,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     meeting.setReceiverConstraints(list.length >= 2 ? 180 : 360, list.length >= 2 && dominant ? dominant : undefined);
   };
 
-  const meeting = new Meeting(config, room, { stream, name: displayName, audioMuted: false, videoMuted: false, videoType: 'camera', handRaised: false }, {
+  const meeting = new Meeting({ ...config, token: signedInUser(room)?.token }, room, { stream, name: displayName, audioMuted: false, videoMuted: false, videoType: 'camera', handRaised: false }, {
     participants: render,
     message: (m) => { chatLog.append(h('li', { class: m.self ? 'self' : '' }, h('strong', {}, `${m.name}: `), m.text)); side.hidden = false; },
     dominantSpeaker: (id) => { dominant = id; render([...meeting.participants.values()]); },
@@ -212,11 +231,22 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       quality,
       h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => { meeting.leave(); location.assign('/'); } }, 'Leave'))));
   grid.append(localTile);
-  try {
-    await meeting.join(password);
-  } catch (err) {
-    error.textContent = `Could not connect: ${(err as Error).message}`;
-    error.hidden = false;
+  // A guest arriving before the host (secure domain): the focus says not-authorized; wait and ask again, as jitsi-meet does.
+  for (;;) {
+    try {
+      await meeting.join(password);
+      return;
+    } catch (err) {
+      if (!(err instanceof XmppError && err.condition === 'not-authorized')) {
+        error.textContent = `Could not connect: ${(err as Error).message}`;
+        error.hidden = false;
+        return;
+      }
+      status.replaceChildren('Waiting for the host to start the meeting… ',
+        loginAvailable(config) ? h('a', { id: 'host-log-in', href: logInUrl(`/${room}`) }, 'I am the host: log in') : '');
+      meeting.leave();
+      await new Promise((r) => setTimeout(r, 5000));
+    }
   }
 }
 

@@ -10,8 +10,11 @@ import { MediaSession, type Quality } from './media-session.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
 export interface ClientConfig {
-  hosts: { domain: string; muc: string; focus: string };
+  hosts: { domain: string; muc: string; focus: string; anonymousdomain?: string };
   serviceUrl: string;
+  tokenAuthUrl?: string;
+  /** The signed-in user's Jitsi JWT (login.ts), sent as `?token=` as lib-jitsi-meet does. */
+  token?: string;
 }
 
 export interface Participant {
@@ -68,9 +71,11 @@ export class Meeting {
 
   async join(password?: string): Promise<void> {
     this.#leaving = false;
-    const url = `${this.#config.serviceUrl}?room=${encodeURIComponent(this.#room)}`;
+    const { token, hosts } = this.#config;
+    const url = `${this.#config.serviceUrl}?room=${encodeURIComponent(this.#room)}${token ? `&token=${encodeURIComponent(token)}` : ''}`;
     this.#events.status('Connecting…');
-    const xmpp = await XmppConnection.connect(url, this.#config.hosts.domain);
+    // Without a token on a secure domain, guests log in to hosts.anonymousdomain (lib-jitsi-meet's XMPP.connect).
+    const xmpp = await XmppConnection.connect(url, token ? hosts.domain : hosts.anonymousdomain ?? hosts.domain);
     this.#xmpp = xmpp;
     this.myId = nickOf(xmpp.jid);
     xmpp.onStanza = (el) => { this.#chain = this.#chain.then(() => this.#stanza(el)).catch((err: unknown) => console.error('stanza failed', err)); };

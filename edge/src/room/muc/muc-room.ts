@@ -96,6 +96,10 @@ export class MucRoom {
     const roomName = this.jid.slice(0, this.jid.indexOf('@'));
     // Prosody's token_verification: a token is for one room (or `*`).
     if (token && token.room !== '*' && token.room !== roomName.toLowerCase()) return refuse('not-allowed', 'room and token mismatched');
+    // Secure domain with guests: a guest cannot create a room (the focus, a super owner, can).
+    if (created && !token && this.#config.auth.policy === 'guests' && this.affiliationOf(from) !== 'owner') {
+      return refuse('not-authorized', 'only authenticated users may create this room; wait for the host');
+    }
     // Prosody's token_affiliation: a moderator claim makes an owner.
     const affiliation = created || token?.moderator ? 'owner' : this.affiliationOf(from);
     const password = presence.getChild('x', NS_MUC)?.getChildText('password') ?? null;
