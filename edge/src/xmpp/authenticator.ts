@@ -5,7 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import type { TokenContext } from './jwt-authenticator.ts';
+import type { TokenContext } from './token-context.ts';
 
 export interface AuthRequest {
   readonly mechanism: string;

@@ -10,14 +10,9 @@
 // Internal: not exported from the package entry.
 import { jwtVerify } from 'jose';
 import { AuthFailure, type AuthRequest, type Authenticator, type Principal } from './authenticator.ts';
+import type { TokenContext } from './token-context.ts';
 
-/** What a verified token says about its holder, kept with the session. */
-export interface TokenContext {
-  /** Room the token is for (`*`: any). */
-  readonly room: string;
-  readonly moderator: boolean;
-  readonly user: { readonly id?: string; readonly name?: string; readonly email?: string; readonly avatar?: string };
-}
+export type { TokenContext } from './token-context.ts';
 
 export interface JwtOptions {
   readonly appId: string;

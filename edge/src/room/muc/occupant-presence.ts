@@ -7,7 +7,7 @@
 // Internal: not exported from the package entry.
 import { NS_CLIENT, NS_MUC, NS_MUC_USER, parseXml, serialize, xml, type Element } from '@edgemeet/protocol';
 import type { OccupantRow } from '../store.ts';
-import type { TokenContext } from '../../xmpp/jwt-authenticator.ts';
+import type { TokenContext } from '../../xmpp/token-context.ts';
 
 /** XEP-0045 §15.6 status codes used here. */
 export const STATUS = {
