@@ -49,6 +49,7 @@ export {
   NS_XML,
 } from './xml/namespaces.ts';
 
+export type { Logger, LogFields } from './log.ts';
 export { AppError, InvalidStateError, ERROR_TABLE } from './errors.ts';
 export type { ErrorCode, ErrorMapping } from './errors.ts';
 export { DEFAULT_JSON_LIMITS, JsonLimitError, checkJsonLimits, parseBoundedJson } from './json/bounded-json.ts';
