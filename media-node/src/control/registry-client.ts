@@ -8,13 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { client, xml } from '@xmpp/client';
-import { NS_COLIBRI2, NS_MUC, NS_PING, StanzaError, buildBridgeStats, type BridgeStats, type Element } from '@edgemeet/protocol';
+import { NS_COLIBRI2, NS_MUC, NS_PING, StanzaError, buildBridgeStats, type BridgeStats, type Element, type Logger } from '@edgemeet/protocol';
 
-export interface ControlLogger {
-  info(event: string, fields?: Record<string, unknown>): void;
-  warn(event: string, fields?: Record<string, unknown>): void;
-  error(event: string, fields?: Record<string, unknown>): void;
-}
+/** The part of protocol's {@link Logger} the control connection uses. */
+export type ControlLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface RegistryClientOptions {
   /** Edge base URL, e.g. `wss://meet.example.com` (or `ws://127.0.0.1:8787` in development). */
