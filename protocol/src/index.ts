@@ -55,7 +55,7 @@ export type { ErrorCode, ErrorMapping } from './errors.ts';
 export { DEFAULT_JSON_LIMITS, JsonLimitError, checkJsonLimits, parseBoundedJson } from './json/bounded-json.ts';
 export type { JsonLimits } from './json/bounded-json.ts';
 
-export { Jid, JidError, parseJid, tryParseJid, jid, escapeLocal, unescapeLocal } from './xmpp/jid.ts';
+export { Jid, JidError, parseJid, tryParseJid, jid, bareJid, resourceOf, escapeLocal, unescapeLocal } from './xmpp/jid.ts';
 export { StanzaError, StreamError, errorReply } from './xmpp/stanza-error.ts';
 export type {
   StanzaErrorType,
