@@ -10,7 +10,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { NS_CLIENT, StanzaError, buildJsonMessage, parseAvModerationCommand, xml, type Element } from '@edgemeet/protocol';
+import { NS_CLIENT, StanzaError, buildJsonMessage, parseAvModerationCommand, resourceOf, xml, type Element } from '@edgemeet/protocol';
 import type { Logger } from '../log.ts';
 import type { MucRoom } from './muc/muc-room.ts';
 import type { Sessions } from './sessions.ts';
@@ -91,7 +91,7 @@ export class AvModeration {
     this.#o.log.info('av_moderation.participant', { media, target: occupant.nick, approved: approve });
     this.#sendWhitelists(state, media, !approve);
     this.#send(occupant, approve ? { approved: true, mediaType: media } : { removed: true, mediaType: media });
-    await this.#o.onChange?.(media, true, state[media].map((j) => j.slice(j.indexOf('/') + 1)), actor.nick);
+    await this.#o.onChange?.(media, true, state[media].map(resourceOf), actor.nick);
   }
 
   /** A newcomer learns which media are moderated (Prosody sends this when an occupant joins). */

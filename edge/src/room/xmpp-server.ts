@@ -5,7 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { NS_SM, StanzaError, StreamError, errorReply, jid, serialize, type Element } from '@edgemeet/protocol';
+import { NS_SM, StanzaError, StreamError, bareJid, errorReply, jid, serialize, type Element } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Authenticator } from '../xmpp/authenticator.ts';
@@ -159,7 +159,7 @@ export class RoomXmppServer implements StreamHost {
     if (!this.#buckets.take(conn.state.cid, this.#now())) return this.#throttled(session, el);
     const from = el.attrs.from as string | undefined;
     // RFC 6120 §8.1.2.1: the server stamps `from`; a client may only name itself.
-    if (from !== undefined && from !== session.jid && from !== session.jid.slice(0, session.jid.indexOf('/'))) {
+    if (from !== undefined && from !== session.jid && from !== bareJid(session.jid)) {
       throw new StreamError('invalid-from', { text: 'from must be your own JID' });
     }
     el.attrs.from = session.jid;

@@ -7,10 +7,10 @@
 // Internal: not exported from the package entry.
 import {
   IqRouter, NS_DATA_FORMS, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_ADMIN, NS_MUC_OWNER, NS_MUC_ROOMCONFIG,
-  NS_MUC_ROOMINFO, NS_MUC_USER, NS_CLIENT, NS_PING, StanzaError, tryParseJid, xml, type Element,
+  NS_MUC_ROOMINFO, NS_MUC_USER, NS_CLIENT, NS_PING, StanzaError, bareJid, tryParseJid, xml, type Element,
 } from '@edgemeet/protocol';
 import { buildForm, isTrue, readSubmittedForm, type FormField } from './data-form.ts';
-import { bareOf, type Affiliation, type MucRoom, type Role } from './muc-room.ts';
+import { type Affiliation, type MucRoom, type Role } from './muc-room.ts';
 import type { Sessions } from '../sessions.ts';
 import type { OccupantRow } from '../store.ts';
 
@@ -73,7 +73,7 @@ function adminGet(ctx: RoomIqContext, _iq: Element, query: Element): Element {
     if (RANK[ctx.room.affiliationOf(actor.jid)] < RANK.admin) throw new StanzaError('forbidden');
     const items: Element[] = [];
     for (const o of ctx.room.occupants.values()) {
-      if (ctx.room.affiliationOf(o.jid) === affiliation) items.push(xml('item', { affiliation, jid: bareOf(o.jid), nick: o.nick, role: o.role }));
+      if (ctx.room.affiliationOf(o.jid) === affiliation) items.push(xml('item', { affiliation, jid: bareJid(o.jid), nick: o.nick, role: o.role }));
     }
     return xml('query', { xmlns: NS_MUC_ADMIN }, ...items);
   }
@@ -104,7 +104,7 @@ function adminSet(ctx: RoomIqContext, _iq: Element, query: Element): null {
       changeRole(ctx, actor, actorAffiliation, target, role, reason);
     } else if (item.attrs.affiliation !== undefined) {
       const affiliation = item.attrs.affiliation as Affiliation;
-      const jid = target ? bareOf(target.jid) : tryParseJid(item.attrs.jid as string | undefined)?.bare().toString();
+      const jid = target ? bareJid(target.jid) : tryParseJid(item.attrs.jid as string | undefined)?.bare().toString();
       if (!jid || !AFFILIATIONS.includes(affiliation)) throw new StanzaError('bad-request', { text: 'an affiliation change needs a jid and a valid affiliation' });
       changeAffiliation(ctx, actor, actorAffiliation, jid, affiliation, reason);
     } else {
@@ -134,7 +134,7 @@ function changeAffiliation(ctx: RoomIqContext, actor: OccupantRow, actorAff: Aff
   }
   if (current === 'owner' && affiliation !== 'owner') {
     const owners = [...ctx.room.occupants.values()].filter((o) => ctx.room.affiliationOf(o.jid) === 'owner');
-    if (owners.length <= 1 && owners.every((o) => bareOf(o.jid) === jid)) {
+    if (owners.length <= 1 && owners.every((o) => bareJid(o.jid) === jid)) {
       throw new StanzaError('conflict', { text: 'the room needs at least one owner' });
     }
   }
