@@ -7,7 +7,7 @@
  * @module
  */
 import {
-  NS_FOCUS, NS_MUC, NS_MUC_ADMIN, NS_MUC_USER, StanzaError, parseJingle, sourcesFromContents, tryParseJid, xml,
+  NS_FOCUS, NS_MUC, NS_MUC_ADMIN, NS_MUC_USER, StanzaError, bareJid, parseJingle, sourcesFromContents, tryParseJid, xml,
   type Element, type EndpointSources, type Jingle,
 } from '@edgemeet/protocol';
 import type { FocusConfig } from './config.ts';
@@ -164,7 +164,7 @@ export class FocusComponent {
     if (participants.length === 0 || participants.some((p) => p.isOwner)) return;
     const next = participants[0]!;
     next.isOwner = true;
-    const bare = next.realJid.split('/')[0] ?? next.realJid;
+    const bare = bareJid(next.realJid);
     this.#o.host.send(xml('iq', { type: 'set', to: this.#roomJid, id: `owner-${this.#o.host.now().toString(36)}` },
       xml('query', { xmlns: NS_MUC_ADMIN }, xml('item', { affiliation: 'owner', jid: bare }))));
   }
