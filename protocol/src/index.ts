@@ -72,7 +72,7 @@ export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';
 
 export { buildBridgeStats, parseBridgeStats, emptyBridgeStats } from './brewery/bridge-stats.ts';
-export type { BridgeStats } from './brewery/bridge-stats.ts';
+export type { BridgeCandidate, BridgeStats } from './brewery/bridge-stats.ts';
 
 export { parseJingle, buildJingle } from './jingle/jingle.ts';
 export { jingleToSdp, sdpToJingleContents } from './jingle/sdp.ts';
