@@ -31,8 +31,13 @@ export {
   NS_MUC_OWNER,
   NS_MUC_ROOMCONFIG,
   NS_MUC_ROOMINFO,
+  NS_MUC_STABLE_ID,
   NS_FOCUS,
   NS_JITMEET,
+  NS_JITMEET_AUDIO,
+  NS_JITMEET_VIDEO,
+  NS_JITMEET_DESKTOP,
+  NS_JITMEET_START_MUTED,
   NS_COLIBRI2,
   NS_COLIBRI,
   NS_HEALTHCHECK,
@@ -50,6 +55,7 @@ export {
 } from './xml/namespaces.ts';
 
 export type { Logger, LogFields } from './log.ts';
+export { FOCUS_NICK, REGION_PATTERN, authDomain, breweryJid, focusDomain, focusJid, isRegion } from './deployment.ts';
 export { AppError, InvalidStateError, ERROR_TABLE } from './errors.ts';
 export type { ErrorCode, ErrorMapping } from './errors.ts';
 export { DEFAULT_JSON_LIMITS, JsonLimitError, checkJsonLimits, parseBoundedJson } from './json/bounded-json.ts';
