@@ -5,7 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { NS_SM, StanzaError, StreamError, bareJid, errorReply, jid, serialize, type Element } from '@edgemeet/protocol';
+import { NS_SM, StanzaError, StreamError, bareJid, errorReply, focusJid, jid, serialize, type Element } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Authenticator } from '../xmpp/authenticator.ts';
@@ -64,7 +64,7 @@ export class RoomXmppServer implements StreamHost {
       store: o.store, config: o.config, log: o.log, now: this.#now,
       hooks: { sessionEnded: (sid) => this.room.removeSession(sid), scheduleWakeUp: o.scheduleWakeUp },
     });
-    const focusBare = `focus@auth.${o.config.domain}`;
+    const focusBare = focusJid(o.config.domain);
     this.room = new MucRoom({
       jid: jid(o.roomName, o.config.mucDomain), store: o.store, sessions: this.sessions, config: o.config, log: o.log, now: this.#now,
       superOwners: o.registry ? [focusBare] : [],

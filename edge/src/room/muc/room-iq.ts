@@ -7,7 +7,7 @@
 // Internal: not exported from the package entry.
 import {
   IqRouter, NS_DATA_FORMS, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_ADMIN, NS_MUC_OWNER, NS_MUC_ROOMCONFIG,
-  NS_MUC_ROOMINFO, NS_MUC_USER, NS_CLIENT, NS_PING, StanzaError, bareJid, tryParseJid, xml, type Element,
+  NS_MUC_ROOMINFO, NS_MUC_STABLE_ID, NS_MUC_USER, NS_CLIENT, NS_PING, StanzaError, bareJid, tryParseJid, xml, type Element,
 } from '@edgemeet/protocol';
 import { buildForm, isTrue, readSubmittedForm, type FormField } from './data-form.ts';
 import { type Affiliation, type MucRoom, type Role } from './muc-room.ts';
@@ -40,7 +40,7 @@ function actorOf(ctx: RoomIqContext): OccupantRow {
 function discoInfo(ctx: RoomIqContext): Element {
   const s = requireRoom(ctx);
   const features = [
-    NS_MUC, 'http://jabber.org/protocol/muc#stable_id', s.password ? 'muc_passwordprotected' : 'muc_unsecured',
+    NS_MUC, NS_MUC_STABLE_ID, s.password ? 'muc_passwordprotected' : 'muc_unsecured',
     s.membersOnly ? 'muc_membersonly' : 'muc_open', 'muc_nonanonymous', 'muc_temporary', 'muc_public', 'muc_unmoderated',
   ];
   const info: FormField[] = [
