@@ -102,3 +102,19 @@ export type {
 } from './colibri2/types.ts';
 export { parseBridgeMessage, serializeBridgeMessage } from './bridge-channel/messages.ts';
 export type { BridgeMessage, BridgeMessageClass, VideoConstraints } from './bridge-channel/messages.ts';
+
+export {
+  MUC_STATUS, buildMucItem, parseMucItem, buildMucUser, parseMucUser, buildMucPresence, parseMucPresence, buildMucLeave, mucExtensions,
+  buildOccupantPresence, parseOccupantPresence,
+} from './muc/presence.ts';
+export type { MucAffiliation, MucRole, MucItem, MucUser, MucClientPresence, OccupantPresence } from './muc/presence.ts';
+export { buildMucAdmin, parseMucAdmin, buildConfigChanged, buildRoomSubject } from './muc/admin.ts';
+export {
+  buildJitsiPresence, parseJitsiPresence, buildIdentity, buildConferenceProperties, parseConferenceProperties, buildBridgeNotAvailable, hasBridgeNotAvailable,
+} from './jitsi/presence-extensions.ts';
+export type { JitsiPresence, JitsiIdentity, SourceInfoEntry } from './jitsi/presence-extensions.ts';
+export { buildConferenceRequest, parseConferenceRequest, buildConferenceAnswer, parseConferenceAnswer } from './jitsi/conference-iq.ts';
+export type { ConferenceRequest, ConferenceAnswer } from './jitsi/conference-iq.ts';
+export { MUTE_NAMESPACES, buildMute, findMute, mutedMediaType } from './jitsi/mute.ts';
+export type { Mute, MuteMedia } from './jitsi/mute.ts';
+export { buildIq, buildIqError } from './xmpp/stanzas.ts';
