@@ -6,7 +6,9 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { NS_CLIENT, NS_MUC, StanzaError, bareJid, errorReply, jid as makeJid, xml, type Element, type Jid } from '@edgemeet/protocol';
+import {
+  NS_CLIENT, StanzaError, bareJid, buildRoomSubject, errorReply, parseMucPresence, jid as makeJid, xml, type Element, type Jid,
+} from '@edgemeet/protocol';
 import type { EdgeConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { Sessions } from '../sessions.ts';
@@ -93,7 +95,7 @@ export class MucRoom {
     if (token && token.room !== '*' && token.room !== roomName.toLowerCase()) return refuse('not-allowed', 'room and token mismatched');
     // Prosody's token_affiliation: a moderator claim makes an owner.
     const affiliation = created || token?.moderator ? 'owner' : this.affiliationOf(from);
-    const password = presence.getChild('x', NS_MUC)?.getChildText('password') ?? null;
+    const password = parseMucPresence(presence).join?.password ?? null;
     const holder = this.#store.occupants.get(nick);
     if (affiliation === 'outcast') return refuse('forbidden', 'you are banned from this room');
     if (settings.password !== null && password !== settings.password) return refuse('not-authorized', 'a password is required');
@@ -116,8 +118,7 @@ export class MucRoom {
     }
     this.#store.putOccupant(occ);
     this.#broadcastPresence(occ, {}, created ? [STATUS.NON_ANONYMOUS, STATUS.CREATED] : [STATUS.NON_ANONYMOUS]);
-    this.#sessions.deliver(sid, xml('message', { xmlns: NS_CLIENT, type: 'groupchat', from: this.jid, to: from },
-      xml('subject', null, settings.subject)));
+    this.#sessions.deliver(sid, buildRoomSubject(this.jid, from, settings.subject));
     this.#log.info('occupant.joined', { nick, occupants: this.#store.occupants.size });
     this.#onJoined?.(occ);
   }

@@ -7,7 +7,8 @@
 // Internal: not exported from the package entry.
 import {
   IqRouter, NS_DATA_FORMS, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_ADMIN, NS_MUC_OWNER, NS_MUC_ROOMCONFIG,
-  NS_MUC_ROOMINFO, NS_MUC_STABLE_ID, NS_MUC_USER, NS_CLIENT, NS_PING, StanzaError, bareJid, tryParseJid, xml, type Element,
+  NS_MUC_ROOMINFO, NS_MUC_STABLE_ID, NS_PING, StanzaError, bareJid, buildConfigChanged, buildMucAdmin, tryParseJid, xml,
+  type Element, type MucItem,
 } from '@edgemeet/protocol';
 import { buildForm, isTrue, readSubmittedForm, type FormField } from './data-form.ts';
 import { type Affiliation, type MucRoom, type Role } from './muc-room.ts';
@@ -71,18 +72,17 @@ function adminGet(ctx: RoomIqContext, _iq: Element, query: Element): Element {
   const role = item?.attrs.role as Role | undefined;
   if (affiliation && AFFILIATIONS.includes(affiliation)) {
     if (RANK[ctx.room.affiliationOf(actor.jid)] < RANK.admin) throw new StanzaError('forbidden');
-    const items: Element[] = [];
+    const items: MucItem[] = [];
     for (const o of ctx.room.occupants.values()) {
-      if (ctx.room.affiliationOf(o.jid) === affiliation) items.push(xml('item', { affiliation, jid: bareJid(o.jid), nick: o.nick, role: o.role }));
+      if (ctx.room.affiliationOf(o.jid) === affiliation) items.push({ affiliation, jid: bareJid(o.jid), nick: o.nick, role: o.role });
     }
-    return xml('query', { xmlns: NS_MUC_ADMIN }, ...items);
+    return buildMucAdmin(items);
   }
   if (role && ROLES.includes(role)) {
     if (actor.role !== 'moderator') throw new StanzaError('forbidden');
-    return xml('query', { xmlns: NS_MUC_ADMIN },
-      ...[...ctx.room.occupants.values()].filter((o) => o.role === role).map((o) => xml('item', {
-        role: o.role, nick: o.nick, jid: o.jid, affiliation: ctx.room.affiliationOf(o.jid),
-      })));
+    return buildMucAdmin([...ctx.room.occupants.values()].filter((o) => o.role === role).map((o) => ({
+      role: o.role, nick: o.nick, jid: o.jid, affiliation: ctx.room.affiliationOf(o.jid),
+    })));
   }
   throw new StanzaError('bad-request', { text: 'expected an item with a role or an affiliation' });
 }
@@ -187,8 +187,7 @@ function ownerSet(ctx: RoomIqContext, _iq: Element, query: Element): null {
   ctx.room.saveSettings(next);
   // XEP-0045 §10.2.1: status 104 tells occupants to re-read the room's disco#info (lib-jitsi-meet does).
   for (const o of ctx.room.occupants.values()) {
-    ctx.sessions.deliver(o.sid, xml('message', { xmlns: NS_CLIENT, type: 'groupchat', from: ctx.room.jid, to: o.jid },
-      xml('x', { xmlns: NS_MUC_USER }, xml('status', { code: '104' }))));
+    ctx.sessions.deliver(o.sid, buildConfigChanged(ctx.room.jid, o.jid));
   }
   return null;
 }
