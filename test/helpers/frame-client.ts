@@ -22,12 +22,23 @@ export const where = {
     el.getChild('x', NS_MUC_USER)?.getChildren('status').some((s) => s.attrs.code === code) ?? false,
   /** An IQ carrying a Jingle action. */
   jingle: (action: string): ElementPredicate => (el) => el.name === 'iq' && el.getChild('jingle')?.attrs.action === action,
+  /** A stream error (RFC 6120 §4.9), with that condition if given. */
+  streamError: (condition?: string): ElementPredicate => (el) => el.name === 'stream:error' && (condition === undefined || conditionOf(el) === condition),
   /** Serialized, contains `text` (for payloads no predicate here names). */
   text: (text: string): ElementPredicate => (el) => serialize(el).includes(text),
 };
 
 export function all(...predicates: ElementPredicate[]): ElementPredicate {
   return (el) => predicates.every((p) => p(el));
+}
+
+/**
+ * The condition of a stream error or of an error stanza (RFC 6120 §4.9.3, §8.3.3): its first child
+ * that is not `<text/>`; undefined for anything else.
+ */
+export function conditionOf(el: Element): string | undefined {
+  const error = el.name === 'stream:error' ? el : el.attrs.type === 'error' ? el.getChild('error') : undefined;
+  return error?.getChildElements().find((c) => c.name !== 'text')?.name;
 }
 
 /** The first element in `el`'s tree (itself included) that `p` accepts. */
