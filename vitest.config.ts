@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['protocol/src/**/*.test.ts', 'focus/src/**/*.test.ts', 'media-node/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['protocol/src/**/*.test.ts', 'focus/src/**/*.test.ts', 'media-node/src/**/*.test.ts', 'scripts/**/*.test.ts', 'test/architecture/**/*.test.ts', 'edge/src/**/*.test.ts'],
         },
       },
       'edge/vitest.config.ts',

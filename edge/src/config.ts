@@ -4,7 +4,7 @@
  * fails fast with one error naming every bad key.
  * @module
  */
-
+import { authDomain, breweryJid, isRegion } from '@edgemeet/protocol';
 import { parseLoginConfig, parseTokenAuthConfig, type LoginConfig, type TokenAuthConfig } from './config-auth.ts';
 import { ConfigProblems, intOf, str, type Raw } from './config-values.ts';
 
@@ -73,7 +73,6 @@ function domainOf(raw: Raw, key: string, fallback: string, p: ConfigProblems): s
   return v;
 }
 
-const REGION_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ORIGIN_RE = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?$/;
 
 /** `CORS_ALLOWED_ORIGINS`: `*` (default), `none`, or comma-separated origins. */
@@ -89,7 +88,7 @@ function corsOriginsOf(raw: Raw, p: ConfigProblems): '*' | readonly string[] {
 
 function regionOf(raw: Raw, p: ConfigProblems): string {
   const v = str(raw, 'REGION') ?? 'default';
-  if (!REGION_RE.test(v)) p.add('REGION', 'expected lower-case letters, digits and dashes');
+  if (!isRegion(v)) p.add('REGION', 'expected lower-case letters, digits and dashes');
   return v;
 }
 
@@ -134,8 +133,8 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     logLevel,
     bridgeSecret: str(raw, 'BRIDGE_SECRET'),
     region: regionOf(raw, p),
-    nodeDomain: `auth.${domain}`,
-    breweryJid: `jvbbrewery@internal.auth.${domain}`,
+    nodeDomain: authDomain(domain),
+    breweryJid: breweryJid(domain),
     bridgeGraceSeconds: intOf(raw, 'BRIDGE_GRACE_SECONDS', 10, 0, 3600, p),
     bridgeStaleSeconds: intOf(raw, 'BRIDGE_STALE_SECONDS', 30, 5, 3600, p),
     bridgeProbeTimeoutMs: intOf(raw, 'BRIDGE_PROBE_TIMEOUT_MS', 1500, 100, 30_000, p),

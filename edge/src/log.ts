@@ -3,17 +3,10 @@
  * event names are `noun.verb`.
  * @module
  */
+import type { LogFields, Logger } from '@edgemeet/protocol';
 import type { LogLevel } from './config.ts';
 
-export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  debug(event: string, fields?: LogFields): void;
-  info(event: string, fields?: LogFields): void;
-  warn(event: string, fields?: LogFields): void;
-  error(event: string, fields?: LogFields): void;
-  child(context: LogFields): Logger;
-}
+export type { LogFields, Logger } from '@edgemeet/protocol';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

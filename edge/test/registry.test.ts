@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { FrameClient } from './frame-client.ts';
+import { all, connect, where, type FrameClient } from './frame-client.ts';
 
 const SECRET = 'test-bridge-secret-0123456789';
 const BREWERY = 'jvbbrewery@internal.auth.meet.jitsi';
@@ -13,10 +13,10 @@ function statsPresence(nick: string, stress: string): string {
 }
 
 async function registerNode(region: string, id: string): Promise<FrameClient> {
-  const node = await FrameClient.connect('', `/registry-websocket?region=${region}`);
-  await node.login('auth.meet.jitsi', { user: id, password: SECRET });
+  const node = await connect('', `/registry-websocket?region=${region}`);
+  await node.login('auth.meet.jitsi', { plain: { user: id, password: SECRET } });
   node.send(statsPresence(id, '0.1'));
-  await node.waitFor('code="110"');
+  await node.next(where.status('110'));
   return node;
 }
 
@@ -28,28 +28,28 @@ describe('Registry Durable Object', () => {
   });
 
   it('login with a wrong node credential fails with not-authorized', async () => {
-    const node = await FrameClient.connect('', '/registry-websocket?region=r2');
+    const node = await connect('', '/registry-websocket?region=r2');
     node.send('<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="auth.meet.jitsi" version="1.0"/>');
-    await node.waitFor('PLAIN');
+    await node.next(where.name('stream:features'));
     node.send(`<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="PLAIN">${btoa('\0node-b\0wrong')}</auth>`);
-    expect(await node.waitFor('<failure')).toContain('not-authorized');
+    expect((await node.next(where.name('failure'))).getChild('not-authorized')).toBeDefined();
   });
 
   it('anonymous login to the registry is refused', async () => {
-    const node = await FrameClient.connect('', '/registry-websocket?region=r2');
+    const node = await connect('', '/registry-websocket?region=r2');
     node.send('<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="auth.meet.jitsi" version="1.0"/>');
-    await node.waitFor('PLAIN');
+    await node.next(where.name('stream:features'));
     node.send('<auth xmlns="urn:ietf:params:xml:ns:xmpp-sasl" mechanism="ANONYMOUS"/>');
-    expect(await node.waitFor('<failure')).toContain('invalid-mechanism');
+    expect((await node.next(where.name('failure'))).getChild('invalid-mechanism')).toBeDefined();
   });
 
   it('request() relays a Colibri2 IQ to the node and returns its answer', async () => {
     const node = await registerNode('r3', 'node-c');
     const registry = env.REGISTRY.get(env.REGISTRY.idFromName('r3'));
     const answer = registry.request('node-c', 'room1', '<conference-modify xmlns="jitsi:colibri2" meeting-id="m1" create="true"/>');
-    const iq = await node.waitFor('conference-modify');
-    const id = /id="([^"]+)"/.exec(iq)?.[1];
-    expect(iq).toContain('type="set"');
+    const iq = await node.next(all(where.name('iq'), where.child('conference-modify', 'jitsi:colibri2')));
+    const id = String(iq.attrs.id);
+    expect(iq.attrs.type).toBe('set');
     node.send(`<iq type="result" id="${id}" to="${BREWERY}/focus" xmlns="jabber:client"><conference-modified xmlns="jitsi:colibri2"/></iq>`);
     const reply = await answer;
     expect(reply.ok).toBe(true);
@@ -67,8 +67,8 @@ describe('Registry Durable Object', () => {
     const node = await registerNode('r5', 'node-d');
     const registry = env.REGISTRY.get(env.REGISTRY.idFromName('r5'));
     const pending = registry.request('node-d', 'room9', '<conference-modify xmlns="jitsi:colibri2" meeting-id="m9" create="true"/>');
-    const iq = await node.waitFor('conference-modify');
-    node.send(`<iq type="result" id="${/id="([^"]+)"/.exec(iq)?.[1]}" xmlns="jabber:client"><conference-modified xmlns="jitsi:colibri2"/></iq>`);
+    const iq = await node.next(all(where.name('iq'), where.child('conference-modify', 'jitsi:colibri2')));
+    node.send(`<iq type="result" id="${String(iq.attrs.id)}" xmlns="jabber:client"><conference-modified xmlns="jitsi:colibri2"/></iq>`);
     await pending;
     node.ws.close();
     await expect.poll(async () => (await registry.bridges())[0]?.connected).toBe(false);
@@ -86,12 +86,9 @@ describe('Registry Durable Object', () => {
     const registry = env.REGISTRY.get(env.REGISTRY.idFromName('r6'));
     // The node answers every Colibri2 request, as a media node does.
     let answered = 0;
-    node.ws.addEventListener('message', (ev) => {
-      const frame = String(ev.data);
-      const id = frame.includes('conference-modify') ? /<iq[^>]* id="([^"]+)"/.exec(frame)?.[1] : undefined;
-      if (!id) return;
+    node.on(all(where.name('iq'), where.child('conference-modify', 'jitsi:colibri2')), (iq) => {
       answered += 1;
-      node.send(`<iq type="result" id="${id}" xmlns="jabber:client"><conference-modified xmlns="jitsi:colibri2"/></iq>`);
+      node.send(`<iq type="result" id="${String(iq.attrs.id)}" xmlns="jabber:client"><conference-modified xmlns="jitsi:colibri2"/></iq>`);
     });
     const churn = (room: string) => async () => {
       for (let round = 0; round < 3; round++) {

@@ -2,6 +2,7 @@
  * Focus settings, with Jicofo's defaults (jicofo reference.conf) where Jicofo has one.
  * @module
  */
+import { FOCUS_NICK, focusDomain, focusJid } from '@edgemeet/protocol';
 
 export interface FocusConfig {
   /** The XMPP domain (`hosts.domain`). */
@@ -27,9 +28,9 @@ export interface FocusConfig {
 export function focusConfig(domain: string, overrides: Partial<FocusConfig> = {}): FocusConfig {
   return Object.freeze({
     domain,
-    focusDomain: `focus.${domain}`,
-    focusJid: `focus@auth.${domain}`,
-    focusNick: 'focus',
+    focusDomain: focusDomain(domain),
+    focusJid: focusJid(domain),
+    focusNick: FOCUS_NICK,
     minParticipants: 2,
     maxSsrcsPerMedia: 20,
     maxGroupsPerMedia: 20,

@@ -7,21 +7,16 @@
  * @module
  */
 import {
-  NS_FOCUS, NS_MUC, NS_MUC_USER, StanzaError, parseJingle, sourcesFromContents, tryParseJid, xml,
-  type Element, type EndpointSources, type Jingle,
+  NS_JINGLE, NS_JINGLE_ERRORS, StanzaError, buildBridgeNotAvailable, buildConferenceAnswer, buildConferenceProperties, buildIq,
+  buildIqError, buildMucLeave, buildMucPresence, buildMute, findMute, mutedMediaType, parseConferenceRequest,
+  parseJingle, parseJitsiPresence, parseMucUser, sourcesFromContents, tryParseJid, xml, type Element, type EndpointSources, type Jingle, type Mute,
 } from '@edgemeet/protocol';
 import type { FocusConfig } from './config.ts';
 import { Conference } from './conference.ts';
 import type { FocusHost, FocusLogger } from './host.ts';
-import { bridgeNotAvailable } from './jingle/jingle-messages.ts';
 import { mergeSources } from './sources.ts';
 import { emptySources, type ConferenceState, type ParticipantState } from './state.ts';
 
-const NS_JINGLE = 'urn:xmpp:jingle:1';
-const NS_JINGLE_ERRORS = 'urn:xmpp:jingle:errors:1';
-const MUTE_NAMESPACES: Record<string, 'audio' | 'video'> = {
-  'http://jitsi.org/jitmeet/audio': 'audio', 'http://jitsi.org/jitmeet/video': 'video', 'http://jitsi.org/jitmeet/desktop': 'video',
-};
 
 export interface FocusComponentOptions {
   host: FocusHost;
@@ -70,12 +65,11 @@ export class FocusComponent {
 
   /** The focus's presence in the room (jitsi-wire-protocol §3.2: conference-properties, bridgeNotAvailable). */
   #focusPresence(state: ConferenceState, join: boolean): Element {
-    return xml('presence', { to: `${this.#roomJid}/${this.#o.config.focusNick}` },
-      join ? xml('x', { xmlns: NS_MUC }) : null,
-      xml('conference-properties', { xmlns: NS_FOCUS },
-        xml('property', { key: 'support-terminate-restart', value: 'true' }),
-        xml('property', { key: 'created-ms', value: String(state.createdMs) })),
-      this.#bridgeMissing ? bridgeNotAvailable() : null);
+    const properties = buildConferenceProperties({ 'support-terminate-restart': 'true', 'created-ms': String(state.createdMs) });
+    return buildMucPresence({
+      to: `${this.#roomJid}/${this.#o.config.focusNick}`, join: join ? {} : undefined,
+      extensions: this.#bridgeMissing ? [properties, buildBridgeNotAvailable()] : [properties],
+    });
   }
 
   /** The conference, once the focus runs one in this room. */
@@ -89,7 +83,7 @@ export class FocusComponent {
    * if it has not yet, and answers ready with its JID.
    */
   handleConferenceIq(conferenceEl: Element, requester: ConferenceRequester = { authenticated: true }): Element {
-    const room = String(conferenceEl.attrs.room ?? '').toLowerCase();
+    const room = parseConferenceRequest(conferenceEl).room.toLowerCase();
     if (room !== this.#roomJid) throw new StanzaError('not-allowed', { text: `this connection belongs to ${this.#roomJid}` });
     const authentication = this.#o.authentication === true;
     // Jicofo's ConferenceIqHandler: only authenticated users create a conference; lib-jitsi-meet
@@ -98,10 +92,10 @@ export class FocusComponent {
       throw new StanzaError('not-authorized', { text: 'not authorized user domain' });
     }
     if (!this.joined) this.#join();
-    return xml('conference', { xmlns: NS_FOCUS, room: this.#roomJid, ready: 'true', focusjid: this.#o.config.focusJid },
-      xml('property', { name: 'authentication', value: String(authentication) }),
-      authentication ? xml('property', { name: 'externalAuth', value: 'true' }) : null,
-      xml('property', { name: 'visitors-supported', value: 'false' }));
+    return buildConferenceAnswer({
+      room: this.#roomJid, ready: true, focusJid: this.#o.config.focusJid,
+      properties: { authentication: String(authentication), ...(authentication ? { externalAuth: 'true' } : {}), 'visitors-supported': 'false' },
+    });
   }
 
   #join(): void {
@@ -137,17 +131,18 @@ export class FocusComponent {
       return;
     }
     if (presence.attrs.type !== undefined) return;
-    const item = presence.getChild('x', NS_MUC_USER)?.getChild('item');
-    const realJid = String(item?.attrs.jid ?? '');
-    const isOwner = item?.attrs.affiliation === 'owner';
-    const role = String(item?.attrs.role ?? 'participant');
+    const item = parseMucUser(presence)?.item;
+    const realJid = item?.jid ?? '';
+    const isOwner = item?.affiliation === 'owner';
+    const role = item?.role ?? 'participant';
     if (conference.participant(nick)) {
       conference.updateOccupant(nick, { isOwner, role });
       return;
     }
+    const extensions = parseJitsiPresence(presence);
     conference.addParticipant({
-      endpointId: nick, realJid, statsId: presence.getChildText('stats-id') ?? null,
-      region: presence.getChildText('jitsi_participant_region') ?? '', audioMuted: false, videoMuted: false, isOwner, role,
+      endpointId: nick, realJid, statsId: extensions.statsId ?? null,
+      region: extensions.region ?? '', audioMuted: false, videoMuted: false, isOwner, role,
     }).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
     // Joining a moderated conference: muted until approved (before the first allocation, so it starts muted on the bridge).
     const joined = conference.participant(nick);
@@ -167,7 +162,7 @@ export class FocusComponent {
     if (this.#conference !== conference || conference.participants.length > 0) return;
     this.#conference = null;
     this.#o.host.store.save(null);
-    this.#o.host.send(xml('presence', { to: `${this.#roomJid}/${this.#o.config.focusNick}`, type: 'unavailable' }));
+    this.#o.host.send(buildMucLeave(`${this.#roomJid}/${this.#o.config.focusNick}`));
     this.#log.info('focus.left');
   }
 
@@ -178,7 +173,7 @@ export class FocusComponent {
     const p = conference.participant(nick);
     try {
       const jingle = iq.getChild('jingle', NS_JINGLE);
-      const mute = iq.children.find((c): c is Element => typeof c !== 'string' && c.name === 'mute' && String(c.attrs.xmlns) in MUTE_NAMESPACES);
+      const mute = findMute(iq);
       let work: Promise<void> | undefined;
       if (jingle && type === 'set') {
         if (!p) throw new StanzaError('item-not-found', { text: 'not a participant' });
@@ -188,12 +183,12 @@ export class FocusComponent {
       } else {
         throw new StanzaError('service-unavailable');
       }
-      this.#o.host.send(xml('iq', { type: 'result', to: iq.attrs.from, id: iq.attrs.id }));
+      this.#o.host.send(buildIq('result', iq.attrs.from, iq.attrs.id));
       await work;
     } catch (err) {
       const error = StanzaError.from(err);
       if (!(err instanceof StanzaError)) this.#log.error('focus.iq_failed', { err, from: nick });
-      this.#o.host.send(xml('iq', { type: 'error', to: iq.attrs.from, id: iq.attrs.id }, error.toElement()));
+      this.#o.host.send(buildIqError(iq.attrs.from, iq.attrs.id, error));
     }
   }
 
@@ -244,14 +239,14 @@ export class FocusComponent {
   }
 
   /** A moderator's mute request (jitsi-wire-protocol §3.4): forwarded to the target and enforced on the bridge. */
-  #mute(conference: Conference, actorNick: string, mute: Element): Promise<void> {
+  #mute(conference: Conference, actorNick: string, mute: Mute): Promise<void> {
     const actor = conference.participant(actorNick);
     if (!actor) throw new StanzaError('not-allowed', { text: 'not a participant' });
-    const targetJid = tryParseJid(mute.attrs.jid as string | undefined);
+    const targetJid = tryParseJid(mute.jid);
     const target = targetJid?.resource ? conference.participant(targetJid.resource) : undefined;
     if (!target) throw new StanzaError('item-not-found', { text: 'no such participant' });
-    const media = MUTE_NAMESPACES[String(mute.attrs.xmlns)]!;
-    if (mute.text().trim() !== 'true') {
+    const media = mutedMediaType(mute.media);
+    if (!mute.mute) {
       // lib-jitsi-meet asks to be let through again when it unmutes after a mute by the focus.
       if (target !== actor) throw new StanzaError('not-allowed', { text: 'only the participant itself can unmute' });
       if (!conference.mayUnmute(target, media)) throw new StanzaError('not-allowed', { text: 'AV moderation: not approved to unmute' });
@@ -259,8 +254,8 @@ export class FocusComponent {
       return conference.setForceMute(target, media, false);
     }
     if (actor.role !== 'moderator') throw new StanzaError('not-allowed', { text: 'only moderators may mute others' });
-    this.#o.host.send(xml('iq', { type: 'set', to: `${this.#roomJid}/${target.endpointId}`, id: `mute-${this.#o.host.now().toString(36)}` },
-      xml('mute', { xmlns: String(mute.attrs.xmlns), actor: `${this.#roomJid}/${actorNick}` }, 'true')));
+    this.#o.host.send(buildIq('set', `${this.#roomJid}/${target.endpointId}`, `mute-${this.#o.host.now().toString(36)}`,
+      buildMute({ media: mute.media, mute: true, actor: `${this.#roomJid}/${actorNick}` })));
     this.#log.info('participant.muted', { target: target.endpointId, media, actor: actorNick });
     return conference.forceMute(target, media);
   }
@@ -281,9 +276,8 @@ export class FocusComponent {
   /** Mutes `p` (mute IQ + bridge) if AV moderation does not let it speak or show video. */
   #moderate(conference: Conference, p: ParticipantState, media: 'audio' | 'video', actor: string): Promise<void> {
     if (conference.mayUnmute(p, media) || (media === 'audio' ? p.audioMuted : p.videoMuted)) return Promise.resolve();
-    const ns = media === 'audio' ? 'http://jitsi.org/jitmeet/audio' : 'http://jitsi.org/jitmeet/video';
-    this.#o.host.send(xml('iq', { type: 'set', to: `${this.#roomJid}/${p.endpointId}`, id: `avmute-${p.endpointId}-${this.#o.host.now().toString(36)}` },
-      xml('mute', { xmlns: ns, actor }, 'true')));
+    this.#o.host.send(buildIq('set', `${this.#roomJid}/${p.endpointId}`, `avmute-${p.endpointId}-${this.#o.host.now().toString(36)}`,
+      buildMute({ media, mute: true, actor })));
     return conference.setForceMute(p, media, true);
   }
 

@@ -1,1 +1,2 @@
 declare const crypto: { randomUUID(): string };
+declare function queueMicrotask(callback: () => void): void;

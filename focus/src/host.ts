@@ -3,29 +3,12 @@
  * fakes in tests). The focus never touches sockets, storage APIs or timers directly.
  * @module
  */
-import type { Element } from '@edgemeet/protocol';
+import type { BridgeCandidate, Element, Logger } from '@edgemeet/protocol';
 
-export interface FocusLogger {
-  debug(event: string, fields?: Record<string, unknown>): void;
-  info(event: string, fields?: Record<string, unknown>): void;
-  warn(event: string, fields?: Record<string, unknown>): void;
-  error(event: string, fields?: Record<string, unknown>): void;
-  child(context: Record<string, unknown>): FocusLogger;
-}
+/** The host's logger: protocol's {@link Logger} (the name stays for existing imports). */
+export type FocusLogger = Logger;
 
-/** A media node as the focus sees it when selecting one (from its brewery stats). */
-export interface BridgeCandidate {
-  readonly id: string;
-  readonly region: string;
-  readonly stressLevel: number;
-  readonly averageParticipantStress: number;
-  readonly healthy: boolean;
-  readonly drain: boolean;
-  readonly gracefulShutdown: boolean;
-  readonly shuttingDown: boolean;
-  readonly version: string;
-  readonly connected: boolean;
-}
+export type { BridgeCandidate } from '@edgemeet/protocol';
 
 /** Reaches media nodes (through the Registry in production). */
 export interface BridgeDirectory {

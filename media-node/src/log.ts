@@ -3,15 +3,10 @@
  * Every module of the node takes a {@link Logger} (or the part of it it uses).
  * @module
  */
+import type { Logger } from '@edgemeet/protocol';
 import type { LogLevel } from './config.ts';
 
-export interface Logger {
-  debug(event: string, fields?: Record<string, unknown>): void;
-  info(event: string, fields?: Record<string, unknown>): void;
-  warn(event: string, fields?: Record<string, unknown>): void;
-  error(event: string, fields?: Record<string, unknown>): void;
-  child(context: Record<string, unknown>): Logger;
-}
+export type { Logger } from '@edgemeet/protocol';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

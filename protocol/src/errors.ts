@@ -3,7 +3,7 @@
  * and an XMPP stanza error (RFC 6120 §8.3).
  * @module
  */
-import type { StanzaErrorCondition, StanzaErrorType } from './xmpp/stanza-error.ts';
+import type { StanzaErrorCondition, StanzaErrorType } from './xmpp/stanza-conditions.ts';
 
 export type ErrorCode =
   | 'bad-request'

@@ -31,8 +31,13 @@ export {
   NS_MUC_OWNER,
   NS_MUC_ROOMCONFIG,
   NS_MUC_ROOMINFO,
+  NS_MUC_STABLE_ID,
   NS_FOCUS,
   NS_JITMEET,
+  NS_JITMEET_AUDIO,
+  NS_JITMEET_VIDEO,
+  NS_JITMEET_DESKTOP,
+  NS_JITMEET_START_MUTED,
   NS_COLIBRI2,
   NS_COLIBRI,
   NS_HEALTHCHECK,
@@ -49,12 +54,14 @@ export {
   NS_XML,
 } from './xml/namespaces.ts';
 
+export type { Logger, LogFields } from './log.ts';
+export { FOCUS_NICK, REGION_PATTERN, authDomain, breweryJid, focusDomain, focusJid, isRegion } from './deployment.ts';
 export { AppError, InvalidStateError, ERROR_TABLE } from './errors.ts';
 export type { ErrorCode, ErrorMapping } from './errors.ts';
 export { DEFAULT_JSON_LIMITS, JsonLimitError, checkJsonLimits, parseBoundedJson } from './json/bounded-json.ts';
 export type { JsonLimits } from './json/bounded-json.ts';
 
-export { Jid, JidError, parseJid, tryParseJid, jid, escapeLocal, unescapeLocal } from './xmpp/jid.ts';
+export { Jid, JidError, parseJid, tryParseJid, jid, bareJid, resourceOf, escapeLocal, unescapeLocal } from './xmpp/jid.ts';
 export { StanzaError, StreamError, errorReply } from './xmpp/stanza-error.ts';
 export type {
   StanzaErrorType,
@@ -71,7 +78,7 @@ export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';
 
 export { buildBridgeStats, parseBridgeStats, emptyBridgeStats } from './brewery/bridge-stats.ts';
-export type { BridgeStats } from './brewery/bridge-stats.ts';
+export type { BridgeCandidate, BridgeStats } from './brewery/bridge-stats.ts';
 
 export { parseJingle, buildJingle } from './jingle/jingle.ts';
 export { jingleToSdp, sdpToJingleContents } from './jingle/sdp.ts';
@@ -95,3 +102,19 @@ export type {
 } from './colibri2/types.ts';
 export { parseBridgeMessage, serializeBridgeMessage } from './bridge-channel/messages.ts';
 export type { BridgeMessage, BridgeMessageClass, VideoConstraints } from './bridge-channel/messages.ts';
+
+export {
+  MUC_STATUS, buildMucItem, parseMucItem, buildMucUser, parseMucUser, buildMucPresence, parseMucPresence, buildMucLeave, mucExtensions,
+  buildOccupantPresence, parseOccupantPresence,
+} from './muc/presence.ts';
+export type { MucAffiliation, MucRole, MucItem, MucUser, MucClientPresence, OccupantPresence } from './muc/presence.ts';
+export { buildMucAdmin, parseMucAdmin, buildConfigChanged, buildRoomSubject } from './muc/admin.ts';
+export {
+  buildJitsiPresence, parseJitsiPresence, buildIdentity, buildConferenceProperties, parseConferenceProperties, buildBridgeNotAvailable, hasBridgeNotAvailable,
+} from './jitsi/presence-extensions.ts';
+export type { JitsiPresence, JitsiIdentity, SourceInfoEntry } from './jitsi/presence-extensions.ts';
+export { buildConferenceRequest, parseConferenceRequest, buildConferenceAnswer, parseConferenceAnswer } from './jitsi/conference-iq.ts';
+export type { ConferenceRequest, ConferenceAnswer } from './jitsi/conference-iq.ts';
+export { MUTE_NAMESPACES, buildMute, findMute, mutedMediaType } from './jitsi/mute.ts';
+export type { Mute, MuteMedia } from './jitsi/mute.ts';
+export { buildIq, buildIqError } from './xmpp/stanzas.ts';

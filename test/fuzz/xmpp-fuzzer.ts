@@ -6,8 +6,9 @@
  * answer), and no reply to the attacker was `internal-server-error` (an error nobody classified).
  * The attacker may be disconnected by stream errors; it reconnects and carries on.
  */
+import { serialize } from '@edgemeet/protocol';
 import { startEdge, type RunningEdge } from '../helpers/edge.ts';
-import { RawXmpp } from '../helpers/raw-xmpp.ts';
+import { FrameClient, conditionOf, where } from '../helpers/frame-client.ts';
 import { joinRoom, xml, type TestClient } from '../helpers/xmpp-client.ts';
 import { Prng } from './prng.ts';
 import { seedStanzas, stanzaCase, type StanzaTargets } from './stanza-mutator.ts';
@@ -18,12 +19,12 @@ export interface XmppFuzzReport { seed: number; cases: number; sent: number; rec
 const MUC = 'conference.meet.jitsi';
 const BATCH = 25;
 
-async function attacker(edge: RunningEdge, room: string): Promise<RawXmpp> {
-  const raw = await RawXmpp.connect(`${edge.wsUrl}?room=${room}`);
+async function attacker(edge: RunningEdge, room: string): Promise<FrameClient> {
+  const raw = await FrameClient.open(`${edge.wsUrl}?room=${room}`);
   await raw.login();
   raw.send(`<iq type="set" id="conf" to="focus.meet.jitsi" xmlns="jabber:client"><conference xmlns="http://jitsi.org/protocol/focus" room="${room}@${MUC}"/></iq>`);
   raw.send(`<presence to="${room}@${MUC}/mallory" xmlns="jabber:client"><x xmlns="http://jabber.org/protocol/muc"/></presence>`);
-  await raw.waitFor(/code="110"/);
+  await raw.next(where.status('110'));
   return raw;
 }
 
@@ -90,11 +91,11 @@ export async function fuzzXmpp(options: { seed: number; cases: number; log?: (li
         log(`finding after case ${batch.at(-1)!.index}: ${why}`);
         break;
       }
-      for (; seen < raw.frames.length; seen++) {
-        const frame = raw.frames[seen]!;
-        if (!frame.includes('internal-server-error')) continue;
-        const index = Number(/id="fz(\d+)"/.exec(frame)?.[1] ?? -1);
-        const f = { caseIndex: index, kind: batch.find((b) => b.index === index)?.kind ?? '?', what: `internal-server-error: ${frame.slice(0, 300)}` };
+      const internal = raw.received((el) => conditionOf(el) === 'internal-server-error');
+      for (; seen < internal.length; seen++) {
+        const el = internal[seen]!;
+        const index = Number(/^fz(\d+)$/.exec(String(el.attrs.id ?? ''))?.[1] ?? -1);
+        const f = { caseIndex: index, kind: batch.find((b) => b.index === index)?.kind ?? '?', what: `internal-server-error: ${serialize(el).slice(0, 300)}` };
         findings.push(f);
         log(`finding at case ${index} (${f.kind}): ${f.what}`);
       }

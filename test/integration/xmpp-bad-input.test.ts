@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../helpers/edge.ts';
-import { RawXmpp } from '../helpers/raw-xmpp.ts';
+import { FrameClient, conditionOf, where } from '../helpers/frame-client.ts';
 import { joinRoom, presenceFrom, xml, type TestClient } from '../helpers/xmpp-client.ts';
 
 const MUC = 'conference.meet.jitsi';
@@ -30,12 +30,12 @@ describe('bad input never harms the room or other occupants', () => {
     };
   }
 
-  async function attacker(room: string, join = true): Promise<RawXmpp> {
-    const raw = await RawXmpp.connect(`${edge.wsUrl}?room=${room}`);
+  async function attacker(room: string, join = true): Promise<FrameClient> {
+    const raw = await FrameClient.open(`${edge.wsUrl}?room=${room}`);
     await raw.login();
     if (join) {
       raw.send(`<presence to="${room}@${MUC}/mallory" xmlns="jabber:client"><x xmlns="http://jabber.org/protocol/muc"/></presence>`);
-      await raw.waitFor(/code="110"/);
+      await raw.next(where.status('110'));
     }
     return raw;
   }
@@ -45,9 +45,8 @@ describe('bad input never harms the room or other occupants', () => {
     const ok = await bystanders(room);
     const raw = await attacker(room);
     raw.send('<message to="x"><body>unclosed</message>');
-    const err = await raw.waitFor('stream:error');
-    expect(err).toContain('not-well-formed');
-    await raw.waitFor('<close');
+    expect(conditionOf(await raw.next(where.streamError()))).toBe('not-well-formed');
+    await raw.next(where.name('close'));
     await raw.waitClosed();
     await ok.a.waitFor(presenceFrom(`${room}@${MUC}`, 'mallory', 'unavailable'));
     await ok.stillTalking('after garbage');
@@ -58,14 +57,14 @@ describe('bad input never harms the room or other occupants', () => {
     const ok = await bystanders(room);
     const big = await attacker(room, false);
     big.send(`<message to="${room}@${MUC}" type="groupchat" xmlns="jabber:client"><body>${'x'.repeat(5000)}</body></message>`);
-    expect(await big.waitFor('stream:error')).toContain('policy-violation');
+    expect(conditionOf(await big.next(where.streamError()))).toBe('policy-violation');
     await big.waitClosed();
     const commenter = await attacker(room, false);
     commenter.send('<!-- hello --><iq type="get" id="1"/>');
-    expect(await commenter.waitFor('stream:error')).toContain('restricted-xml');
+    expect(conditionOf(await commenter.next(where.streamError()))).toBe('restricted-xml');
     const pi = await attacker(room, false);
     pi.send('<?xml version="1.0"?><iq type="get" id="1"/>');
-    expect(await pi.waitFor('stream:error')).toContain('restricted-xml');
+    expect(conditionOf(await pi.next(where.streamError()))).toBe('restricted-xml');
     await ok.stillTalking('after big');
   });
 
@@ -74,24 +73,24 @@ describe('bad input never harms the room or other occupants', () => {
     const ok = await bystanders(room);
     const raw = await attacker(room);
     raw.send(`<message from="${ok.a.jid}" to="${room}@${MUC}" type="groupchat" xmlns="jabber:client"><body>I am a</body></message>`);
-    expect(await raw.waitFor('stream:error')).toContain('invalid-from');
+    expect(conditionOf(await raw.next(where.streamError()))).toBe('invalid-from');
     await ok.a.waitFor(presenceFrom(`${room}@${MUC}`, 'mallory', 'unavailable'));
     expect(ok.b.received((s) => s.getChildText('body') === 'I am a')).toHaveLength(0);
     await ok.stillTalking('after forgery');
   });
 
   it('stanzas before authentication and binary frames are stream errors', async () => {
-    const early = await RawXmpp.connect(`${edge.wsUrl}?room=early`);
+    const early = await FrameClient.open(`${edge.wsUrl}?room=early`);
     early.send('<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="meet.jitsi" version="1.0"/>');
-    await early.waitFor('</stream:features>');
+    await early.next(where.name('stream:features'));
     early.send('<message to="early@conference.meet.jitsi" type="groupchat" xmlns="jabber:client"><body>hi</body></message>');
-    expect(await early.waitFor('stream:error')).toContain('not-authorized');
+    expect(conditionOf(await early.next(where.streamError()))).toBe('not-authorized');
     const binary = await attacker('binary', false);
     binary.send(new Uint8Array([0x3c, 0x69, 0x71, 0x2f, 0x3e]));
-    expect(await binary.waitFor('stream:error')).toContain('unsupported-encoding');
-    const wrongHost = await RawXmpp.connect(`${edge.wsUrl}?room=host`);
+    expect(conditionOf(await binary.next(where.streamError()))).toBe('unsupported-encoding');
+    const wrongHost = await FrameClient.open(`${edge.wsUrl}?room=host`);
     wrongHost.send('<open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="other.example" version="1.0"/>');
-    expect(await wrongHost.waitFor('stream:error')).toContain('host-unknown');
+    expect(conditionOf(await wrongHost.next(where.streamError()))).toBe('host-unknown');
   });
 
   it('a flood gets resource-constraint errors while another client is unaffected', async () => {
@@ -99,7 +98,8 @@ describe('bad input never harms the room or other occupants', () => {
     const ok = await bystanders(room);
     const raw = await attacker(room);
     for (let i = 0; i < 40; i++) raw.send(`<iq type="get" id="f${i}" to="meet.jitsi" xmlns="jabber:client"><ping xmlns="urn:xmpp:ping"/></iq>`);
-    expect(await raw.waitFor('resource-constraint')).toContain('type="wait"');
+    const throttled = await raw.next((el) => conditionOf(el) === 'resource-constraint');
+    expect(throttled.getChild('error')?.attrs.type).toBe('wait');
     await ok.stillTalking('during flood');
     const pong = await ok.a.iq(xml('iq', { type: 'get', to: 'meet.jitsi' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     expect(pong.attrs.type).toBe('result');
@@ -110,11 +110,11 @@ describe('bad input never harms the room or other occupants', () => {
     const ok = await bystanders(room);
     const raw = await attacker(room);
     raw.send(`<iq type="get" id="u1" to="${room}@${MUC}" xmlns="jabber:client"><query xmlns="urn:example:nope"/></iq>`);
-    expect(await raw.waitFor('id="u1"')).toContain('service-unavailable');
+    expect(conditionOf(await raw.next(where.id('u1')))).toBe('service-unavailable');
     raw.send(`<iq type="set" id="u2" to="${room}@${MUC}" xmlns="jabber:client"/>`);
-    expect(await raw.waitFor('id="u2"')).toContain('bad-request');
+    expect(conditionOf(await raw.next(where.id('u2')))).toBe('bad-request');
     raw.send(`<iq type="set" id="u3" to="${room}@${MUC}" xmlns="jabber:client"><query xmlns="http://jabber.org/protocol/muc#admin"><item nick="a" role="none"/></query></iq>`);
-    expect(await raw.waitFor('id="u3"')).toMatch(/forbidden|not-allowed/);
+    expect(['forbidden', 'not-allowed']).toContain(conditionOf(await raw.next(where.id('u3'))));
     await ok.stillTalking('after unknown');
     const late = await joinRoom(edge.wsUrl, room, 'late');
     clients.push(late);
@@ -129,9 +129,9 @@ describe('bad input never harms the room or other occupants', () => {
     const bombs = { deep: '['.repeat(40) + ']'.repeat(40), wide: `[${'1,'.repeat(1100)}1]`, garbage: '{"type":' };
     for (const [id, json] of Object.entries(bombs)) {
       raw.send(`<message type="groupchat" id="${id}" to="${room}@${MUC}" xmlns="jabber:client">${jm(json)}</message>`);
-      expect(await raw.waitFor(`id="${id}"`), id).toContain('bad-request');
+      expect(conditionOf(await raw.next(where.id(id))), id).toBe('bad-request');
       raw.send(`<message type="chat" id="${id}-pm" to="${room}@${MUC}/a" xmlns="jabber:client">${jm(json)}</message>`);
-      expect(await raw.waitFor(`id="${id}-pm"`), id).toContain('bad-request');
+      expect(conditionOf(await raw.next(where.id(`${id}-pm`))), id).toBe('bad-request');
     }
     raw.send(`<message type="groupchat" id="fine" to="${room}@${MUC}" xmlns="jabber:client">${jm('{"type":"e2e-ping","list":[[1],[2]]}')}</message>`);
     for (const c of [ok.a, ok.b]) await c.waitFor((st) => st.getChildText('json-message', 'http://jitsi.org/jitmeet') === '{"type":"e2e-ping","list":[[1],[2]]}');

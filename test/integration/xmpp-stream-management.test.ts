@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdge, type RunningEdge } from '../helpers/edge.ts';
-import { RawXmpp } from '../helpers/raw-xmpp.ts';
+import { FrameClient, all, where } from '../helpers/frame-client.ts';
 import { connectClient, joinRoom, presenceFrom, sleep, xml, type TestClient } from '../helpers/xmpp-client.ts';
 
 const MUC = 'conference.meet.jitsi';
 
 /** Logs in, enables resumable stream management, joins `room` as `nick`. */
 async function resumableOccupant(edge: RunningEdge, room: string, nick: string) {
-  const raw = await RawXmpp.connect(`${edge.wsUrl}?room=${room}`);
+  const raw = await FrameClient.open(`${edge.wsUrl}?room=${room}`);
   await raw.login();
   raw.send('<enable xmlns="urn:xmpp:sm:3" resume="true"/>');
-  const enabled = await raw.waitFor('<enabled');
-  const id = /id="([^"]+)"/.exec(enabled)?.[1] ?? '';
+  const enabled = await raw.next(where.name('enabled'));
+  const id = String(enabled.attrs.id ?? '');
   const counted = raw.frames.length;
   raw.send(`<presence to="${room}@${MUC}/${nick}" xmlns="jabber:client"><x xmlns="http://jabber.org/protocol/muc"/></presence>`);
-  await raw.waitFor(/code="110"/);
+  await raw.next(where.status('110'));
   return { raw, id, counted };
 }
 
@@ -53,13 +53,13 @@ describe('XEP-0198 stream management and resumption', () => {
     await observer.send(xml('message', { to: `${room}@${MUC}`, type: 'groupchat' }, xml('body', null, 'while you were away')));
     await observer.waitFor((s) => s.getChildText('body') === 'while you were away');
 
-    const back = await RawXmpp.connect(`${edge.wsUrl}?room=${room}&previd=${id}`);
-    await back.login('meet.jitsi', false);
+    const back = await FrameClient.open(`${edge.wsUrl}?room=${room}&previd=${id}`);
+    await back.login('meet.jitsi', { bind: false });
     back.send(`<resume xmlns="urn:xmpp:sm:3" previd="${id}" h="${handled}"/>`);
-    const resumed = await back.waitFor('<resumed');
-    expect(resumed).toContain(`previd="${id}"`);
-    const replayed = await back.waitFor('while you were away');
-    expect(replayed).toContain(`from="${room}@${MUC}/observer"`);
+    const resumed = await back.next(where.name('resumed'));
+    expect(resumed.attrs.previd).toBe(id);
+    const replayed = await back.next(all(where.name('message'), (m) => m.getChildText('body') === 'while you were away'));
+    expect(replayed.attrs.from).toBe(`${room}@${MUC}/observer`);
     // The resumed session works: its messages reach the room.
     back.send(`<message to="${room}@${MUC}" type="groupchat" xmlns="jabber:client"><body>I am back</body></message>`);
     await observer.waitFor((s) => s.getChildText('body') === 'I am back');
@@ -78,26 +78,26 @@ describe('XEP-0198 stream management and resumption', () => {
   });
 
   it('resuming an unknown session fails with item-not-found, and the client may bind instead', async () => {
-    const raw = await RawXmpp.connect(`${edge.wsUrl}?room=sm-unknown`);
-    await raw.login('meet.jitsi', false);
+    const raw = await FrameClient.open(`${edge.wsUrl}?room=sm-unknown`);
+    await raw.login('meet.jitsi', { bind: false });
     raw.send('<resume xmlns="urn:xmpp:sm:3" previd="0123456789abcdef0123456789abcdef" h="0"/>');
-    const failed = await raw.waitFor('<failed');
-    expect(failed).toContain('item-not-found');
+    const failed = await raw.next(where.name('failed'));
+    expect(failed.getChild('item-not-found')).toBeDefined();
     raw.send('<iq type="set" id="b2" xmlns="jabber:client"><bind xmlns="urn:ietf:params:xml:ns:xmpp-bind"/></iq>');
-    expect(await raw.waitFor('id="b2"')).toContain('<jid>');
+    expect((await raw.next(where.id('b2'))).getChild('bind')?.getChildText('jid')).toBeTruthy();
     raw.ws.close();
   });
 
   it('the server answers <r/> with <a h/> counting handled stanzas', async () => {
-    const raw = await RawXmpp.connect(`${edge.wsUrl}?room=sm-ack`);
+    const raw = await FrameClient.open(`${edge.wsUrl}?room=sm-ack`);
     await raw.login();
     raw.send('<enable xmlns="urn:xmpp:sm:3"/>');
-    await raw.waitFor('<enabled');
+    await raw.next(where.name('enabled'));
     raw.send('<iq type="get" id="p1" to="meet.jitsi" xmlns="jabber:client"><ping xmlns="urn:xmpp:ping"/></iq>');
     raw.send('<iq type="get" id="p2" to="meet.jitsi" xmlns="jabber:client"><ping xmlns="urn:xmpp:ping"/></iq>');
-    await raw.waitFor('id="p2"');
+    await raw.next(where.id('p2'));
     raw.send('<r xmlns="urn:xmpp:sm:3"/>');
-    expect(await raw.waitFor('<a ')).toContain('h="2"');
+    expect((await raw.next(where.name('a'))).attrs.h).toBe('2');
     raw.ws.close();
   });
 });

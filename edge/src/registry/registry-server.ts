@@ -12,9 +12,8 @@
 // Internal: not exported from the package entry.
 import {
   AppError, IqCaller, NS_MUC_USER, NS_PING, StanzaError, StreamError, errorReply, parseBridgeStats, parseXml,
-  resultReply, serialize, tryParseJid, xml, type Element,
+  resultReply, serialize, tryParseJid, xml, type BridgeCandidate, type Element,
 } from '@edgemeet/protocol';
-import type { BridgeCandidate } from '@edgemeet/focus';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Connection } from '../xmpp/connection.ts';
@@ -22,7 +21,7 @@ import { StreamNegotiator, type StreamHost } from '../xmpp/stream-negotiator.ts'
 import { NodeAuthenticator } from './node-authenticator.ts';
 import type { BridgeRecord, RegistryStore } from './registry-store.ts';
 
-/** What rooms see of a registered node: the focus's bridge candidate. */
+/** What rooms see of a registered node (protocol's bridge candidate). */
 export type BridgeInfo = BridgeCandidate;
 
 export interface RegistryServerOptions {

@@ -6,7 +6,7 @@
  */
 // Internal: not exported from the package entry.
 import { AppError, IqRouter, NS_FOCUS, parseXml, serialize, type Element } from '@edgemeet/protocol';
-import { FocusComponent, focusConfig, type BridgeDirectory, type FocusLogger } from '@edgemeet/focus';
+import { FocusComponent, focusConfig, type BridgeDirectory } from '@edgemeet/focus';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { RegistryReply } from '../registry/registry-do.ts';
@@ -67,7 +67,7 @@ export class FocusLink {
         send: (stanza) => this.#send(stanza),
         bridges: bridgeDirectory(o.registry, o.roomName),
         store: { load: () => o.store.focusState, save: (state) => { o.store.focusState = state; } },
-        log: o.log as FocusLogger,
+        log: o.log,
         now: o.now,
         scheduleWakeUp: o.scheduleWakeUp,
         // The av_moderation component owns the state (occupant JIDs); the focus reads nicks.

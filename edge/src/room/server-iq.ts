@@ -6,7 +6,7 @@
  */
 // Internal: not exported from the package entry.
 import {
-  IqRouter, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_EXTDISCO, NS_MUC, NS_PING, NS_SESSION, xml, type Element,
+  IqRouter, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_EXTDISCO, NS_MUC, NS_PING, NS_SESSION, NS_SM, xml, type Element,
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 
@@ -16,7 +16,7 @@ export interface ServerIqContext {
   readonly roomJid: string | null;
 }
 
-const SERVER_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, 'urn:xmpp:sm:3', NS_EXTDISCO];
+const SERVER_FEATURES = [NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_SM, NS_EXTDISCO];
 
 function serverInfo(ctx: ServerIqContext): Element {
   return xml('query', { xmlns: NS_DISCO_INFO },

@@ -5,7 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import type { TokenContext } from '../xmpp/jwt-authenticator.ts';
+import type { TokenContext } from '../auth/token-context.ts';
 
 export interface SessionRow {
   readonly sid: string;

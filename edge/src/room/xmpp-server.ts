@@ -5,7 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { NS_SM, StanzaError, StreamError, errorReply, jid, serialize, type Element } from '@edgemeet/protocol';
+import { NS_SM, StanzaError, StreamError, bareJid, errorReply, focusJid, jid, serialize, type Element } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Authenticator } from '../xmpp/authenticator.ts';
@@ -64,7 +64,7 @@ export class RoomXmppServer implements StreamHost {
       store: o.store, config: o.config, log: o.log, now: this.#now,
       hooks: { sessionEnded: (sid) => this.room.removeSession(sid), scheduleWakeUp: o.scheduleWakeUp },
     });
-    const focusBare = `focus@auth.${o.config.domain}`;
+    const focusBare = focusJid(o.config.domain);
     this.room = new MucRoom({
       jid: jid(o.roomName, o.config.mucDomain), store: o.store, sessions: this.sessions, config: o.config, log: o.log, now: this.#now,
       superOwners: o.registry ? [focusBare] : [],
@@ -159,7 +159,7 @@ export class RoomXmppServer implements StreamHost {
     if (!this.#buckets.take(conn.state.cid, this.#now())) return this.#throttled(session, el);
     const from = el.attrs.from as string | undefined;
     // RFC 6120 §8.1.2.1: the server stamps `from`; a client may only name itself.
-    if (from !== undefined && from !== session.jid && from !== session.jid.slice(0, session.jid.indexOf('/'))) {
+    if (from !== undefined && from !== session.jid && from !== bareJid(session.jid)) {
       throw new StreamError('invalid-from', { text: 'from must be your own JID' });
     }
     el.attrs.from = session.jid;

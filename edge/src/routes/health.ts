@@ -2,7 +2,7 @@
  * `GET /about/health`: liveness of the edge Worker (Jitsi serves the same path for Jicofo/JVB).
  * @module
  */
-import { AppError } from '@edgemeet/protocol';
+import { AppError, isRegion } from '@edgemeet/protocol';
 import { Hono } from 'hono';
 import type { AppBindings } from '../app-types.ts';
 
@@ -15,7 +15,7 @@ export const health = new Hono<AppBindings>()
       throw new AppError('not-authorized', 'a bearer token is required');
     }
     const region = c.req.query('region') ?? defaultRegion;
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(region)) throw new AppError('bad-request', 'invalid region');
+    if (!isRegion(region)) throw new AppError('bad-request', 'invalid region');
     const bridges = await c.env.REGISTRY.get(c.env.REGISTRY.idFromName(region)).bridges();
     return c.json({ region, bridges });
   });

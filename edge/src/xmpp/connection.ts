@@ -5,7 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import type { TokenContext } from './jwt-authenticator.ts';
+import type { TokenContext } from '../auth/token-context.ts';
 
 /** Where a connection is in RFC 6120 / 7395 stream negotiation. */
 export type StreamStage =

@@ -5,7 +5,7 @@
  * receiver constraints and dominant-speaker events.
  * @module
  */
-import { buildJingle, sdpToJingleContents, type Element, type Jingle } from '@edgemeet/protocol';
+import { buildJingle, parseBridgeMessage, sdpToJingleContents, type BridgeMessage, type Element, type Jingle } from '@edgemeet/protocol';
 import { RemoteOffer } from './remote-sdp.ts';
 import { addSimulcast, type SimulcastLayers } from './simulcast.ts';
 
@@ -125,11 +125,11 @@ export class MediaSession {
     const ws = new WebSocket(url);
     this.#channel = ws;
     ws.addEventListener('message', (ev) => {
-      let m: { colibriClass?: string; dominantSpeakerEndpoint?: string };
+      let m: BridgeMessage;
       try {
-        m = JSON.parse(String(ev.data)) as typeof m;
+        m = parseBridgeMessage(String(ev.data));
       } catch {
-        return;
+        return; // not a message this page acts on (JVB sends classes we do not know)
       }
       if (m.colibriClass === 'DominantSpeakerEndpointChangeEvent' && m.dominantSpeakerEndpoint) this.#o.onDominantSpeaker(m.dominantSpeakerEndpoint);
     });

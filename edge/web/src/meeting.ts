@@ -5,7 +5,11 @@
  * {@link MeetingEvents}.
  * @module
  */
-import { NS_FOCUS, NS_JINGLE, NS_MUC, NS_MUC_USER, NS_NICK, parseJingle, xml, type Element, type Jingle } from '@edgemeet/protocol';
+import {
+  NS_DATA_FORMS, NS_JINGLE, NS_MUC_OWNER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
+  buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
+  parseMucUser, serializeBridgeMessage, xml, type Element, type Jingle, type Mute, type StanzaErrorCondition,
+} from '@edgemeet/protocol';
 import { MediaSession, type Quality } from './media-session.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
@@ -82,25 +86,24 @@ export class Meeting {
     xmpp.onClose = (reason) => { if (!this.#leaving) this.#events.error('connection-lost', `The connection was lost (${reason}).`); };
     // A network blip: the session is resumed (same participant, same room); media keeps its own path.
     xmpp.onResuming = (resuming) => this.#events.status(resuming ? 'Connection lost, reconnecting…' : '');
-    await xmpp.iq(xml('iq', { type: 'set', to: this.#config.hosts.focus },
-      xml('conference', { xmlns: NS_FOCUS, room: this.#roomJid, 'machine-uid': this.myId },
-        xml('property', { name: 'startAudioMuted', value: '9' }))));
+    await xmpp.iq(buildIq('set', this.#config.hosts.focus, undefined,
+      buildConferenceRequest({ room: this.#roomJid, machineUid: this.myId, properties: { startAudioMuted: '9' } })));
     this.#events.status('Joining…');
     xmpp.send(this.#presence(true, password));
   }
 
   #presence(join = false, password?: string): Element {
     const { local } = this;
-    return xml('presence', { to: `${this.#roomJid}/${this.myId}` },
-      join ? xml('x', { xmlns: NS_MUC }, password ? xml('password', null, password) : null) : null,
-      xml('nick', { xmlns: NS_NICK }, local.name),
-      xml('audiomuted', null, String(local.audioMuted)),
-      xml('videomuted', null, String(local.videoMuted)),
-      xml('videoType', null, local.videoType),
-      local.handRaised ? xml('jitsi_participant_raisedHand', null, String(Date.now())) : null,
-      xml('SourceInfo', null, JSON.stringify({
-        [`${this.myId}-a0`]: { muted: local.audioMuted }, [`${this.myId}-v0`]: { muted: local.videoMuted, videoType: local.videoType },
-      })));
+    return buildMucPresence({
+      to: `${this.#roomJid}/${this.myId}`, join: join ? { password: password || undefined } : undefined,
+      extensions: buildJitsiPresence({
+        nick: local.name, audioMuted: local.audioMuted, videoMuted: local.videoMuted, videoType: local.videoType,
+        raisedHand: local.handRaised ? String(Date.now()) : undefined,
+        sourceInfo: {
+          [`${this.myId}-a0`]: { muted: local.audioMuted }, [`${this.myId}-v0`]: { muted: local.videoMuted, videoType: local.videoType },
+        },
+      }),
+    });
   }
 
   #publish(): void {
@@ -131,8 +134,7 @@ export class Meeting {
    */
   #unmuteAtFocus(media: 'audio' | 'video'): void {
     if (!this.#focusMuted.delete(media)) return;
-    const ns = media === 'audio' ? 'http://jitsi.org/jitmeet/audio' : 'http://jitsi.org/jitmeet/video';
-    this.#xmpp?.iq(xml('iq', { type: 'set', to: `${this.#roomJid}/focus` }, xml('mute', { xmlns: ns, jid: `${this.#roomJid}/${this.myId}` }, 'false')))
+    this.#xmpp?.iq(buildIq('set', `${this.#roomJid}/focus`, undefined, buildMute({ media, mute: false, jid: `${this.#roomJid}/${this.myId}` })))
       .catch((err: unknown) => {
         this.#focusMuted.add(media);
         this.#events.status(`You cannot unmute yet (${err instanceof XmppError ? err.condition : 'error'}).`);
@@ -159,31 +161,31 @@ export class Meeting {
 
   /** Moderator actions (XEP-0045 roles, Jitsi's mute IQ to the focus). */
   kick(id: string): Promise<Element> | undefined {
-    return this.#xmpp?.iq(xml('iq', { type: 'set', to: this.#roomJid }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#admin' }, xml('item', { nick: id, role: 'none' }))));
+    return this.#xmpp?.iq(buildIq('set', this.#roomJid, undefined, buildMucAdmin([{ nick: id, role: 'none' }])));
   }
 
   grantModerator(id: string): Promise<Element> | undefined {
     const p = this.#realJids.get(id);
     if (!p) return undefined;
-    return this.#xmpp?.iq(xml('iq', { type: 'set', to: this.#roomJid }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#admin' }, xml('item', { jid: p.split('/')[0], affiliation: 'owner' }))));
+    return this.#xmpp?.iq(buildIq('set', this.#roomJid, undefined, buildMucAdmin([{ jid: bareJid(p), affiliation: 'owner' }])));
   }
 
   muteParticipant(id: string): Promise<Element> | undefined {
-    return this.#xmpp?.iq(xml('iq', { type: 'set', to: `${this.#roomJid}/focus` }, xml('mute', { xmlns: 'http://jitsi.org/jitmeet/audio', jid: `${this.#roomJid}/${id}` }, 'true')));
+    return this.#xmpp?.iq(buildIq('set', `${this.#roomJid}/focus`, undefined, buildMute({ media: 'audio', mute: true, jid: `${this.#roomJid}/${id}` })));
   }
 
   /** Sets (or clears, with '') the room password (muc#owner form), as a moderator. */
   async setPassword(password: string): Promise<void> {
-    await this.#xmpp?.iq(xml('iq', { type: 'set', to: this.#roomJid }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' },
-      xml('x', { xmlns: 'jabber:x:data', type: 'submit' },
-        xml('field', { var: 'FORM_TYPE' }, xml('value', null, 'http://jabber.org/protocol/muc#roomconfig')),
+    await this.#xmpp?.iq(buildIq('set', this.#roomJid, undefined, xml('query', { xmlns: NS_MUC_OWNER },
+      xml('x', { xmlns: NS_DATA_FORMS, type: 'submit' },
+        xml('field', { var: 'FORM_TYPE' }, xml('value', null, NS_MUC_ROOMCONFIG)),
         xml('field', { var: 'muc#roomconfig_roomsecret' }, xml('value', null, password)),
         xml('field', { var: 'muc#roomconfig_passwordprotectedroom' }, xml('value', null, password ? '1' : '0'))))));
   }
 
   leave(): void {
     this.#leaving = true;
-    this.#xmpp?.send(xml('presence', { to: `${this.#roomJid}/${this.myId}`, type: 'unavailable' }));
+    this.#xmpp?.send(buildMucLeave(`${this.#roomJid}/${this.myId}`));
     this.#media?.close();
     this.#media = null;
     this.#xmpp?.close();
@@ -209,21 +211,23 @@ export class Meeting {
       const fromFocus = from === `${this.#roomJid}/focus`;
       try {
         if (!fromFocus) throw new XmppError(jingle ? 'feature-not-implemented' : 'service-unavailable');
+        const mute = jingle ? undefined : findMute(el);
         if (jingle) await this.#jingle(parseJingle(jingle));
-        else if (el.getChild('mute')) this.#mutedByFocus(el.getChild('mute')!);
+        else if (mute) this.#mutedByFocus(mute);
         else throw new XmppError('service-unavailable');
-        this.#xmpp?.send(xml('iq', { type: 'result', to: from, id: el.attrs.id }));
+        this.#xmpp?.send(buildIq('result', from, el.attrs.id));
       } catch (err) {
         if (!(err instanceof XmppError)) console.error('iq failed', err);
-        this.#xmpp?.send(xml('iq', { type: 'error', to: from, id: el.attrs.id },
-          xml('error', { type: 'cancel' }, xml(err instanceof XmppError ? err.condition : 'internal-server-error', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }))));
+        const condition = (err instanceof XmppError ? err.condition : 'internal-server-error') as StanzaErrorCondition;
+        this.#xmpp?.send(buildIqError(from, el.attrs.id, new StanzaError(condition, { type: 'cancel' })));
       }
     }
   }
 
   #roomPresence(el: Element, nick: string): void {
-    const item = el.getChild('x', NS_MUC_USER)?.getChild('item');
-    const statuses = el.getChild('x', NS_MUC_USER)?.getChildren('status').map((s) => String(s.attrs.code)) ?? [];
+    const muc = parseMucUser(el);
+    const item = muc?.item;
+    const statuses = muc?.statuses ?? [];
     if (el.attrs.type === 'error') {
       const condition = el.getChild('error')?.children.find((c): c is Element => typeof c !== 'string' && c.name !== 'text')?.name ?? 'error';
       this.#events.error(condition, {
@@ -242,12 +246,12 @@ export class Meeting {
         this.joinedAt = performance.now();
         this.#events.status('');
       }
-      this.isModerator = item?.attrs.role === 'moderator';
+      this.isModerator = item?.role === 'moderator';
       this.#emit();
       return;
     }
     if (nick === 'focus') {
-      if (el.getChild('conference-properties', NS_FOCUS)?.getChild('bridgeNotAvailable') ?? el.getChild('bridgeNotAvailable')) {
+      if (hasBridgeNotAvailable(el)) {
         this.#events.error('no-bridge', 'No media server is available right now; the meeting will connect when one is.');
       }
       return;
@@ -260,13 +264,14 @@ export class Meeting {
       return;
     }
     const p = this.participants.get(nick) ?? { id: nick, name: nick, role: 'participant', audioMuted: false, videoMuted: false, videoType: 'camera', handRaised: false, tracks: [] };
-    p.name = el.getChildText('nick', NS_NICK) ?? p.name;
-    p.role = String(item?.attrs.role ?? p.role);
-    p.audioMuted = el.getChildText('audiomuted') === 'true';
-    p.videoMuted = el.getChildText('videomuted') === 'true';
-    p.videoType = el.getChildText('videoType') ?? 'camera';
-    p.handRaised = el.getChild('jitsi_participant_raisedHand') !== undefined;
-    if (item?.attrs.jid) this.#realJids.set(nick, String(item.attrs.jid));
+    const ext = parseJitsiPresence(el);
+    p.name = ext.nick ?? p.name;
+    p.role = item?.role ?? p.role;
+    p.audioMuted = ext.audioMuted === true;
+    p.videoMuted = ext.videoMuted === true;
+    p.videoType = ext.videoType ?? 'camera';
+    p.handRaised = ext.raisedHand !== undefined;
+    if (item?.jid) this.#realJids.set(nick, item.jid);
     this.participants.set(nick, p);
     this.#emit();
   }
@@ -276,9 +281,9 @@ export class Meeting {
   }
 
   /** The focus asks this participant to mute (it only ever mutes; unmuting is the participant's choice). */
-  #mutedByFocus(mute: Element): void {
-    if (mute.text().trim() !== 'true') return;
-    const media = mute.attrs.xmlns === 'http://jitsi.org/jitmeet/video' ? 'video' : 'audio';
+  #mutedByFocus(mute: Mute): void {
+    if (!mute.mute) return;
+    const media = mute.media === 'video' ? 'video' : 'audio';
     if (media === 'audio') this.setAudioMuted(true);
     else this.setVideoMuted(true);
     this.#focusMuted.add(media);
@@ -290,7 +295,7 @@ export class Meeting {
       this.#media?.close();
       this.#media = await MediaSession.accept(j, {
         localStream: this.local.stream, endpointId: this.myId, jid: this.#xmpp?.jid ?? '',
-        sendAccept: (jingle, sid) => this.#xmpp?.send(xml('iq', { type: 'set', to: `${this.#roomJid}/focus`, id: `accept-${sid}` }, jingle)),
+        sendAccept: (jingle, sid) => this.#xmpp?.send(buildIq('set', `${this.#roomJid}/focus`, `accept-${sid}`, jingle)),
         onTrack: (owner, track) => {
           const p = this.participants.get(owner);
           if (!p) return;
@@ -318,7 +323,7 @@ export class Meeting {
 
   #constraintsMessage(): string {
     const { maxHeight, onStage } = this.#constraints;
-    return JSON.stringify({
+    return serializeBridgeMessage({
       colibriClass: 'ReceiverVideoConstraints', lastN: this.participants.size > LAST_N ? LAST_N : -1, defaultConstraints: { maxHeight },
       constraints: onStage ? { [onStage]: { maxHeight: 720 } } : {},
     });

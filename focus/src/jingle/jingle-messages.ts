@@ -4,7 +4,7 @@
  * sources, source-add / source-remove, session-terminate.
  * @module
  */
-import { NS_FOCUS, buildJingle, xml, type Element, type EndpointSourceMap, type IceUdpTransport, type JingleContent, type MediaType } from '@edgemeet/protocol';
+import { buildJingle, xml, type Element, type EndpointSourceMap, type IceUdpTransport, type JingleContent, type MediaType } from '@edgemeet/protocol';
 import { offerDescription } from './offer-template.ts';
 
 const MEDIA: readonly MediaType[] = ['audio', 'video'];
@@ -62,9 +62,4 @@ export function sessionTerminate(to: string, id: string, sid: string, reason: { 
     action: 'session-terminate', sid, contents: [], groups: [], reason,
     bridgeSession: bridgeSessionId ? { id: bridgeSessionId } : undefined,
   }), id);
-}
-
-/** `<bridgeNotAvailable/>` in the focus presence makes lib-jitsi-meet report BRIDGE_DOWN. */
-export function bridgeNotAvailable(): Element {
-  return xml('bridgeNotAvailable', { xmlns: NS_FOCUS });
 }

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { client, xml } from '@xmpp/client';
-import { NS_COLIBRI2, NS_MUC, NS_PING, StanzaError, buildBridgeStats, type BridgeStats, type Element } from '@edgemeet/protocol';
+import { NS_COLIBRI2, NS_MUC, NS_PING, StanzaError, authDomain, breweryJid, buildBridgeStats, type BridgeStats, type Element } from '@edgemeet/protocol';
 import type { Logger } from '../log.ts';
 
 
@@ -56,7 +56,7 @@ export class RegistryClient {
   }
 
   get #breweryJid(): string {
-    return `jvbbrewery@internal.auth.${this.#o.domain}/${this.#o.nodeId}`;
+    return `${breweryJid(this.#o.domain)}/${this.#o.nodeId}`;
   }
 
   /** Connects, and keeps reconnecting (exponential backoff, at most 30 s) until {@link stop}. */
@@ -71,7 +71,7 @@ export class RegistryClient {
       service: `${edgeUrl.replace(/\/$/, '')}/registry-websocket?region=${encodeURIComponent(region)}`,
       // One resource per process: the Registry tells a restarted node (whose conferences died with
       // the old process) from the same process reconnecting.
-      domain: `auth.${domain}`, username: nodeId, password: secret, resource: this.#resource,
+      domain: authDomain(domain), username: nodeId, password: secret, resource: this.#resource,
     });
     this.#xmpp = xmpp;
     xmpp.reconnect.stop();

@@ -32,6 +32,24 @@ export interface BridgeStats {
   bitrateUpload: number;
 }
 
+/**
+ * A registered media node as rooms see it: what the Registry lists from its brewery stats, and
+ * what the focus selects a bridge from. In protocol so that neither depends on the other.
+ */
+export interface BridgeCandidate {
+  readonly id: string;
+  readonly region: string;
+  readonly stressLevel: number;
+  readonly averageParticipantStress: number;
+  readonly healthy: boolean;
+  readonly drain: boolean;
+  readonly gracefulShutdown: boolean;
+  readonly shuttingDown: boolean;
+  readonly version: string;
+  /** The node's control connection is up (a node in its grace period is listed, not connected). */
+  readonly connected: boolean;
+}
+
 const NUMBERS = {
   stress_level: 'stressLevel', average_participant_stress: 'averageParticipantStress', conferences: 'conferences',
   participants: 'participants', bit_rate_download: 'bitrateDownload', bit_rate_upload: 'bitrateUpload',

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../errors.ts';
 import { xml, type Element } from '../xml/element.ts';
-import { NS_FOCUS, NS_JINGLE, NS_JINGLE_GROUPING, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP, NS_JITMEET } from '../xml/namespaces.ts';
+import { NS_FOCUS, NS_JINGLE, NS_JINGLE_GROUPING, NS_JINGLE_ICE_UDP, NS_JINGLE_RTP, NS_JITMEET, NS_JITMEET_START_MUTED } from '../xml/namespaces.ts';
 import { decodeJsonSources, encodeJsonSources } from '../sources/json-sources.ts';
 import { children, optBool, optStr, reqStr } from './attrs.ts';
 import { buildRtpDescription, parseRtpDescription } from './description.ts';
@@ -89,6 +89,6 @@ export function buildJingle(j: Jingle): Element {
     }) : null,
     j.reason ? xml('reason', null, xml(j.reason.condition), j.reason.text !== undefined ? xml('text', null, j.reason.text) : null) : null,
     j.jsonSources ? xml('json-message', { xmlns: NS_JITMEET }, encodeJsonSources(j.jsonSources)) : null,
-    j.startMuted ? xml('startmuted', { xmlns: 'http://jitsi.org/jitmeet/start-muted', audio: String(j.startMuted.audio), video: String(j.startMuted.video) }) : null,
+    j.startMuted ? xml('startmuted', { xmlns: NS_JITMEET_START_MUTED, audio: String(j.startMuted.audio), video: String(j.startMuted.video) }) : null,
     j.iceState !== undefined ? xml('ice-state', { xmlns: NS_FOCUS }, j.iceState) : null);
 }

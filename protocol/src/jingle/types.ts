@@ -2,11 +2,11 @@
  * Typed Jingle (XEP-0166/0167/0176/0320/0339) as Jicofo and lib-jitsi-meet use it.
  * @module
  */
-import type { EndpointSourceMap } from '../sources/types.ts';
+import type { EndpointSourceMap, SsrcGroup, SsrcSource } from '../sources/types.ts';
+
+export type { SsrcGroup, SsrcSource } from '../sources/types.ts';
 
 export type MediaType = 'audio' | 'video';
-export interface SsrcSource { ssrc: number; name?: string; videoType?: 'camera' | 'desktop'; msid?: string; owner?: string; rid?: string }
-export interface SsrcGroup { semantics: string; ssrcs: number[] }
 export interface PayloadParameter { name?: string; value: string }
 export interface RtcpFeedback { type: string; subtype?: string }
 export interface PayloadType { id: number; name: string; clockrate: number; channels?: number; parameters: PayloadParameter[]; rtcpFeedback: RtcpFeedback[] }

@@ -39,10 +39,18 @@ export const NS_MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
 export const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
 export const NS_MUC_ROOMCONFIG = 'http://jabber.org/protocol/muc#roomconfig';
 export const NS_MUC_ROOMINFO = 'http://jabber.org/protocol/muc#roominfo';
+/** XEP-0045 §6.4 / XEP-0421: occupant ids stay stable (a disco#info feature). */
+export const NS_MUC_STABLE_ID = 'http://jabber.org/protocol/muc#stable_id';
 
 /** Jitsi extensions. */
 export const NS_FOCUS = 'http://jitsi.org/protocol/focus';
 export const NS_JITMEET = 'http://jitsi.org/jitmeet';
+/** The mute IQs (jitsi-wire-protocol §3.4), one namespace per media; desktop mutes the screen share. */
+export const NS_JITMEET_AUDIO = 'http://jitsi.org/jitmeet/audio';
+export const NS_JITMEET_VIDEO = 'http://jitsi.org/jitmeet/video';
+export const NS_JITMEET_DESKTOP = 'http://jitsi.org/jitmeet/desktop';
+/** Jingle's start-muted policy element. */
+export const NS_JITMEET_START_MUTED = 'http://jitsi.org/jitmeet/start-muted';
 export const NS_COLIBRI2 = 'jitsi:colibri2';
 
 /** The `xml:` prefix, bound by definition (Namespaces in XML 1.0 §3). */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { escapeLocal, Jid, jid, JidError, parseJid, tryParseJid, unescapeLocal } from './jid.ts';
+import { bareJid, escapeLocal, Jid, jid, JidError, parseJid, resourceOf, tryParseJid, unescapeLocal } from './jid.ts';
 
 describe('parseJid()', () => {
   it('parseJid() with a full JID splits the three parts', () => {
@@ -173,5 +173,22 @@ describe('XEP-0106 escaping', () => {
     expect(unescapeLocal('a\\zzb')).toBe('a\\zzb');
     expect(unescapeLocal('a\\2Fb')).toBe('a\\2Fb');
     expect(unescapeLocal('trailing\\')).toBe('trailing\\');
+  });
+});
+
+describe('bareJid() and resourceOf()', () => {
+  it('bareJid() of a full JID drops the resource, of a bare JID returns it', () => {
+    expect(bareJid('r1@conference.meet.jitsi/alice')).toBe('r1@conference.meet.jitsi');
+    expect(bareJid('focus@auth.meet.jitsi')).toBe('focus@auth.meet.jitsi');
+  });
+
+  it('bareJid() and resourceOf() split at the first slash, as parseJid() does', () => {
+    expect(bareJid('a@b/c/d')).toBe('a@b');
+    expect(resourceOf('a@b/c/d')).toBe('c/d');
+    expect(resourceOf('a@b/c/d')).toBe(parseJid('a@b/c/d').resource);
+  });
+
+  it('resourceOf() of a bare JID is empty', () => {
+    expect(resourceOf('meet.jitsi')).toBe('');
   });
 });

@@ -168,6 +168,29 @@ export function jid(local: string, domain: string, resource?: string): Jid {
   return new Jid(local, domain, resource);
 }
 
+/**
+ * The bare part of a JID string, `local@domain` (RFC 7622 §3.1: the resourcepart starts at the
+ * first `/`), without validating or normalizing it: for JIDs the server itself stamped or stored.
+ *
+ * @example
+ * bareJid('r1@conference.meet.jitsi/alice'); // 'r1@conference.meet.jitsi'
+ */
+export function bareJid(s: string): string {
+  const slash = s.indexOf('/');
+  return slash === -1 ? s : s.slice(0, slash);
+}
+
+/**
+ * The resourcepart of a JID string (`''` when it is bare), like {@link bareJid} without validating.
+ *
+ * @example
+ * resourceOf('r1@conference.meet.jitsi/alice'); // 'alice'
+ */
+export function resourceOf(s: string): string {
+  const slash = s.indexOf('/');
+  return slash === -1 ? '' : s.slice(slash + 1);
+}
+
 /** XEP-0106 §3: the ten characters that have escape sequences. */
 const ESCAPES: Readonly<Record<string, string>> = {
   ' ': '\\20',

@@ -6,34 +6,9 @@ import { AppError, ERROR_TABLE } from '../errors.ts';
 import { Element, xml } from '../xml/element.ts';
 import { getNamespace } from '../xml/parse.ts';
 import { NS_STANZAS, NS_STREAMS, NS_STREAM_ERRORS } from '../xml/namespaces.ts';
+import type { StanzaErrorCondition, StanzaErrorType } from './stanza-conditions.ts';
 
-/** RFC 6120 §8.3.2. */
-export type StanzaErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
-
-/** RFC 6120 §8.3.3. */
-export type StanzaErrorCondition =
-  | 'bad-request'
-  | 'conflict'
-  | 'feature-not-implemented'
-  | 'forbidden'
-  | 'gone'
-  | 'internal-server-error'
-  | 'item-not-found'
-  | 'jid-malformed'
-  | 'not-acceptable'
-  | 'not-allowed'
-  | 'not-authorized'
-  | 'policy-violation'
-  | 'recipient-unavailable'
-  | 'redirect'
-  | 'registration-required'
-  | 'remote-server-not-found'
-  | 'remote-server-timeout'
-  | 'resource-constraint'
-  | 'service-unavailable'
-  | 'subscription-required'
-  | 'undefined-condition'
-  | 'unexpected-request';
+export type { StanzaErrorCondition, StanzaErrorType } from './stanza-conditions.ts';
 
 /**
  * The error type RFC 6120 §8.3.3 recommends for each condition (for `undefined-condition` it

@@ -6,7 +6,9 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { NS_CLIENT, NS_MUC, StanzaError, errorReply, jid as makeJid, xml, type Element, type Jid } from '@edgemeet/protocol';
+import {
+  NS_CLIENT, StanzaError, bareJid, buildRoomSubject, errorReply, parseMucPresence, jid as makeJid, xml, type Element, type Jid,
+} from '@edgemeet/protocol';
 import type { EdgeConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import type { Sessions } from '../sessions.ts';
@@ -20,11 +22,6 @@ const AFFILIATION_RANK: Record<Affiliation, number> = { outcast: -1, none: 0, me
 
 export function roleFor(affiliation: Affiliation): Role {
   return affiliation === 'owner' || affiliation === 'admin' ? 'moderator' : 'participant';
-}
-
-export function bareOf(fullJid: string): string {
-  const slash = fullJid.indexOf('/');
-  return slash === -1 ? fullJid : fullJid.slice(0, slash);
 }
 
 export class MucRoom {
@@ -58,8 +55,8 @@ export class MucRoom {
   get occupants(): ReadonlyMap<string, OccupantRow> { return this.#store.occupants; }
 
   affiliationOf(fullOrBare: string): Affiliation {
-    if (this.#superOwners.has(bareOf(fullOrBare))) return 'owner';
-    return (this.#store.affiliations.get(bareOf(fullOrBare)) ?? 'none') as Affiliation;
+    if (this.#superOwners.has(bareJid(fullOrBare))) return 'owner';
+    return (this.#store.affiliations.get(bareJid(fullOrBare)) ?? 'none') as Affiliation;
   }
 
   occupantBySid(sid: string): OccupantRow | undefined {
@@ -102,7 +99,7 @@ export class MucRoom {
     }
     // Prosody's token_affiliation: a moderator claim makes an owner.
     const affiliation = created || token?.moderator ? 'owner' : this.affiliationOf(from);
-    const password = presence.getChild('x', NS_MUC)?.getChildText('password') ?? null;
+    const password = parseMucPresence(presence).join?.password ?? null;
     const holder = this.#store.occupants.get(nick);
     if (affiliation === 'outcast') return refuse('forbidden', 'you are banned from this room');
     if (settings.password !== null && password !== settings.password) return refuse('not-authorized', 'a password is required');
@@ -116,7 +113,7 @@ export class MucRoom {
       this.#store.saveSettings(settings);
       this.#log.info('room.created', { room: this.jid });
     }
-    if (affiliation === 'owner') this.#store.setAffiliation(bareOf(from), 'owner');
+    if (affiliation === 'owner') this.#store.setAffiliation(bareJid(from), 'owner');
     const occ: OccupantRow = {
       nick, sid, jid: from, role: roleFor(affiliation), presence: storablePresence(presence, token), joinedAt: this.#now(),
     };
@@ -125,8 +122,7 @@ export class MucRoom {
     }
     this.#store.putOccupant(occ);
     this.#broadcastPresence(occ, {}, created ? [STATUS.NON_ANONYMOUS, STATUS.CREATED] : [STATUS.NON_ANONYMOUS]);
-    this.#sessions.deliver(sid, xml('message', { xmlns: NS_CLIENT, type: 'groupchat', from: this.jid, to: from },
-      xml('subject', null, settings.subject)));
+    this.#sessions.deliver(sid, buildRoomSubject(this.jid, from, settings.subject));
     this.#log.info('occupant.joined', { nick, occupants: this.#store.occupants.size });
     this.#ensureModerator();
     this.#onJoined?.(occ);
@@ -192,10 +188,10 @@ export class MucRoom {
    * room, does not count.
    */
   #ensureModerator(): void {
-    const occupants = [...this.#store.occupants.values()].filter((o) => !this.#superOwners.has(bareOf(o.jid)));
+    const occupants = [...this.#store.occupants.values()].filter((o) => !this.#superOwners.has(bareJid(o.jid)));
     if (occupants.some((o) => this.affiliationOf(o.jid) === 'owner')) return;
     const next = occupants.sort((a, b) => a.joinedAt - b.joinedAt)[0];
-    if (next) this.setAffiliation(bareOf(next.jid), 'owner', null);
+    if (next) this.setAffiliation(bareJid(next.jid), 'owner', null);
   }
 
   /** Ends the session's presence in the room, e.g. when the session ends. */
@@ -216,10 +212,10 @@ export class MucRoom {
     this.#broadcastPresence(occ, { actorNick: actor?.nick, reason });
   }
 
-  setAffiliation(bareJid: string, affiliation: Affiliation, actor: OccupantRow | null, reason?: string): void {
-    this.#store.setAffiliation(bareJid, affiliation);
+  setAffiliation(bare: string, affiliation: Affiliation, actor: OccupantRow | null, reason?: string): void {
+    this.#store.setAffiliation(bare, affiliation);
     for (const occ of [...this.#store.occupants.values()]) {
-      if (bareOf(occ.jid) !== bareJid) continue;
+      if (bareJid(occ.jid) !== bare) continue;
       if (affiliation === 'outcast') {
         this.leave(occ, { statuses: [STATUS.BANNED], actorNick: actor?.nick, reason });
       } else if (this.#store.settings?.membersOnly && AFFILIATION_RANK[affiliation] < AFFILIATION_RANK.member) {

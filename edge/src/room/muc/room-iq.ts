@@ -7,10 +7,11 @@
 // Internal: not exported from the package entry.
 import {
   IqRouter, NS_DATA_FORMS, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_ADMIN, NS_MUC_OWNER, NS_MUC_ROOMCONFIG,
-  NS_MUC_ROOMINFO, NS_MUC_USER, NS_CLIENT, NS_PING, StanzaError, tryParseJid, xml, type Element,
+  NS_MUC_ROOMINFO, NS_MUC_STABLE_ID, NS_PING, StanzaError, bareJid, buildConfigChanged, buildMucAdmin, tryParseJid, xml,
+  type Element, type MucItem,
 } from '@edgemeet/protocol';
 import { buildForm, isTrue, readSubmittedForm, type FormField } from './data-form.ts';
-import { bareOf, type Affiliation, type MucRoom, type Role } from './muc-room.ts';
+import { type Affiliation, type MucRoom, type Role } from './muc-room.ts';
 import type { Sessions } from '../sessions.ts';
 import type { OccupantRow } from '../store.ts';
 
@@ -40,7 +41,7 @@ function actorOf(ctx: RoomIqContext): OccupantRow {
 function discoInfo(ctx: RoomIqContext): Element {
   const s = requireRoom(ctx);
   const features = [
-    NS_MUC, 'http://jabber.org/protocol/muc#stable_id', s.password ? 'muc_passwordprotected' : 'muc_unsecured',
+    NS_MUC, NS_MUC_STABLE_ID, s.password ? 'muc_passwordprotected' : 'muc_unsecured',
     s.membersOnly ? 'muc_membersonly' : 'muc_open', 'muc_nonanonymous', 'muc_temporary', 'muc_public', 'muc_unmoderated',
   ];
   const info: FormField[] = [
@@ -71,18 +72,17 @@ function adminGet(ctx: RoomIqContext, _iq: Element, query: Element): Element {
   const role = item?.attrs.role as Role | undefined;
   if (affiliation && AFFILIATIONS.includes(affiliation)) {
     if (RANK[ctx.room.affiliationOf(actor.jid)] < RANK.admin) throw new StanzaError('forbidden');
-    const items: Element[] = [];
+    const items: MucItem[] = [];
     for (const o of ctx.room.occupants.values()) {
-      if (ctx.room.affiliationOf(o.jid) === affiliation) items.push(xml('item', { affiliation, jid: bareOf(o.jid), nick: o.nick, role: o.role }));
+      if (ctx.room.affiliationOf(o.jid) === affiliation) items.push({ affiliation, jid: bareJid(o.jid), nick: o.nick, role: o.role });
     }
-    return xml('query', { xmlns: NS_MUC_ADMIN }, ...items);
+    return buildMucAdmin(items);
   }
   if (role && ROLES.includes(role)) {
     if (actor.role !== 'moderator') throw new StanzaError('forbidden');
-    return xml('query', { xmlns: NS_MUC_ADMIN },
-      ...[...ctx.room.occupants.values()].filter((o) => o.role === role).map((o) => xml('item', {
-        role: o.role, nick: o.nick, jid: o.jid, affiliation: ctx.room.affiliationOf(o.jid),
-      })));
+    return buildMucAdmin([...ctx.room.occupants.values()].filter((o) => o.role === role).map((o) => ({
+      role: o.role, nick: o.nick, jid: o.jid, affiliation: ctx.room.affiliationOf(o.jid),
+    })));
   }
   throw new StanzaError('bad-request', { text: 'expected an item with a role or an affiliation' });
 }
@@ -104,7 +104,7 @@ function adminSet(ctx: RoomIqContext, _iq: Element, query: Element): null {
       changeRole(ctx, actor, actorAffiliation, target, role, reason);
     } else if (item.attrs.affiliation !== undefined) {
       const affiliation = item.attrs.affiliation as Affiliation;
-      const jid = target ? bareOf(target.jid) : tryParseJid(item.attrs.jid as string | undefined)?.bare().toString();
+      const jid = target ? bareJid(target.jid) : tryParseJid(item.attrs.jid as string | undefined)?.bare().toString();
       if (!jid || !AFFILIATIONS.includes(affiliation)) throw new StanzaError('bad-request', { text: 'an affiliation change needs a jid and a valid affiliation' });
       changeAffiliation(ctx, actor, actorAffiliation, jid, affiliation, reason);
     } else {
@@ -134,7 +134,7 @@ function changeAffiliation(ctx: RoomIqContext, actor: OccupantRow, actorAff: Aff
   }
   if (current === 'owner' && affiliation !== 'owner') {
     const owners = [...ctx.room.occupants.values()].filter((o) => ctx.room.affiliationOf(o.jid) === 'owner');
-    if (owners.length <= 1 && owners.every((o) => bareOf(o.jid) === jid)) {
+    if (owners.length <= 1 && owners.every((o) => bareJid(o.jid) === jid)) {
       throw new StanzaError('conflict', { text: 'the room needs at least one owner' });
     }
   }
@@ -187,8 +187,7 @@ function ownerSet(ctx: RoomIqContext, _iq: Element, query: Element): null {
   ctx.room.saveSettings(next);
   // XEP-0045 §10.2.1: status 104 tells occupants to re-read the room's disco#info (lib-jitsi-meet does).
   for (const o of ctx.room.occupants.values()) {
-    ctx.sessions.deliver(o.sid, xml('message', { xmlns: NS_CLIENT, type: 'groupchat', from: ctx.room.jid, to: o.jid },
-      xml('x', { xmlns: NS_MUC_USER }, xml('status', { code: '104' }))));
+    ctx.sessions.deliver(o.sid, buildConfigChanged(ctx.room.jid, o.jid));
   }
   return null;
 }
