@@ -145,8 +145,9 @@ try {
   result.lastN = await until(carol, 'Array.isArray(s.lastN) && s.lastN.length === 1', 10_000) ? await ljm(carol, 's.lastN') : await ljm(carol, 's.lastN');
   // A forwarded video that last-N paused and resumed starts again at a keyframe: a few windows.
   await sleep(1000);
-  result.lastNFlow = await flowing(carol);
-  for (let i = 0; i < 3 && result.lastNFlow.video !== 1; i++) result.lastNFlow = await flowing(carol);
+  let lastNFlow = await flowing(carol);
+  for (let i = 0; i < 3 && lastNFlow.video !== 1; i++) lastNFlow = await flowing(carol);
+  result.lastNFlow = lastNFlow;
   await ljm(carol, 's.conference.setLastN(-1)');
   await ljm(bob, 's.localTracks.find((t) => t.getType() === "audio").unmute()');
   await ljm(carol, 's.localTracks.find((t) => t.getType() === "audio").unmute()');

@@ -7,12 +7,10 @@
  * receivers tell the bridge their own downlink estimate.
  * @module
  */
-import type { Colibri2Media, HeaderExtension, PayloadType, RtpDescription } from '@edgemeet/protocol';
-
-const AUDIO_LEVEL = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-const MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
-const ABS_SEND_TIME = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
-const TRANSPORT_CC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+import {
+  HDREXT_ABS_SEND_TIME as ABS_SEND_TIME, HDREXT_AUDIO_LEVEL as AUDIO_LEVEL, HDREXT_MID as MID, HDREXT_TRANSPORT_CC as TRANSPORT_CC,
+  type Colibri2Media, type HeaderExtension, type PayloadType, type RtpDescription,
+} from '@edgemeet/protocol';
 
 function audioPayloadTypes(): PayloadType[] {
   return [

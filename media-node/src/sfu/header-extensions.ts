@@ -6,12 +6,9 @@
  * used (focus/src/jingle/offer-template.ts, Jicofo's numbering).
  * @module
  */
-import type { Colibri2Media } from '@edgemeet/protocol';
+import { HDREXT_AUDIO_LEVEL, HDREXT_TRANSPORT_CC, type Colibri2Media } from '@edgemeet/protocol';
 
-/** RFC 6464 client-to-mixer audio level. */
-export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-/** Transport-wide sequence number (draft-holmer-rmcat-transport-wide-cc-extensions-01). */
-export const TRANSPORT_CC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+export { HDREXT_AUDIO_LEVEL as AUDIO_LEVEL_URI, HDREXT_TRANSPORT_CC as TRANSPORT_CC_URI };
 
 export interface HeaderExtensionIds {
   /** Read for dominant speaker detection, and the only extension forwarded packets keep. */
@@ -27,7 +24,7 @@ export function headerExtensionIds(medias: readonly Colibri2Media[]): HeaderExte
   const byUri = new Map<string, number>();
   for (const m of medias) for (const h of m.headerExtensions) if (!byUri.has(h.uri)) byUri.set(h.uri, h.id);
   return Object.freeze({
-    audioLevel: byUri.get(AUDIO_LEVEL_URI) ?? DEFAULT_HEADER_EXTENSION_IDS.audioLevel,
-    transportCc: byUri.get(TRANSPORT_CC_URI) ?? DEFAULT_HEADER_EXTENSION_IDS.transportCc,
+    audioLevel: byUri.get(HDREXT_AUDIO_LEVEL) ?? DEFAULT_HEADER_EXTENSION_IDS.audioLevel,
+    transportCc: byUri.get(HDREXT_TRANSPORT_CC) ?? DEFAULT_HEADER_EXTENSION_IDS.transportCc,
   });
 }
