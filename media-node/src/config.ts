@@ -78,3 +78,39 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return Object.freeze(config);
 }
+
+/** One environment key of {@link loadConfig}: what an env file documents (scripts/media-node-env.mjs). */
+export interface EnvKey {
+  readonly key: string;
+  /** The value loadConfig uses when the key is unset, as it would be written; null: derived or required. */
+  readonly default: string | null;
+  /** What the default is, when it is not a plain value. */
+  readonly defaultNote?: string;
+  readonly required?: boolean;
+  readonly secret?: boolean;
+  readonly doc: string;
+}
+
+/**
+ * Every key loadConfig reads, in env-file order, with its default (docs/configuration.md, "Media
+ * node"). scripts/media-node-env.test.ts checks it against loadConfig: same keys, same defaults.
+ */
+export const MEDIA_NODE_ENV: readonly EnvKey[] = Object.freeze([
+  { key: 'EDGE_URL', default: 'ws://127.0.0.1:8787', doc: 'edge base URL the node dials; wss:// in production (plain ws:// only on loopback)' },
+  { key: 'BRIDGE_SECRET', default: null, required: true, secret: true, doc: "the edge's BRIDGE_SECRET (media nodes' SASL PLAIN password)" },
+  { key: 'NODE_ID', default: null, defaultNote: 'the host name, lower-cased, other characters as dashes', doc: 'node id (brewery nickname): lower-case letters, digits, dashes; unique per node' },
+  { key: 'REGION', default: 'default', doc: 'Registry region to join, and the region announced in stats' },
+  { key: 'XMPP_DOMAIN', default: 'meet.jitsi', doc: "the deployment's XMPP domain (the edge's XMPP_DOMAIN)" },
+  { key: 'MEDIA_UDP_HOST', default: '127.0.0.1', doc: 'address of the single media UDP socket (0.0.0.0: every interface)' },
+  { key: 'MEDIA_UDP_PORT', default: '10000', doc: 'the media UDP port for every endpoint; open it to browsers' },
+  { key: 'MEDIA_PUBLIC_IP', default: null, defaultNote: 'MEDIA_UDP_HOST', doc: "address announced in ICE candidates: the node's public IP" },
+  { key: 'MEDIA_DROP_PERMILLE', default: '0', doc: 'fault injection for tests: forwarded video packets dropped per thousand; never set in production' },
+  { key: 'STATS_INTERVAL_MS', default: '5000', doc: 'how often stats presence is sent to the edge' },
+  { key: 'CAPACITY_ENDPOINTS', default: '200', doc: 'endpoints at which the node reports stress 1' },
+  { key: 'LOG_LEVEL', default: 'info', doc: 'debug, info, warn or error (JSON lines on stdout: the journal)' },
+  { key: 'HTTP_HOST', default: '127.0.0.1', doc: 'address of the HTTP server: /about/health, /about/stats, the colibri-ws bridge channel' },
+  { key: 'HTTP_PORT', default: '9090', doc: 'its port; put it behind a TLS proxy' },
+  { key: 'BRIDGE_CHANNEL_PUBLIC_URL', default: null, defaultNote: 'ws://HTTP_HOST:HTTP_PORT', doc: "base URL browsers use for the bridge channel: the TLS proxy's wss://host[:port]" },
+  { key: 'DRAIN_TIMEOUT_MS', default: '60000', doc: 'after SIGTERM, how long to wait for conferences to end before asking for them to be moved' },
+  { key: 'SHUTDOWN_MOVE_MS', default: '10000', doc: 'then how long to keep forwarding while they move, at most (stop timeout: DRAIN_TIMEOUT_MS + SHUTDOWN_MOVE_MS + margin)' },
+]);
