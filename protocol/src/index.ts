@@ -112,6 +112,7 @@ export type { MucAffiliation, MucRole, MucItem, MucUser, MucClientPresence, Occu
 export { buildMucAdmin, parseMucAdmin, buildConfigChanged, buildRoomSubject } from './muc/admin.ts';
 export {
   buildJitsiPresence, parseJitsiPresence, buildIdentity, buildConferenceProperties, parseConferenceProperties, buildBridgeNotAvailable, hasBridgeNotAvailable,
+  DEFAULT_PERMISSIONS, buildPermissions, parsePermissions,
 } from './jitsi/presence-extensions.ts';
 export type { JitsiPresence, JitsiIdentity, SourceInfoEntry } from './jitsi/presence-extensions.ts';
 export { buildConferenceRequest, parseConferenceRequest, buildConferenceAnswer, parseConferenceAnswer } from './jitsi/conference-iq.ts';

@@ -83,6 +83,8 @@
     conference.on(C.CONFERENCE_ERROR, (e) => { state.errors.push(String(e)); log('error', { e: String(e) }); });
     conference.on(C.USER_JOINED, (id, user) => log('user-joined', { id, name: user.getDisplayName() }));
     conference.on(C.USER_LEFT, (id) => { state.left.push(id); log('user-left', { id }); });
+    // What the server says this participant may use (mod_jitsi_permissions); absent in the 2021 build.
+    if (C.PERMISSIONS_RECEIVED) conference.on(C.PERMISSIONS_RECEIVED, (p) => { state.permissions = p; log('permissions', { p }); });
     conference.on(C.MESSAGE_RECEIVED, (id, text) => { state.messages.push({ id, text }); log('message', { id, text }); });
     conference.on(C.TRACK_ADDED, (track) => {
       if (track.isLocal()) return;

@@ -26,6 +26,7 @@ async function pageReport(p: LjmPage) {
     negotiation: (await p.negotiation()).jvb,
     jingle: await p.jingleActions(),
     usersLeft: await ljm<number>(p, 's.left.length'),
+    permissions: await ljm<Record<string, string> | null>(p, 's.permissions ?? null'),
     pageErrors: p.pageErrors,
     uncaught: await p.uncaught(),
     libraryErrors: p.libraryErrors,

@@ -7,6 +7,7 @@ interface Flow { video: number; audio: number; p2p: boolean; heights: number[] }
 interface PcCounters { negotiationNeeded: number; remoteDescriptions: number; localDescriptions: number; descriptionErrors: string[] }
 interface PageReport {
   nick: string; negotiation: PcCounters | null; jingle: { in: Record<string, number>; out: Record<string, number> }; usersLeft: number;
+  permissions: Record<string, string> | null;
   pageErrors: string[]; uncaught: string[]; libraryErrors: string[];
 }
 interface Result {
@@ -79,6 +80,10 @@ describe("today's lib-jitsi-meet (upstream build) in Debian Chromium against the
       expect(p.uncaught, p.nick).toEqual([]);
       expect(p.libraryErrors, p.nick).toEqual([]);
     }
+    // Alice, made moderator by the room, is told her permissions (no token features: the server's
+    // defaults, mod_jitsi_permissions); bob and carol, participants, are told none.
+    expect(r.pages[0]!.permissions).toMatchObject({ recording: 'true', livestreaming: 'true', 'send-groupchat': 'true' });
+    expect(r.pages.slice(1).map((p) => p.permissions)).toEqual([null, null]);
     // Alice's session-initiate carried only the bridge's feedback sources (the case that stormed);
     // she got her peers' by source-add, one each. Bob's carried alice's or (if he was offered before
     // she accepted) nothing, then one source-add per change since (the focus folds what happened

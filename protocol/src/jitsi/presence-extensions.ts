@@ -8,7 +8,7 @@
  */
 import { parseBoundedJson, type JsonLimits } from '../json/bounded-json.ts';
 import { xml, type Element } from '../xml/element.ts';
-import { NS_CAPS, NS_FOCUS, NS_NICK } from '../xml/namespaces.ts';
+import { NS_CAPS, NS_FOCUS, NS_JITMEET, NS_NICK } from '../xml/namespaces.ts';
 
 /** One source in `<SourceInfo/>`: source name (`<endpoint>-a0`, `-v0`) → state. */
 export interface SourceInfoEntry { muted?: boolean; videoType?: string }
@@ -153,6 +153,29 @@ export function parseConferenceProperties(presence: Element): Record<string, str
   for (const p of el.getChildren('property')) {
     if (typeof p.attrs.key === 'string') out[p.attrs.key] = String(p.attrs.value ?? '');
   }
+  return out;
+}
+
+/**
+ * What a moderator may use when the server decides (Prosody's mod_jitsi_permissions defaults,
+ * `jitsi_default_permissions`): sent to a moderator whose token carries no `context.features`.
+ */
+export const DEFAULT_PERMISSIONS: Readonly<Record<string, boolean>> = Object.freeze({
+  livestreaming: true, recording: true, transcription: true, 'outbound-call': true, 'create-polls': true,
+  'send-groupchat': true, 'send-private-message': true, flip: true, 'live-translation': true, 'live-translation-subscribe': true,
+});
+
+/** `<permissions xmlns=jitmeet><p name val/>…</permissions>` in a participant's self-presence. */
+export function buildPermissions(features: Readonly<Record<string, boolean>>): Element {
+  return xml('permissions', { xmlns: NS_JITMEET }, ...Object.entries(features).map(([name, val]) => xml('p', { name, val: String(val) })));
+}
+
+/** The `<permissions/>` of a self-presence, if any. */
+export function parsePermissions(presence: Element): Record<string, boolean> | undefined {
+  const el = presence.getChild('permissions', NS_JITMEET);
+  if (!el) return undefined;
+  const out: Record<string, boolean> = {};
+  for (const p of el.getChildren('p').slice(0, 64)) if (typeof p.attrs.name === 'string') out[p.attrs.name] = p.attrs.val === 'true';
   return out;
 }
 

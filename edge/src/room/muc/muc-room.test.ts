@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jid, parseXml, serialize, xml, type Element } from '@edgemeet/protocol';
+import { DEFAULT_PERMISSIONS, jid, parsePermissions, parseXml, serialize, xml, type Element } from '@edgemeet/protocol';
 import { RecordingConnection, memoryStore, silentLog, testConfig } from '../../testing/room-kit.ts';
 import { Sessions } from '../sessions.ts';
 import { MucRoom } from './muc-room.ts';
@@ -40,6 +40,8 @@ function setup(superOwners: string[] = []) {
   return { store, sessions, room, clock, joined, presence, join, frames, stanzas, users };
 }
 
+const DEFAULT_PERMISSION_TAGS = Object.entries(DEFAULT_PERMISSIONS).map(([name, val]) => `<p name="${name}" val="${val}"/>`).join('');
+
 const statuses = (p: Element) => p.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChildren('status').map((s) => s.attrs.code);
 const item = (p: Element) => p.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChild('item')?.attrs;
 
@@ -51,7 +53,9 @@ describe('MucRoom', () => {
       '<presence xmlns="jabber:client" from="r1@conference.meet.jitsi/alice" to="alice@meet.jitsi/res">'
         + '<nick xmlns="http://jabber.org/protocol/nick">Alice</nick>'
         + '<x xmlns="http://jabber.org/protocol/muc#user"><item affiliation="owner" role="moderator" jid="alice@meet.jitsi/res"/>'
-        + '<status code="100"/><status code="201"/><status code="110"/></x></presence>',
+        + '<status code="100"/><status code="201"/><status code="110"/></x>'
+        // A moderator without token features is told what it may use (mod_jitsi_permissions).
+        + '<permissions xmlns="http://jitsi.org/jitmeet">' + DEFAULT_PERMISSION_TAGS + '</permissions></presence>',
       '<message xmlns="jabber:client" type="groupchat" from="r1@conference.meet.jitsi" to="alice@meet.jitsi/res"><subject></subject></message>',
     ]);
     expect(s.room.settings).not.toBeNull();
@@ -80,7 +84,33 @@ describe('MucRoom', () => {
       xml('identity', null, xml('user', null, xml('name', null, 'forged'))), xml('audiomuted', null, 'true'),
     ]);
     const self = s.stanzas('alice')[0]!;
-    expect(self.getChildElements().map((c) => c.name)).toEqual(['stats-id', 'audiomuted', 'x']);
+    expect(self.getChildElements().map((c) => c.name)).toEqual(['stats-id', 'audiomuted', 'x', 'permissions']);
+  });
+
+  it('permissions (mod_jitsi_permissions): a moderator is told once in its self-presence, others never see them, a participant is not told until it is made moderator, a token with features is never told', () => {
+    const s = setup();
+    s.join('alice');
+    s.join('bob');
+    expect(parsePermissions(s.stanzas('alice')[0]!)).toEqual(DEFAULT_PERMISSIONS);
+    // Bob is a participant: nothing for him, and alice's presence as bob sees it carries none.
+    expect(s.stanzas('bob').filter((p) => p.name === 'presence').map((p) => parsePermissions(p))).toEqual([undefined, undefined]);
+    // A later self-presence of alice (an update) does not repeat them.
+    s.presence('alice', 'alice', [xml('audiomuted', null, 'true')]);
+    expect(parsePermissions(s.stanzas('alice').at(-1)!)).toBeUndefined();
+    // Bob made moderator: his self-presence of the role change carries them.
+    s.room.setAffiliation('bob@meet.jitsi', 'owner', null);
+    const bobSelf = s.stanzas('bob').filter((p) => p.name === 'presence' && statuses(p)?.includes('110')).at(-1)!;
+    expect(item(bobSelf)?.role).toBe('moderator');
+    expect(parsePermissions(bobSelf)).toEqual(DEFAULT_PERMISSIONS);
+    // A token that carries context.features: the client reads them there, the server sends none.
+    const t = setup();
+    const conn = new RecordingConnection('carol');
+    const carol = t.sessions.bind(conn, 'carol@meet.jitsi/res');
+    t.store.putSessionAuth(carol.sid, { room: '*', moderator: true, user: {}, features: { recording: false } });
+    t.room.handlePresence(carol.sid, carol.jid, xml('presence', { from: carol.jid, to: `${ROOM}/carol` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })), 'carol');
+    const carolSelf = conn.stanzas().find((p) => p.name === 'presence')!;
+    expect(item(carolSelf)?.role).toBe('moderator');
+    expect(parsePermissions(carolSelf)).toBeUndefined();
   });
 
   it('handlePresence() updates broadcast the new presence to everyone', () => {

@@ -7,7 +7,7 @@
  */
 // Internal: not exported from the package entry.
 import {
-  NS_CLIENT, StanzaError, bareJid, buildRoomSubject, errorReply, parseMucPresence, jid as makeJid, xml, type Element, type Jid,
+  DEFAULT_PERMISSIONS, NS_CLIENT, StanzaError, bareJid, buildPermissions, buildRoomSubject, errorReply, parseMucPresence, jid as makeJid, xml, type Element, type Jid,
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
@@ -164,14 +164,37 @@ export class MucRoom {
       this.#sessions.deliver(other.sid, occupantPresence(this.jid, occ, affiliation, other.jid, extras));
     }
     const statuses = [...(extras.statuses ?? []), ...selfStatuses, STATUS.SELF];
-    this.#sessions.deliver(occ.sid, occupantPresence(this.jid, occ, affiliation, occ.jid, { ...extras, statuses }));
+    const self = occupantPresence(this.jid, occ, affiliation, occ.jid, { ...extras, statuses });
+    const permissions = extras.type === 'unavailable' ? undefined : this.#permissionsFor(occ);
+    if (permissions) self.children.push(permissions);
+    this.#sessions.deliver(occ.sid, self);
   }
+
+  /**
+   * Prosody's mod_jitsi_permissions: a participant who becomes a moderator is told in its
+   * self-presence what it may use (the defaults), unless its token carries `context.features`
+   * (the client reads those from the token). Once per time it becomes a moderator.
+   */
+  #permissionsFor(occ: OccupantRow): Element | undefined {
+    if (occ.role !== 'moderator') {
+      this.#permissionsSent.delete(occ.sid);
+      return undefined;
+    }
+    if (this.#superOwners.has(bareJid(occ.jid)) || this.#permissionsSent.has(occ.sid)) return undefined;
+    if (this.#store.sessionAuth(occ.sid)?.features) return undefined;
+    this.#permissionsSent.add(occ.sid);
+    return buildPermissions(DEFAULT_PERMISSIONS);
+  }
+
+  /** Sessions told their permissions while moderators (in memory: after an eviction they may be told again, harmlessly). */
+  readonly #permissionsSent = new Set<string>();
 
   /** Removes an occupant, telling everyone (and the occupant, with status 110). */
   leave(occ: OccupantRow, extras: Omit<PresenceExtras, 'type'>): void {
     if (this.#store.occupants.get(occ.nick)?.sid !== occ.sid) return;
     this.#broadcastPresence(occ, { ...extras, type: 'unavailable' });
     this.#store.deleteOccupant(occ.nick);
+    this.#permissionsSent.delete(occ.sid);
     this.#log.info('occupant.left', { nick: occ.nick, statuses: extras.statuses, occupants: this.#store.occupants.size });
     if (this.#store.occupants.size === 0) {
       this.#store.clearRoom();
