@@ -102,9 +102,9 @@ try {
   if (shots) for (const [n, p] of Object.entries(pages)) await p.screenshot({ path: `${shots}/web-${n.toLowerCase()}.png` });
   // Simulcast: Alice sends several layers; the others receive small ones for tiles.
   // Chrome drops its top layer while its bandwidth estimate is low (three pages encoding on two
-  // cores make the delay-based estimate dip): count the layers flowing over 1.5 s, for up to 6 s.
+  // cores make the delay-based estimate dip): count the layers flowing over 1.5 s, for up to 10 s.
   result.sentLayers = 0;
-  for (const until = Date.now() + 6000; Date.now() < until && (result.sentLayers as number) < 2;) {
+  for (const until = Date.now() + 10_000; Date.now() < until && (result.sentLayers as number) < 2;) {
     result.sentLayers = await alice.page.evaluate(async () => {
       const pc = (window as unknown as { meeting: { peerConnection: RTCPeerConnection } }).meeting.peerConnection;
       const sent = async () => { const m = new Map<number, number>(); (await pc.getStats()).forEach((s: Record<string, unknown>) => { if (s.type === 'outbound-rtp' && s.kind === 'video') m.set(Number(s.ssrc), Number(s.bytesSent)); }); return m; };
