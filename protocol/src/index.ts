@@ -73,6 +73,12 @@ export { IqRouter, resultReply } from './xmpp/iq-router.ts';
 export { JSON_MESSAGE_LIMITS, buildJsonMessage, checkJsonMessages, parseJsonMessage } from './xmpp/json-message.ts';
 export { parseAvModerationCommand } from './xmpp/av-moderation-command.ts';
 export type { AvModerationCommand, AvModerationMedia } from './xmpp/av-moderation-command.ts';
+export {
+  END_CONFERENCE_REASON, ROOM_METADATA_BLOCKED_KEYS, ROOM_METADATA_LIMITS, buildComponentMessage, buildConferenceDurationMessage,
+  buildRoomMetadataMessage, buildSpeakerStatsMessage, isEndConferenceCommand, parseRoomMetadataUpdate, readRoomMetadataCommand,
+  readSpeakerStatsReport, refused,
+} from './xmpp/room-features.ts';
+export type { RoomMetadataCommand, SpeakerStatsEntry, SpeakerStatsReport } from './xmpp/room-features.ts';
 export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';
 export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';
