@@ -147,6 +147,31 @@ export class Conference {
     });
   }
 
+  /**
+   * The conference is over (its room was destroyed): everyone is forgotten and the conference is
+   * expired on every bridge that hosts part of it, after the bridge work already queued.
+   */
+  stop(): Promise<void> {
+    const bridges = new Set<string>();
+    if (this.state.bridgeId) bridges.add(this.state.bridgeId);
+    for (const p of this.participants) {
+      if (p.bridgeId) bridges.add(p.bridgeId);
+      if (p.moving) bridges.add(p.moving.bridgeId);
+      this.sessions.forget(p.endpointId);
+    }
+    this.state.participants = {};
+    this.state.bridgeId = null;
+    this.state.bridgeConference = false;
+    this.state.feedbackSources = null;
+    this.state.joined = false;
+    this.#log.info('conference.stopped', { bridges: [...bridges] });
+    return this.#queue.run('expire', async () => {
+      for (const bridgeId of bridges) {
+        await this.#colibri.expireConference(this.state, bridgeId).catch((err: unknown) => this.#log.warn('colibri.expire_failed', { err }));
+      }
+    });
+  }
+
   async #ensureBridge(region: string): Promise<void> {
     const candidates = await this.#host.bridges.list();
     const chosen = this.#strategy.select(candidates, {

@@ -94,6 +94,26 @@ describe('FocusComponent', () => {
     expect(() => focus.handleConferenceIq(iq(), { authenticated: false })).toThrow(expect.objectContaining({ condition: 'not-authorized' }));
   });
 
+  it('roomDestroyed() (a moderator ended the meeting) expires the conference on the bridge once, drops the state and sends the room nothing', async () => {
+    const s = await aliceAndBob();
+    const before = s.bridges.requests.length;
+    const sentBefore = s.sent.length;
+    await s.focus.roomDestroyed();
+    const after = s.bridges.requests.slice(before);
+    expect(after.map((r) => [r.bridge, r.payload.attrs.expire])).toEqual([['b1', 'true']]);
+    expect(s.saved()).toBeNull();
+    expect(s.focus.conference).toBeNull();
+    // The destroy presences that follow change nothing: no leave, no further bridge work.
+    await s.focus.handleStanza(presence('alice', 'none', 'unavailable'));
+    await s.focus.handleStanza(presence('focus', 'owner', 'unavailable'));
+    await settle();
+    expect(s.sent.slice(sentBefore)).toEqual([]);
+    expect(s.bridges.requests.length).toBe(before + 1);
+    // A new meeting in the room starts afresh.
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    expect(s.focus.joined).toBe(true);
+  });
+
   it('handleConferenceIq() without authentication answers authentication=false to anyone', () => {
     const { focus } = setup();
     const reply = focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }), { authenticated: false });

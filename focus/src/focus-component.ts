@@ -287,6 +287,22 @@ export class FocusComponent {
     if (iq.attrs.type === 'error') conference.sessions.reinvite(p, 'session-initiate refused').catch((err: unknown) => this.#log.error('focus.reinvite_failed', { err, endpoint: nick }));
   }
 
+  /**
+   * The room was destroyed under the focus (a moderator ended the meeting): the conference stops as
+   * Jicofo's does when its room goes — every endpoint and the bridge conference are expired, the
+   * state is dropped, and nothing more is sent to the room (it is gone). The conference is dropped
+   * at once (presences that follow are ignored); the promise is the bridge work.
+   */
+  roomDestroyed(): Promise<void> {
+    const conference = this.#conference;
+    if (!conference) return Promise.resolve();
+    this.#conference = null;
+    this.#bridgeMissing = false;
+    this.#o.host.store.save(null);
+    this.#log.info('focus.room_destroyed', { participants: conference.participants.length });
+    return conference.stop();
+  }
+
   /** The Registry says a media node is gone (`alive` false) or shutting down while it still forwards (`alive` true). */
   bridgeDown(bridgeId: string, alive = false): Promise<void> {
     return this.#conference?.bridgeDown(bridgeId, alive) ?? Promise.resolve();
