@@ -19,6 +19,14 @@ export interface EdgeConfig {
   readonly focusDomain: string;
   /** Address of the AV moderation component (Jitsi's `avmoderation.<domain>`). */
   readonly avModerationDomain: string;
+  /** Address of the speaker stats component (Jitsi's `speakerstats.<domain>`). */
+  readonly speakerStatsDomain: string;
+  /** Address of the end-conference component (Jitsi's `endconference.<domain>`). */
+  readonly endConferenceDomain: string;
+  /** Address of the room metadata component (Jitsi's `metadata.<domain>`). */
+  readonly roomMetadataDomain: string;
+  /** Address of the conference duration component (Jitsi's `conferenceduration.<domain>`, for older clients). */
+  readonly conferenceDurationDomain: string;
   /** WebSocket URL published in /config.js; derived from the request's host when empty. */
   readonly websocketUrl: string | undefined;
   /** Largest accepted stanza, in UTF-8 bytes (RFC 7395 message). */
@@ -123,6 +131,10 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     mucDomain: domainOf(raw, 'XMPP_MUC_DOMAIN', `conference.${domain}`, p),
     focusDomain: domainOf(raw, 'XMPP_FOCUS_DOMAIN', `focus.${domain}`, p),
     avModerationDomain: `avmoderation.${domain}`,
+    speakerStatsDomain: `speakerstats.${domain}`,
+    endConferenceDomain: `endconference.${domain}`,
+    roomMetadataDomain: `metadata.${domain}`,
+    conferenceDurationDomain: `conferenceduration.${domain}`,
     websocketUrl,
     maxStanzaBytes: intOf(raw, 'MAX_STANZA_BYTES', 262_144, 1024, 1_000_000, p),
     rateLimitPerSecond: intOf(raw, 'RATE_LIMIT_STANZAS_PER_SECOND', 200, 1, 1_000_000, p),

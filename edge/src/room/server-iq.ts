@@ -23,6 +23,10 @@ function serverInfo(ctx: ServerIqContext): Element {
     xml('identity', { category: 'server', type: 'im', name: 'edgemeet' }),
     // lib-jitsi-meet finds Jitsi's components by these identities (type → component address).
     xml('identity', { category: 'component', type: 'av_moderation', name: ctx.config.avModerationDomain }),
+    xml('identity', { category: 'component', type: 'speakerstats', name: ctx.config.speakerStatsDomain }),
+    xml('identity', { category: 'component', type: 'end_conference', name: ctx.config.endConferenceDomain }),
+    xml('identity', { category: 'component', type: 'room_metadata', name: ctx.config.roomMetadataDomain }),
+    xml('identity', { category: 'component', type: 'conference_duration', name: ctx.config.conferenceDurationDomain }),
     ...SERVER_FEATURES.map((v) => xml('feature', { var: v })));
 }
 

@@ -11,6 +11,7 @@ import {
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { AvModeration } from './av-moderation.ts';
+import type { RoomComponent } from './component.ts';
 import type { MucRoom } from './muc/muc-room.ts';
 import type { RoomIqContext } from './muc/room-iq.ts';
 import type { ServerIqContext } from './server-iq.ts';
@@ -30,6 +31,8 @@ export interface StanzaRouterOptions {
   focusIq?: IqRouter<FocusIqContext>;
   /** The AV moderation component (`avmoderation.<domain>`). */
   avModeration: AvModeration;
+  /** The other Jitsi components of the room (speaker stats, end conference, metadata, duration), by address. */
+  components?: readonly RoomComponent[];
 }
 
 export interface FocusIqContext {
@@ -74,6 +77,8 @@ export class StanzaRouter {
       return this.#toRoom(session, stanza, to);
     }
     if (to.domain === config.avModerationDomain && to.local === '') return this.#o.avModeration.handle(session, stanza);
+    const component = to.local === '' ? this.#o.components?.find((c) => c.address === to.domain) : undefined;
+    if (component) return component.handle(session, stanza);
     if (to.domain === config.focusDomain && this.#o.focusIq) {
       return this.#iqOnly(session, stanza, this.#o.focusIq, { session });
     }

@@ -35,6 +35,28 @@ export interface OccupantRow {
   readonly joinedAt: number;
 }
 
+/** One occupant's record (by nick), kept after it leaves. */
+export interface SpeakerRecord {
+  /** Milliseconds counted so far (closed intervals). */
+  total: number;
+  /** Dominant speaker now. */
+  dominant: boolean;
+  /** Dominant but reported silent: its time does not count. */
+  silent: boolean;
+  /** Epoch ms since when the current interval counts (dominant and not silent), else null. */
+  since: number | null;
+  /** Left the room (its display name then kept). */
+  left: boolean;
+  displayName?: string;
+}
+
+/** The speaker stats component's state (speaker-stats.ts). */
+export interface SpeakerStatsState {
+  /** Nick of the last reported dominant speaker. */
+  dominant: string | null;
+  users: Record<string, SpeakerRecord>;
+}
+
 export interface RoomSettings {
   name: string;
   createdAt: number;
@@ -46,6 +68,12 @@ export interface RoomSettings {
   maxOccupants: number;
   /** AV moderation (av-moderation.ts): whitelisted occupant JIDs per moderated media type. */
   avModeration?: Partial<Record<'audio' | 'video', string[]>>;
+  /** Speaker stats (speaker-stats.ts): dominant-speaker time per nick. */
+  speakerStats?: SpeakerStatsState;
+  /** Room metadata (room-metadata.ts): what moderators set, by key. */
+  metadata?: Record<string, unknown>;
+  /** When the meeting started: a second occupant joined (conference-duration.ts), epoch ms. */
+  startedAt?: number;
 }
 
 const SCHEMA = [

@@ -15,11 +15,15 @@ import { StreamNegotiator, type StreamHost } from '../xmpp/stream-negotiator.ts'
 import { MucRoom } from './muc/muc-room.ts';
 import { createRoomIqRouter } from './muc/room-iq.ts';
 import { AvModeration } from './av-moderation.ts';
+import { ConferenceDuration } from './conference-duration.ts';
+import { EndConference } from './end-conference.ts';
+import { RoomMetadata } from './room-metadata.ts';
+import { SpeakerStats } from './speaker-stats.ts';
 import { FOCUS_SID, FocusLink, type RegistryClient } from './focus-link.ts';
 import { createMucServiceIqRouter, createServerIqRouter } from './server-iq.ts';
 import { Sessions } from './sessions.ts';
 import { StanzaRouter } from './stanza-router.ts';
-import type { RoomStore, SessionRow } from './store.ts';
+import type { OccupantRow, RoomStore, SessionRow } from './store.ts';
 
 export interface RoomXmppServerOptions {
   config: EdgeConfig;
@@ -53,6 +57,10 @@ export class RoomXmppServer implements StreamHost {
   readonly #router: StanzaRouter;
   readonly focus: FocusLink | null;
   readonly avModeration: AvModeration;
+  readonly speakerStats: SpeakerStats;
+  readonly endConference: EndConference;
+  readonly roomMetadata: RoomMetadata;
+  readonly conferenceDuration: ConferenceDuration;
 
   constructor(o: RoomXmppServerOptions) {
     this.#log = o.log;
@@ -68,8 +76,15 @@ export class RoomXmppServer implements StreamHost {
     this.room = new MucRoom({
       jid: jid(o.roomName, o.config.mucDomain), store: o.store, sessions: this.sessions, config: o.config, log: o.log, now: this.#now,
       superOwners: o.registry ? [focusBare] : [],
-      onJoined: (occ) => this.avModeration.occupantJoined(occ),
+      onJoining: (occ) => this.roomMetadata.occupantJoining(occ),
+      onJoined: (occ) => {
+        this.avModeration.occupantJoined(occ);
+        this.conferenceDuration.occupantJoined(occ);
+        this.speakerStats.occupantJoined(occ);
+      },
+      onLeaving: (occ) => this.speakerStats.occupantLeaving(occ),
     });
+    const isService = (occ: OccupantRow) => occ.sid === FOCUS_SID;
     const onHandlerError = (err: unknown, iq: Element) => this.#log.error('iq.handler_failed', { err, iq: serialize(iq).slice(0, 512) });
     this.focus = o.registry
       ? new FocusLink({
@@ -82,10 +97,22 @@ export class RoomXmppServer implements StreamHost {
       address: o.config.avModerationDomain, room: this.room, sessions: this.sessions, log: o.log,
       onChange: this.focus ? (media, enabled, actor) => this.focus!.focus.avModeration(media, enabled, actor) : undefined,
     });
+    this.speakerStats = new SpeakerStats({
+      address: o.config.speakerStatsDomain, room: this.room, sessions: this.sessions, log: o.log, now: this.#now, isService,
+    });
+    this.endConference = new EndConference({
+      address: o.config.endConferenceDomain, room: this.room, log: o.log,
+      onEnd: this.focus ? () => this.focus!.focus.roomDestroyed() : undefined,
+    });
+    this.roomMetadata = new RoomMetadata({ address: o.config.roomMetadataDomain, room: this.room, sessions: this.sessions, log: o.log, isService });
+    this.conferenceDuration = new ConferenceDuration({
+      address: o.config.conferenceDurationDomain, room: this.room, sessions: this.sessions, now: this.#now, isService,
+    });
     this.#router = new StanzaRouter({
       config: o.config, log: o.log, sessions: this.sessions, room: this.room, roomName: o.roomName,
       serverIq: createServerIqRouter(onHandlerError), mucServiceIq: createMucServiceIqRouter(onHandlerError),
       roomIq: createRoomIqRouter(onHandlerError), focusIq: this.focus?.iqRouter(onHandlerError), avModeration: this.avModeration,
+      components: [this.speakerStats, this.endConference, this.roomMetadata, this.conferenceDuration],
     });
   }
 

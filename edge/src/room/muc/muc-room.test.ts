@@ -254,8 +254,12 @@ describe('MucRoom', () => {
     s.join('bob');
     s.room.destroy('over');
     const last = s.frames('bob').at(-1)!;
-    expect(last).toContain('<destroy jid="r1@conference.meet.jitsi"><reason>over</reason></destroy>');
+    expect(last).toContain('<destroy><reason>over</reason></destroy>');
     expect(s.room.settings).toBeNull();
+    // An owner's alternate venue goes in the notice.
+    s.join('carol');
+    s.room.destroy(undefined, 'elsewhere@conference.meet.jitsi');
+    expect(s.frames('carol').at(-1)).toContain('<destroy jid="elsewhere@conference.meet.jitsi"/>');
   });
 
   it('handleGroupchat() reaches every occupant from the sender\'s occupant JID; a subject change needs a moderator', () => {

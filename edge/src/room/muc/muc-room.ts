@@ -32,6 +32,8 @@ export class MucRoom {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #onJoined: ((occ: OccupantRow) => void) | undefined;
+  readonly #onJoining: ((occ: OccupantRow) => void) | undefined;
+  readonly #onLeaving: ((occ: OccupantRow) => void) | undefined;
 
   /** Bare JIDs that own every room (the focus user, as Jitsi's Prosody makes focus@auth an admin). */
   readonly #superOwners: ReadonlySet<string>;
@@ -40,8 +42,14 @@ export class MucRoom {
     jid: Jid; store: RoomStore; sessions: Sessions; config: EdgeConfig; log: Logger; now: () => number; superOwners?: readonly string[];
     /** Called once a new occupant's presence went out (components greet newcomers). */
     onJoined?: (occ: OccupantRow) => void;
+    /** Called when a newcomer is admitted, before its self-presence goes out (room metadata is sent first). */
+    onJoining?: (occ: OccupantRow) => void;
+    /** Called when an occupant is about to leave, its last presence still at hand. */
+    onLeaving?: (occ: OccupantRow) => void;
   }) {
     this.#onJoined = options.onJoined;
+    this.#onJoining = options.onJoining;
+    this.#onLeaving = options.onLeaving;
     this.jid = options.jid.toString();
     this.#superOwners = new Set(options.superOwners ?? []);
     this.#store = options.store;
@@ -121,6 +129,7 @@ export class MucRoom {
       this.#sessions.deliver(sid, occupantPresence(this.jid, other, this.affiliationOf(other.jid), from));
     }
     this.#store.putOccupant(occ);
+    this.#onJoining?.(occ);
     this.#broadcastPresence(occ, {}, created ? [STATUS.NON_ANONYMOUS, STATUS.CREATED] : [STATUS.NON_ANONYMOUS]);
     this.#sessions.deliver(sid, buildRoomSubject(this.jid, from, settings.subject));
     this.#log.info('occupant.joined', { nick, occupants: this.#store.occupants.size });
@@ -192,6 +201,7 @@ export class MucRoom {
   /** Removes an occupant, telling everyone (and the occupant, with status 110). */
   leave(occ: OccupantRow, extras: Omit<PresenceExtras, 'type'>): void {
     if (this.#store.occupants.get(occ.nick)?.sid !== occ.sid) return;
+    this.#onLeaving?.(occ);
     this.#broadcastPresence(occ, { ...extras, type: 'unavailable' });
     this.#store.deleteOccupant(occ.nick);
     this.#permissionsSent.delete(occ.sid);
@@ -255,10 +265,13 @@ export class MucRoom {
     this.#store.saveSettings(settings);
   }
 
-  /** Destroys the room (XEP-0045 §10.9): everyone leaves with a `<destroy/>` notice. */
-  destroy(reason?: string): void {
+  /**
+   * Destroys the room (XEP-0045 §10.9): everyone leaves with a `<destroy/>` notice (its reason, and
+   * the alternate venue if the owner named one).
+   */
+  destroy(reason?: string, alternate?: string): void {
     for (const occ of [...this.#store.occupants.values()]) {
-      this.#broadcastPresence(occ, { type: 'unavailable', destroy: { reason } });
+      this.#broadcastPresence(occ, { type: 'unavailable', destroy: { reason, jid: alternate } });
       this.#store.deleteOccupant(occ.nick);
     }
     this.#store.clearRoom();

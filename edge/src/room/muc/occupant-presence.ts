@@ -21,8 +21,8 @@ export interface PresenceExtras {
   newNick?: string;
   actorNick?: string;
   reason?: string;
-  /** Room destruction (XEP-0045 §10.9). */
-  destroy?: { reason?: string };
+  /** Room destruction (XEP-0045 §10.9), with the alternate venue the owner named, if any. */
+  destroy?: { reason?: string; jid?: string };
 }
 
 /**
@@ -61,7 +61,7 @@ export function occupantPresence(
         actor: extras.actorNick || undefined, reason: extras.reason || undefined,
       },
       statuses: [...(extras.statuses ?? [])],
-      destroy: extras.destroy ? { jid: roomJid, reason: extras.destroy.reason || undefined } : undefined,
+      destroy: extras.destroy ? { jid: extras.destroy.jid || undefined, reason: extras.destroy.reason || undefined } : undefined,
     },
   });
 }

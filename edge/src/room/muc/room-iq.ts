@@ -47,7 +47,8 @@ function discoInfo(ctx: RoomIqContext): Element {
   const info: FormField[] = [
     { var: 'FORM_TYPE', type: 'hidden', values: [NS_MUC_ROOMINFO] },
     { var: 'muc#roominfo_meetingId', type: 'text-single', label: 'Meeting id', values: [s.meetingId] },
-    { var: 'muc#roominfo_created_timestamp', type: 'text-single', label: 'Creation time', values: [String(s.createdAt)] },
+    // mod_conference_duration: when the meeting started (a second occupant joined), empty before.
+    { var: 'muc#roominfo_created_timestamp', type: 'text-single', label: 'The meeting created_timestamp.', values: [s.startedAt === undefined ? '' : String(s.startedAt)] },
     { var: 'muc#roominfo_occupants', type: 'text-single', label: 'Occupants', values: [String(ctx.room.occupants.size)] },
     { var: 'muc#roominfo_subject', type: 'text-single', label: 'Subject', values: [s.subject] },
     { var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Title', values: [s.title || s.name] },
@@ -161,7 +162,7 @@ function ownerSet(ctx: RoomIqContext, _iq: Element, query: Element): null {
   if (ctx.room.affiliationOf(actorOf(ctx).jid) !== 'owner') throw new StanzaError('forbidden', { text: 'only owners may configure the room' });
   const destroy = query.getChild('destroy');
   if (destroy) {
-    ctx.room.destroy(destroy.getChildText('reason') ?? undefined);
+    ctx.room.destroy(destroy.getChildText('reason') ?? undefined, (destroy.attrs.jid as string | undefined) || undefined);
     return null;
   }
   const x = query.getChild('x', NS_DATA_FORMS);

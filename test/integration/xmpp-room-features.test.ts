@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Element } from '@edgemeet/protocol';
+import { startEdge, type RunningEdge } from '../helpers/edge.ts';
+import { NS_MUC_USER, connectClient, isSelfPresence, joinPresence, joinRoom, sleep, xml, type TestClient } from '../helpers/xmpp-client.ts';
+
+const MUC = 'conference.meet.jitsi';
+const JITMEET = 'http://jitsi.org/jitmeet';
+const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+const STATS = 'speakerstats.meet.jitsi';
+const END = 'endconference.meet.jitsi';
+const META = 'metadata.meet.jitsi';
+const DURATION = 'conferenceduration.meet.jitsi';
+
+const jsonOf = (s: Element) => JSON.parse(s.getChildText('json-message', JITMEET) ?? 'null') as Record<string, unknown> | null;
+const fromComponent = (address: string, type: string) => (s: Element) => s.name === 'message' && s.attrs.from === address && jsonOf(s)?.type === type;
+const errorCondition = (s: Element) => s.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === STANZAS)?.name;
+const isError = (s: Element) => s.name === 'message' && s.attrs.type === 'error';
+const nick = (name: string) => xml('nick', { xmlns: 'http://jabber.org/protocol/nick' }, name);
+const report = (room: string, silence = false) => xml('message', { to: STATS }, xml('speakerstats', { xmlns: JITMEET, room, silence: String(silence) }));
+const metadataCommand = (room: string, body: string) => xml('message', { to: META }, xml('room_metadata', { xmlns: JITMEET, room }, body));
+const roomInfo = async (c: TestClient, roomJid: string) => {
+  const reply = await c.iq(xml('iq', { type: 'get', to: roomJid }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+  const field = (name: string) => reply.getChild('query')?.getChild('x', 'jabber:x:data')?.getChildren('field').find((f) => f.attrs.var === name)?.getChildText('value');
+  return { createdTimestamp: field('muc#roominfo_created_timestamp') };
+};
+/** A ping round trip: whatever the server sent before its answer has arrived. */
+const roundTrip = (c: TestClient) => c.iq(xml('iq', { type: 'get', to: 'meet.jitsi' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+
+describe('the room-feature components (speaker stats, end conference, room metadata, conference duration, as jitsi-meet\'s Prosody modules)', () => {
+  let edge: RunningEdge;
+  const clients: TestClient[] = [];
+  const join = async (room: string, n: string, ...extra: Element[]) => {
+    const c = await joinRoom(edge.wsUrl, room, n, MUC, ...extra);
+    clients.push(c);
+    return c;
+  };
+  beforeAll(async () => { edge = await startEdge({ LOG_LEVEL: 'warn' }); });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.stop()));
+    await edge?.stop();
+  });
+
+  it('are announced in the domain\'s disco#info with the identities lib-jitsi-meet keys on', async () => {
+    const c = await connectClient(edge.wsUrl, 'disco');
+    clients.push(c);
+    const info = await c.iq(xml('iq', { type: 'get', to: 'meet.jitsi' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const identities = info.getChild('query')?.getChildren('identity').map((i) => i.attrs) ?? [];
+    for (const [type, name] of [['speakerstats', STATS], ['end_conference', END], ['room_metadata', META], ['conference_duration', DURATION]]) {
+      expect(identities).toContainEqual({ category: 'component', type, name });
+    }
+  });
+
+  it('speaker stats: clients report themselves dominant; newcomers get the totals (who spoke, who left with their name, who speaks); reports for other rooms or from outsiders are refused', async () => {
+    const room = 'stats';
+    const roomJid = `${room}@${MUC}`;
+    const alice = await join(room, 'alice', nick('Alice'));
+    const bob = await join(room, 'bob', nick('Bob'));
+    // Nobody spoke yet: a newcomer gets no stats message.
+    const early = await join(room, 'early');
+    await roundTrip(early);
+    expect(early.received(fromComponent(STATS, 'speakerstats'))).toEqual([]);
+
+    await alice.send(report(roomJid));
+    await roundTrip(alice);
+    await sleep(400);
+    await bob.send(report(roomJid));
+    await roundTrip(bob);
+    await sleep(200);
+    // Bob goes silent: his time stops.
+    await bob.send(report(roomJid, true));
+    await roundTrip(bob);
+
+    const carol = await join(room, 'carol');
+    const stats = jsonOf(await carol.waitFor(fromComponent(STATS, 'speakerstats')))!.users as Record<string, { totalDominantSpeakerTime: number; displayName?: string }>;
+    expect(Object.keys(stats).sort()).toEqual(['alice', 'bob']);
+    expect(stats.alice!.totalDominantSpeakerTime).toBeGreaterThanOrEqual(350);
+    expect(stats.alice!.totalDominantSpeakerTime).toBeLessThan(3000);
+    expect(stats.bob!.totalDominantSpeakerTime).toBeGreaterThanOrEqual(150);
+    const bobTime = stats.bob!.totalDominantSpeakerTime;
+
+    // Alice leaves: her time and display name stay for latecomers; bob's silent time did not grow.
+    await alice.send(xml('presence', { to: `${roomJid}/alice`, type: 'unavailable' }));
+    await bob.waitFor((s) => s.name === 'presence' && s.attrs.from === `${roomJid}/alice` && s.attrs.type === 'unavailable');
+    await sleep(300);
+    const dave = await join(room, 'dave');
+    const later = jsonOf(await dave.waitFor(fromComponent(STATS, 'speakerstats')))!.users as typeof stats;
+    expect(later.alice).toEqual({ displayName: 'Alice', totalDominantSpeakerTime: stats.alice!.totalDominantSpeakerTime });
+    expect(later.bob!.totalDominantSpeakerTime).toBe(bobTime);
+
+    // A report naming another room, and one from a session that is not an occupant: Prosody's refusal.
+    await bob.send(report(`elsewhere@${MUC}`));
+    expect(errorCondition(await bob.waitFor(isError))).toBe('service-unavailable');
+    const outsider = await connectClient(edge.wsUrl, room);
+    clients.push(outsider);
+    await outsider.send(report(roomJid));
+    expect(errorCondition(await outsider.waitFor(isError))).toBe('service-unavailable');
+    // An IQ to the component is refused too.
+    await expect(bob.iq(xml('iq', { type: 'get', to: STATS }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })))).rejects.toThrow(/service-unavailable/);
+  });
+
+  it('end conference: a participant is refused and nothing happens; a moderator ends the meeting for everyone (destroy, Jitsi\'s reason); another room carries on', async () => {
+    const room = 'ending';
+    const roomJid = `${room}@${MUC}`;
+    const mod = await join(room, 'mod');
+    const pat = await join(room, 'pat');
+    const other = await join('ending-other', 'mod2');
+
+    await pat.send(xml('message', { to: END }, xml('end_conference')));
+    expect(errorCondition(await pat.waitFor(isError))).toBe('service-unavailable');
+    await mod.send(xml('message', { to: END }, xml('body', null, 'not a command')));
+    expect(errorCondition(await mod.waitFor(isError))).toBe('service-unavailable');
+    // Still in the room: a groupchat reaches both.
+    await pat.send(xml('message', { to: roomJid, type: 'groupchat' }, xml('body', null, 'still here')));
+    await mod.waitFor((s) => s.name === 'message' && s.getChildText('body') === 'still here');
+    expect(pat.received((s) => s.name === 'presence' && s.attrs.type === 'unavailable')).toEqual([]);
+
+    await mod.send(xml('message', { to: END }, xml('end_conference')));
+    for (const [c, self] of [[mod, 'mod'], [pat, 'pat']] as const) {
+      const gone = await c.waitFor((s) => s.name === 'presence' && s.attrs.type === 'unavailable' && s.attrs.from === `${roomJid}/${self}`);
+      const destroy = gone.getChild('x', NS_MUC_USER)?.getChild('destroy');
+      expect(destroy?.getChildText('reason')).toBe('The meeting has been terminated');
+      expect(destroy?.attrs.jid).toBeUndefined();
+    }
+    // Pat, still there when the moderator went, saw the moderator go with the same notice.
+    expect(pat.received((s) => s.attrs.from === `${roomJid}/mod` && s.attrs.type === 'unavailable')[0]?.getChild('x', NS_MUC_USER)?.getChild('destroy')).toBeDefined();
+    // The room is gone; a new join creates it afresh (201).
+    await expect(pat.iq(xml('iq', { type: 'get', to: roomJid }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })))).rejects.toThrow(/item-not-found/);
+    await pat.send(joinPresence(roomJid, 'pat'));
+    const again = await pat.waitFor(isSelfPresence(roomJid, 'pat'));
+    expect(again.getChild('x', NS_MUC_USER)?.getChildren('status').map((s) => s.attrs.code)).toContain('201');
+    // The other room's occupant saw nothing of it and is still in its room.
+    await other.send(xml('message', { to: `ending-other@${MUC}`, type: 'groupchat' }, xml('body', null, 'unaffected')));
+    await other.waitFor((s) => s.name === 'message' && s.getChildText('body') === 'unaffected');
+    expect(other.received((s) => s.name === 'presence' && s.attrs.type === 'unavailable')).toEqual([]);
+  });
+
+  it('room metadata: moderators set keys and everyone hears; newcomers learn it before their own join presence; participants, blocked keys, bad JSON and other rooms are refused and change nothing', async () => {
+    const room = 'meta';
+    const roomJid = `${room}@${MUC}`;
+    const mod = await join(room, 'mod');
+    const pat = await join(room, 'pat');
+    // The first metadata message reached pat before its own join presence (as the component's filter does).
+    const order = pat.stanzas.findIndex(fromComponent(META, 'room_metadata'));
+    expect(order).toBeGreaterThanOrEqual(0);
+    expect(order).toBeLessThan(pat.stanzas.findIndex(isSelfPresence(roomJid, 'pat')));
+    expect(jsonOf(pat.stanzas[order]!)).toEqual({ type: 'room_metadata', metadata: {} });
+    expect(pat.stanzas[order]!.getChild('json-message', JITMEET)?.attrs.room).toBe(roomJid);
+    await pat.waitFor(fromComponent(META, 'room_metadata'));
+
+    const set = (c: TestClient, key: unknown, data: unknown) => c.send(metadataCommand(roomJid, JSON.stringify({ key, data, type: 'room_metadata' })));
+    await set(mod, 'topic', { title: 'Standup' });
+    for (const c of [mod, pat]) {
+      expect(jsonOf(await c.waitFor((s) => fromComponent(META, 'room_metadata')(s) && jsonOf(s)!.metadata !== undefined && Object.keys(jsonOf(s)!.metadata as object).length > 0)))
+        .toEqual({ type: 'room_metadata', metadata: { topic: { title: 'Standup' } } });
+    }
+    const count = () => pat.received(fromComponent(META, 'room_metadata')).length;
+    const before = count();
+    // The same value again: no broadcast. A key that is not a string: ignored.
+    await set(mod, 'topic', { title: 'Standup' });
+    await set(mod, 7, 'x');
+    await roundTrip(mod);
+    await roundTrip(pat);
+    expect(count()).toBe(before);
+    expect(mod.received(isError)).toEqual([]);
+
+    for (const [c, body] of [
+      [pat, JSON.stringify({ key: 'topic', data: 'hijack' })],
+      [mod, JSON.stringify({ key: 'participants', data: ['x'] })],
+      [mod, '{"key":"topic","data":'],
+      [mod, JSON.stringify({ key: 'topic' })],
+      [mod, JSON.stringify({ key: 'big', data: 'x'.repeat(5000) })],
+    ] as const) {
+      await c.send(metadataCommand(roomJid, body));
+      expect(errorCondition(await c.waitFor(isError)), body.slice(0, 40)).toBe('service-unavailable');
+    }
+    await mod.send(metadataCommand(`elsewhere@${MUC}`, JSON.stringify({ key: 'topic', data: 'x' })));
+    expect(errorCondition(await mod.waitFor(isError))).toBe('service-unavailable');
+    await roundTrip(pat);
+    expect(count()).toBe(before);
+
+    // A latecomer learns it; another room has none of it.
+    const late = await join(room, 'late');
+    expect(jsonOf(late.stanzas.find(fromComponent(META, 'room_metadata'))!)).toEqual({ type: 'room_metadata', metadata: { topic: { title: 'Standup' } } });
+    const elsewhere = await join('meta-other', 'x');
+    expect(jsonOf(elsewhere.stanzas.find(fromComponent(META, 'room_metadata'))!)).toEqual({ type: 'room_metadata', metadata: {} });
+  });
+
+  it('conference duration: the meeting starts when a second occupant joins; the room\'s created_timestamp and the component\'s message say when', async () => {
+    const room = 'duration';
+    const roomJid = `${room}@${MUC}`;
+    const first = await join(room, 'first');
+    expect((await roomInfo(first, roomJid)).createdTimestamp).toBe('');
+    await roundTrip(first);
+    expect(first.received(fromComponent(DURATION, 'conference_duration'))).toEqual([]);
+    const t0 = Date.now();
+    const second = await join(room, 'second');
+    const told = jsonOf(await second.waitFor(fromComponent(DURATION, 'conference_duration')))!.created_timestamp as number;
+    expect(told).toBeGreaterThanOrEqual(t0 - 1000);
+    expect(told).toBeLessThanOrEqual(Date.now() + 1000);
+    expect((await roomInfo(first, roomJid)).createdTimestamp).toBe(String(told));
+    const third = await join(room, 'third');
+    expect(jsonOf(await third.waitFor(fromComponent(DURATION, 'conference_duration')))!.created_timestamp).toBe(told);
+    await second.send(xml('message', { to: DURATION }, xml('body', null, 'hi')));
+    expect(errorCondition(await second.waitFor(isError))).toBe('service-unavailable');
+  });
+});
