@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { all, connect, where } from './frame-client.ts';
+import type { Element } from '@edgemeet/protocol';
+import { all, connect, find, where, type FrameClient } from './frame-client.ts';
 
 describe('Room Durable Object', () => {
   it('evictDurableObject() keeps occupants, sessions and room settings; the room carries on', async () => {
@@ -37,6 +38,49 @@ describe('Room Durable Object', () => {
     await carol.next(where.from(`${room}@conference.meet.jitsi/bob`));
     const self = await carol.next(where.status('110'));
     expect(where.status('201')(self)).toBe(false);
+  });
+
+  it('speaker stats, room metadata and the meeting start survive evictDurableObject(); a newcomer afterwards gets them', async () => {
+    const room = 'hibernate-features';
+    const roomJid = `${room}@conference.meet.jitsi`;
+    const alice = await connect(room);
+    await alice.login();
+    await alice.join(room, 'alice');
+    const bob = await connect(room);
+    await bob.login();
+    await bob.join(room, 'bob');
+    const metadataFrom = (el: Element) => el.name === 'message' && el.attrs.from === 'metadata.meet.jitsi';
+    const jsonOf = (el: Element) => JSON.parse(el.getChildText('json-message', 'http://jitsi.org/jitmeet') ?? 'null') as Record<string, unknown>;
+    alice.send(`<message to="speakerstats.meet.jitsi" xmlns="jabber:client"><speakerstats xmlns="http://jitsi.org/jitmeet" room="${roomJid}" silence="false"/></message>`);
+    alice.send(`<message to="metadata.meet.jitsi" xmlns="jabber:client"><room_metadata xmlns="http://jitsi.org/jitmeet" room="${roomJid}">{"key":"topic","data":{"title":"kept"}}</room_metadata></message>`);
+    await bob.next((el) => metadataFrom(el) && (jsonOf(el).metadata as Record<string, unknown>).topic !== undefined);
+    const info = async (c: FrameClient, id: string) => {
+      c.send(`<iq type="get" id="${id}" to="${roomJid}" xmlns="jabber:client"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>`);
+      const reply = await c.next(where.id(id));
+      return find(reply, (e) => e.name === 'field' && e.attrs.var === 'muc#roominfo_created_timestamp')?.getChildText('value');
+    };
+    const startedBefore = await info(bob, 'info1');
+    expect(startedBefore).toMatch(/^\d+$/);
+
+    const stub = env.ROOM.get(env.ROOM.idFromName(room));
+    await evictDurableObject(stub);
+    const stored = await runInDurableObject(stub, (_instance, state) => JSON.parse(String(
+      state.storage.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'settings'`).one().value)) as Record<string, unknown>);
+    expect(stored).toMatchObject({ metadata: { topic: { title: 'kept' } }, speakerStats: { dominant: 'alice' }, startedAt: Number(startedBefore) });
+    await new Promise((r) => setTimeout(r, 60));
+
+    const carol = await connect(room);
+    await carol.login();
+    carol.send(`<presence to="${roomJid}/carol" xmlns="jabber:client"><x xmlns="http://jabber.org/protocol/muc"/></presence>`);
+    const metadata = await carol.next(metadataFrom);
+    expect(jsonOf(metadata)).toEqual({ type: 'room_metadata', metadata: { topic: { title: 'kept' } } });
+    await carol.next(where.status('110'));
+    const stats = jsonOf(await carol.next((el) => el.name === 'message' && el.attrs.from === 'speakerstats.meet.jitsi'));
+    const users = stats.users as Record<string, { totalDominantSpeakerTime: number }>;
+    expect(Object.keys(users)).toEqual(['alice']);
+    // Alice is still the dominant speaker: her time ran on across the eviction.
+    expect(users.alice!.totalDominantSpeakerTime).toBeGreaterThanOrEqual(50);
+    expect(await info(carol, 'info2')).toBe(startedBefore);
   });
 
   it('fetch() without a room answers 400 and creates no object', async () => {
