@@ -79,7 +79,10 @@
     state.conference = conference;
     const C = JitsiMeetJS.events.conference;
     conference.on(C.CONFERENCE_JOINED, () => { state.joinedAt = performance.now(); log('joined', { myId: conference.myUserId() }); });
-    conference.on(C.CONFERENCE_FAILED, (e) => { state.errors.push(String(e)); log('failed', { e: String(e) }); });
+    conference.on(C.CONFERENCE_FAILED, (e, ...params) => { state.errors.push(String(e)); log('failed', { e: String(e), params: params.map(String) }); });
+    // Room features of today's build (absent from the 2021 one): the meeting's start, room metadata.
+    if (C.CONFERENCE_CREATED_TIMESTAMP) conference.on(C.CONFERENCE_CREATED_TIMESTAMP, (ts) => log('created-timestamp', { ts: String(ts) }));
+    if (C.METADATA_UPDATED) conference.on(C.METADATA_UPDATED, (metadata) => log('metadata', { metadata }));
     conference.on(C.CONFERENCE_ERROR, (e) => { state.errors.push(String(e)); log('error', { e: String(e) }); });
     conference.on(C.USER_JOINED, (id, user) => log('user-joined', { id, name: user.getDisplayName() }));
     conference.on(C.USER_LEFT, (id) => { state.left.push(id); log('user-left', { id }); });

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { browserIt, runInNetns } from '../helpers/netns-test.ts';
+import { buildSelected, currentLjmUnavailable } from './ljm-builds.ts';
+
+interface Result {
+  error?: string; console?: string[][]; version: string; moderators: boolean[]; supported: Array<{ end: boolean; metadata: boolean }>;
+  createdTimestamps: string[][]; carolCreatedTimestamps: string[]; metadataSeen: boolean; bobMetadataEvents: unknown[]; carolMetadata: unknown;
+  dominantIsParticipant: boolean; dominantStayed: boolean; carolJoined: boolean; carolSpeakerStats: { total: number; inMeetingMs: number; users: string[] };
+  bridgeBefore: { conferences: number }; failedAfterParticipantEnd: number[]; ended: boolean[];
+  failed: Array<Array<{ e: string; params: string[] }>>; bridgeAfter: { conferences: number; endpoints: number };
+  pageErrors: string[][]; libraryErrors: string[][];
+}
+
+function currentIt(): typeof it {
+  const missing = currentLjmUnavailable();
+  if (missing) {
+    console.warn(`\n*** SKIPPING the room-features test with today's lib-jitsi-meet: ${missing} ***\n`);
+    return it.skip as unknown as typeof it;
+  }
+  if (!buildSelected('current')) return it.skip as unknown as typeof it;
+  return browserIt("the room-features test with today's lib-jitsi-meet");
+}
+
+describe("today's lib-jitsi-meet's room-feature APIs against the edge's components", () => {
+  currentIt()('conference start timestamp, room metadata, speaker stats for a latecomer, end for all (refused for a participant, everyone ended by the moderator, bridge conference expired)', () => {
+    const r = runInNetns<Result>(new URL('./ljm-room-features.run.ts', import.meta.url), { timeoutMs: 110_000 });
+    expect(r.error, `${r.error}\n${JSON.stringify(r.console, null, 1)}`).toBeUndefined();
+    console.log(`lib-jitsi-meet ${r.version}: carol's speaker stats for the dominant speaker ${r.carolSpeakerStats.total} ms after ${Math.round(r.carolSpeakerStats.inMeetingMs)} ms in the meeting; library errors ${JSON.stringify(r.libraryErrors)}`);
+    expect(r.moderators).toEqual([true, false]);
+    expect(r.supported).toEqual([{ end: true, metadata: true }, { end: true, metadata: true }]);
+
+    // Everyone learns the same start time, a plausible epoch ms.
+    const [aliceTs, bobTs] = r.createdTimestamps;
+    expect(aliceTs!.length).toBeGreaterThan(0);
+    const started = Number(aliceTs!.at(-1));
+    expect(started).toBeGreaterThan(Date.now() - 300_000);
+    expect(bobTs!.at(-1)).toBe(String(started));
+    expect(r.carolCreatedTimestamps.at(-1)).toBe(String(started));
+
+    // Metadata: set by the moderator, heard by bob, the participant's attempt changed nothing, the latecomer has it.
+    expect(r.metadataSeen).toBe(true);
+    expect(r.bobMetadataEvents.at(-1)).toEqual({ topic: { title: 'Interop' } });
+    expect(r.carolMetadata).toEqual({ topic: { title: 'Interop' } });
+
+    // Speaker stats: carol holds the dominant speaker's time from before she came (the component's).
+    expect(r.dominantIsParticipant).toBe(true);
+    expect(r.carolJoined).toBe(true);
+    expect(r.carolSpeakerStats.total).toBeGreaterThan(r.carolSpeakerStats.inMeetingMs + 1000);
+
+    // End for all.
+    expect(r.bridgeBefore.conferences).toBe(1);
+    expect(r.failedAfterParticipantEnd).toEqual([0, 0, 0]);
+    expect(r.ended).toEqual([true, true, true]);
+    for (const f of r.failed) expect(f).toEqual([{ e: 'conference.destroyed', params: expect.arrayContaining(['The meeting has been terminated']) }]);
+    expect(r.bridgeAfter.conferences).toBe(0);
+    expect(r.pageErrors).toEqual([[], [], []]);
+  }, 120_000);
+});
