@@ -144,6 +144,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
         h('button', { type: 'button', onclick: () => void meeting.grantModerator(p.id), 'aria-label': `Make ${p.name} a moderator` }, 'Moderator'),
         h('button', { type: 'button', onclick: () => void meeting.kick(p.id), 'aria-label': `Remove ${p.name}` }, 'Remove')) : '')));
     lockButton.hidden = !meeting.isModerator;
+    endButton.hidden = !meeting.canEndForAll;
     // Small tiles get small simulcast layers; the speaker on the large tile gets the full one.
     meeting.setReceiverConstraints(list.length >= 2 ? 180 : 360, list.length >= 2 && dominant ? dominant : undefined);
   };
@@ -165,6 +166,13 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       if (code === 'connection-lost') void reconnect();
     },
     left: () => undefined,
+    ended: (reason) => {
+      clearInterval(qualityTimer);
+      clearInterval(statsTimer);
+      app.replaceChildren(h('div', { class: 'home', id: 'meeting-ended' }, h('h1', {}, 'The meeting has ended'),
+        h('p', { class: 'status', role: 'status', id: 'ended-reason' }, reason),
+        h('a', { class: 'button', href: '/' }, 'Back to start')));
+    },
   });
   (window as unknown as { meeting: Meeting }).meeting = meeting;
   // Closing or reloading the tab leaves the room at once; otherwise the resumable session would
@@ -198,12 +206,22 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     const pw = prompt('Room password (empty to unlock)');
     if (pw !== null) void meeting.setPassword(pw);
   } }, 'Password');
+  const endButton = h('button', { type: 'button', id: 'end-for-all', class: 'leave', hidden: true, onclick: () => {
+    if (confirm('End the meeting for everyone?')) meeting.endForAll();
+  } }, 'End meeting for all');
+  // Speaking time per participant (the speaker stats component tells a latecomer what came before).
+  const speakerList = h('ol', { id: 'speaker-stats', 'aria-label': 'Speaking time' });
+  const statsTimer = setInterval(() => {
+    if (side.hidden) return;
+    speakerList.replaceChildren(...meeting.speakerTimes().map((t) => h('li', { dataset: { id: t.id } }, `${t.name}: ${Math.round(t.ms / 1000)} s`)));
+  }, 1000);
+  side.append(h('div', {}, h('h2', {}, 'Speaking time'), speakerList));
   const quality = h('span', { id: 'quality', class: 'quality', role: 'status', 'aria-label': 'Connection quality' }, '');
   const qualityTimer = setInterval(() => void meeting.quality().then((q) => {
     quality.textContent = q === 'unknown' ? '' : `Connection: ${q}`;
     quality.dataset.quality = q;
   }), 2000);
-  window.addEventListener('pagehide', () => clearInterval(qualityTimer));
+  window.addEventListener('pagehide', () => { clearInterval(qualityTimer); clearInterval(statsTimer); });
   const reconnect = async () => {
     for (let attempt = 1; attempt <= 5; attempt++) {
       status.textContent = `Reconnecting (attempt ${attempt})…`;
@@ -229,6 +247,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       h('button', { type: 'button', id: 'toggle-side', onclick: () => { side.hidden = !side.hidden; } }, 'Chat & people'),
       lockButton,
       quality,
+      endButton,
       h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => { meeting.leave(); location.assign('/'); } }, 'Leave'))));
   grid.append(localTile);
   // A guest arriving before the host (secure domain): the focus says not-authorized; wait and ask again, as jitsi-meet does.

@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  NS_DATA_FORMS, NS_JINGLE, NS_MUC_OWNER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
+  NS_DATA_FORMS, NS_DISCO_INFO, NS_JINGLE, NS_JITMEET, NS_MUC_OWNER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
   buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
   parseMucUser, serializeBridgeMessage, xml, type Element, type Jingle, type Mute, type StanzaErrorCondition,
 } from '@edgemeet/protocol';
@@ -41,7 +41,12 @@ export interface MeetingEvents {
   status(text: string): void;
   error(code: string, text: string): void;
   left(): void;
+  /** A moderator ended the meeting for everyone (the room was destroyed), with the server's reason. */
+  ended(reason: string): void;
 }
+
+/** Dominant-speaker time of one participant (this one included), as lib-jitsi-meet's SpeakerStats keeps it. */
+export interface SpeakerTime { id: string; name: string; ms: number }
 
 const nickOf = (jid: string) => jid.slice(0, 8);
 /** Above this many participants, only the most recent speakers' videos are received. */
@@ -62,6 +67,12 @@ export class Meeting {
   isModerator = false;
   joinedAt = 0;
   #leaving = false;
+  /** Jitsi components found in the domain's disco#info, by identity type (`end_conference`, `speakerstats`). */
+  readonly #components = new Map<string, string>();
+  /** Speaking time: closed totals (the speaker stats component's for those before us), and who speaks since when. */
+  readonly #speakerTotals = new Map<string, number>();
+  readonly #speakerNames = new Map<string, string>();
+  #speaking: { id: string; since: number } | null = null;
 
   constructor(config: ClientConfig, room: string, local: Meeting['local'], events: MeetingEvents) {
     this.#config = config;
@@ -88,8 +99,70 @@ export class Meeting {
     xmpp.onResuming = (resuming) => this.#events.status(resuming ? 'Connection lost, reconnecting…' : '');
     await xmpp.iq(buildIq('set', this.#config.hosts.focus, undefined,
       buildConferenceRequest({ room: this.#roomJid, machineUid: this.myId, properties: { startAudioMuted: '9' } })));
+    await this.#discoverComponents(xmpp);
     this.#events.status('Joining…');
     xmpp.send(this.#presence(true, password));
+  }
+
+  /** The components lib-jitsi-meet looks for (identities of the domain's disco#info). */
+  async #discoverComponents(xmpp: XmppConnection): Promise<void> {
+    try {
+      const info = await xmpp.iq(buildIq('get', this.#config.hosts.domain, undefined, xml('query', { xmlns: NS_DISCO_INFO })));
+      for (const id of info.getChild('query')?.getChildren('identity') ?? []) {
+        if (id.attrs.category === 'component' && id.attrs.name) this.#components.set(String(id.attrs.type), String(id.attrs.name));
+      }
+    } catch (err) {
+      console.warn('service discovery failed', err);
+    }
+  }
+
+  /** The server can end the meeting for everyone (an end_conference component) and this participant may. */
+  get canEndForAll(): boolean {
+    return this.isModerator && this.#components.has('end_conference');
+  }
+
+  /** Ends the meeting for everyone (mod_end_conference, as lib-jitsi-meet's conference.end()). */
+  endForAll(): void {
+    const to = this.#components.get('end_conference');
+    if (to) this.#xmpp?.send(xml('message', { to }, xml('end_conference')));
+  }
+
+  /** Everyone's speaking time so far (who left included), longest first. */
+  speakerTimes(): SpeakerTime[] {
+    const now = Date.now();
+    const ids = new Set([...this.#speakerTotals.keys(), ...this.participants.keys(), this.myId]);
+    return [...ids].map((id) => ({
+      id, name: id === this.myId ? `${this.local.name} (you)` : this.participants.get(id)?.name ?? this.#speakerNames.get(id) ?? id,
+      ms: (this.#speakerTotals.get(id) ?? 0) + (this.#speaking?.id === id ? now - this.#speaking.since : 0),
+    })).sort((a, b) => b.ms - a.ms);
+  }
+
+  /** The bridge named a new dominant speaker: its time runs; if it is us, the speaker stats component is told (as lib-jitsi-meet does). */
+  #dominantSpeaker(id: string): void {
+    const now = Date.now();
+    if (this.#speaking && this.#speaking.id !== id) {
+      this.#speakerTotals.set(this.#speaking.id, (this.#speakerTotals.get(this.#speaking.id) ?? 0) + now - this.#speaking.since);
+    }
+    if (this.#speaking?.id !== id) this.#speaking = { id, since: now };
+    const stats = this.#components.get('speakerstats');
+    if (id === this.myId && stats) this.#xmpp?.send(xml('message', { to: stats }, xml('speakerstats', { xmlns: NS_JITMEET, room: this.#roomJid, silence: 'false' })));
+    this.#events.dominantSpeaker(id);
+  }
+
+  /** Messages from the server's components: the speaker stats a newcomer gets. */
+  #componentMessage(el: Element): void {
+    if (el.attrs.from !== this.#components.get('speakerstats')) return;
+    let body: { type?: string; users?: Record<string, { displayName?: string; totalDominantSpeakerTime?: number }> };
+    try {
+      body = JSON.parse(el.getChildText('json-message', NS_JITMEET) ?? '{}') as typeof body;
+    } catch {
+      return;
+    }
+    if (body.type !== 'speakerstats' || !body.users) return;
+    for (const [id, u] of Object.entries(body.users)) {
+      if (typeof u.totalDominantSpeakerTime === 'number') this.#speakerTotals.set(id, u.totalDominantSpeakerTime);
+      if (u.displayName) this.#speakerNames.set(id, u.displayName);
+    }
   }
 
   #presence(join = false, password?: string): Element {
@@ -183,6 +256,17 @@ export class Meeting {
         xml('field', { var: 'muc#roomconfig_passwordprotectedroom' }, xml('value', null, password ? '1' : '0'))))));
   }
 
+  /** The room was destroyed (the meeting ended for everyone): media and connection close, nothing reconnects. */
+  #ended(reason: string): void {
+    this.#leaving = true;
+    this.#media?.close();
+    this.#media = null;
+    this.#xmpp?.close();
+    this.participants.clear();
+    this.#emit();
+    this.#events.ended(reason);
+  }
+
   leave(): void {
     this.#leaving = true;
     this.#xmpp?.send(buildMucLeave(`${this.#roomJid}/${this.myId}`));
@@ -198,6 +282,10 @@ export class Meeting {
   async #stanza(el: Element): Promise<void> {
     const from = String(el.attrs.from ?? '');
     if (el.name === 'presence' && from.startsWith(`${this.#roomJid}/`)) return this.#roomPresence(el, from.slice(this.#roomJid.length + 1));
+    if (el.name === 'message' && el.attrs.type !== 'groupchat' && el.attrs.type !== 'error' && [...this.#components.values()].includes(from)) {
+      this.#componentMessage(el);
+      return;
+    }
     if (el.name === 'message' && el.attrs.type === 'groupchat') {
       const body = el.getChildText('body');
       const id = from.slice(this.#roomJid.length + 1);
@@ -240,6 +328,7 @@ export class Meeting {
     if (nick === this.myId) {
       if (el.attrs.type === 'unavailable') {
         if (statuses.includes('307')) this.#events.error('kicked', 'A moderator removed you from the meeting.');
+        if (muc?.destroy) this.#ended(muc.destroy.reason ?? 'The meeting has ended');
         return;
       }
       if (!this.joinedAt) {
@@ -302,7 +391,7 @@ export class Meeting {
           p.tracks = [...p.tracks.filter((t) => t.kind !== track.kind), track];
           this.#emit();
         },
-        onDominantSpeaker: (id) => this.#events.dominantSpeaker(id),
+        onDominantSpeaker: (id) => this.#dominantSpeaker(id),
         constraints: () => this.#constraintsMessage(),
       });
       return;
