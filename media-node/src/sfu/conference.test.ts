@@ -69,6 +69,33 @@ describe('SfuConference', () => {
     expect(alice.videoSources[0]).toBe(before);
   });
 
+  it('forwards VP9 SVC on the first SSRC of the SIM group today\'s lib-jitsi-meet signals with VP9 (fixture of its session-accept)', async () => {
+    await withConference((conference) => {
+      const jingle = parseJingle(parseXml(readFileSync(new URL('../../../test/fixtures/stanzas/ljm-current-vp9-session-accept.xml', import.meta.url), 'utf8').trim()));
+      const video = jingle.contents.find((c) => c.name === 'video')!.description!;
+      expect(video.payloadTypes.map((pt) => [pt.id, pt.name])).toEqual([[101, 'VP9'], [97, 'rtx'], [100, 'VP8'], [96, 'rtx']]);
+      const sources = sourcesFromContents(jingle.contents, '7ddbaad9')['7ddbaad9']!;
+      const dave = conference.createEndpoint('7ddbaad9') as SfuEndpoint;
+      const erin = conference.createEndpoint('erin') as SfuEndpoint;
+      dave.setMedia([{ type: 'video', payloadTypes: video.payloadTypes, headerExtensions: video.headerExtensions, extmapAllowMixed: true }]);
+      dave.setSources([{ type: 'video', id: '7ddbaad9-v0', ...sources.video }]);
+      const source = dave.videoSources[0]!;
+      expect(source.layers.map((l) => l.ssrc)).toEqual([3189098014, 1830543941, 914328357]);
+      const toErin: Buffer[] = [];
+      for (const ep of [dave, erin]) Object.defineProperty(ep.transport, 'state', { get: () => 'connected', configurable: true });
+      (erin.transport as unknown as Record<string, unknown>).sendRtp = (b: Buffer) => toErin.push(Buffer.from(b));
+      (erin.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      (dave.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      conference.setConstraints(erin, new Map([['7ddbaad9-v0', 180]]), 180);
+      // L2T3_KEY as it sent it: two spatial layers, 90 and 180 lines here (the stream helper's heights).
+      const s = new Vp9Stream();
+      const onFirst = (p: Buffer) => { p.writeUInt32BE(3189098014, 8); return p; };
+      for (const p of [...s.next({ key: true, layers: 2 }), ...s.next({ layers: 2 })]) conference.routeRtp(dave, onFirst(p));
+      expect(source.codec).toBe('vp9');
+      expect(toErin.map(vp9Fields).map((f) => [f.ssrc, f.sid])).toEqual([[3189098014, 0], [3189098014, 0], [3189098014, 1], [3189098014, 1], [3189098014, 1], [3189098014, 1]]);
+    });
+  });
+
   it('tells a receiver its last-N selection both as ForwardedSources and as LastNEndpointsChangeEvent (regression: older lib-jitsi-meet never heard)', () => {
     const bob = conference.createEndpoint('bob') as SfuEndpoint;
     bob.setSources([{ type: 'video', id: 'bob-v0', sources: [{ ssrc: 4242 }], groups: [] }]);
