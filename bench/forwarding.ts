@@ -11,7 +11,17 @@
  *   --path conference   `own` plus the node's routing: a real SfuConference (VP8 keyframe/layer
  *                       tracking, header-extension stripping, reception stats, transport-cc,
  *                       packet cache) decides what each receiver gets
- *   node bench/forwarding.ts [--path own] [--receivers 10] [--packets 20000] [--size 1100] [--json]
+ *   --codec vp8|vp9     with --path conference: a single VP8 stream (every receiver gets every
+ *                       packet), or VP9 k-SVC as Chrome sends it for lib-jitsi-meet (L3T3_KEY: three
+ *                       spatial layers on one SSRC, two packets per layer frame, a keyframe picture
+ *                       every 102 packets); half the receivers ask for 180p (spatial layer 1), half
+ *                       for everything (layer 2), so each drops what it does not get. The cost is
+ *                       per forwarded packet and per packet looked at for a receiver (sent or not).
+ *   --svc ksvc|full     with --codec vp9: k-SVC as above (default), or full SVC (L3T3: every layer
+ *                       predicts from the one below) with every receiver asking for everything, so
+ *                       that every packet goes to every receiver, as with --codec vp8: the per-packet
+ *                       cost of the two paths side by side.
+ *   node bench/forwarding.ts [--path own] [--codec vp8] [--receivers 10] [--packets 20000] [--size 1100] [--json]
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -34,11 +44,16 @@ import { UdpMux } from '../media-node/src/transport/udp-mux.ts';
 
 const { values: o } = parseArgs({ options: {
   receivers: { type: 'string', default: '10' }, packets: { type: 'string', default: '20000' }, size: { type: 'string', default: '1100' },
-  path: { type: 'string', default: 'own' }, json: { type: 'boolean', default: false },
+  path: { type: 'string', default: 'own' }, codec: { type: 'string', default: 'vp8' }, svc: { type: 'string', default: 'ksvc' },
+  json: { type: 'boolean', default: false },
 } });
 const R = Number(o.receivers), N = Number(o.packets), size = Number(o.size);
 const path = o.path as 'own' | 'werift-gcm' | 'werift-cm' | 'conference';
 if (!['own', 'werift-gcm', 'werift-cm', 'conference'].includes(path)) throw new Error(`unknown --path ${path}`);
+const codec = o.codec as 'vp8' | 'vp9';
+if (!['vp8', 'vp9'].includes(codec) || (codec === 'vp9' && path !== 'conference')) throw new Error(`--codec ${codec}: vp8, or vp9 with --path conference`);
+const fullSvc = o.svc === 'full';
+if (!['ksvc', 'full'].includes(o.svc!)) throw new Error(`--svc ${o.svc}: ksvc or full`);
 const profile = path === 'werift-gcm' ? ProtectionProfileAeadAes128Gcm : ProtectionProfileAes128CmHmacSha1_80;
 
 v8.setFlagsFromString('--expose-gc');
@@ -68,9 +83,30 @@ const sinkCount = () => new Promise<number>((resolve) => { sinkProcess.once('mes
 const payload = randomBytes(size);
 const keyframe = Buffer.concat([Buffer.from([0x10, 0x00, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]), payload.subarray(11)]);
 const delta = Buffer.concat([Buffer.from([0x10, 0x01]), payload.subarray(2)]);
-const packetAt = (i: number) => browser.encrypt(i % 100 === 0 ? keyframe : delta, new RtpHeader({
+const vp8At = (i: number) => browser.encrypt(i % 100 === 0 ? keyframe : delta, new RtpHeader({
   payloadType: 100, sequenceNumber: i & 0xffff, timestamp: Math.floor(i / 10) * 3000, ssrc: 1234, marker: i % 10 === 9,
 }));
+/**
+ * VP9 k-SVC (RFC 9628 descriptor, non-flexible mode): pictures of three spatial layers, two packets
+ * each; every 17th picture (102 packets) is a keyframe (with the scalability structure: 90, 180,
+ * 360 lines); in the others the lower layers are no reference for the ones above (Z).
+ */
+const PER_PICTURE = 6;
+function vp9At(i: number): Buffer {
+  const picture = Math.floor(i / PER_PICTURE);
+  const sid = Math.floor((i % PER_PICTURE) / 2);
+  const first = i % 2 === 0;
+  const key = picture % 17 === 0;
+  const notRef = sid === 2 || (!key && !fullSvc);
+  const interLayer = sid > 0 && (key || fullSvc);
+  const b0 = 0x80 | (key ? 0 : 0x40) | 0x20 | (first ? 0x08 : 0x04) | (key && sid === 0 && first ? 0x02 : 0) | (notRef ? 0x01 : 0);
+  const head = [b0, 0x80 | ((picture >> 8) & 0x7f), picture & 0xff, 0x10 | (sid << 1) | (interLayer ? 1 : 0), picture & 0xff];
+  if (b0 & 0x02) head.push((2 << 5) | 0x10 | 0x08, 0, 160, 0, 90, 1, 64, 0, 180, 2, 128, 1, 104, 1, 0x14, 1);
+  return browser.encrypt(Buffer.concat([Buffer.from(head), payload.subarray(head.length)]), new RtpHeader({
+    payloadType: 101, sequenceNumber: i & 0xffff, timestamp: picture * 3000, ssrc: 1234, marker: sid === 2 && !first,
+  }));
+}
+const packetAt = codec === 'vp9' ? vp9At : vp8At;
 const encrypted: Buffer[] = Array.from({ length: N }, (_, i) => packetAt(i));
 
 /** One incoming datagram (a buffer Node would have allocated on receipt) forwarded to every receiver. */
@@ -79,6 +115,8 @@ let forward: Forward;
 const sock = createSocket('udp4');
 await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
 let mux: UdpMux | null = null;
+/** Packets actually forwarded so far (the conference path drops what a receiver does not get). */
+let forwardedCount: (() => number) | null = null;
 if (path === 'own') {
   mux = await UdpMux.bind('127.0.0.1', 0);
   const nodeIn = new SrtpCmContext(up.key, up.salt);
@@ -110,7 +148,12 @@ if (path === 'own') {
     };
     (ep.transport as unknown as { sendRtcp(p: Buffer): void }).sendRtcp = () => undefined;
   });
+  if (codec === 'vp9') {
+    endpoints[0]!.setMedia([{ type: 'video', extmapAllowMixed: true, headerExtensions: [], payloadTypes: [{ id: 101, name: 'VP9', clockrate: 90000, parameters: [], rtcpFeedback: [] }] }]);
+    if (!fullSvc) for (const ep of endpoints.slice(1, 1 + Math.floor(R / 2))) conference.setConstraints(ep, new Map(), 180);
+  }
   endpoints[0]!.setSources([{ type: 'video', id: 'e0-v0', sources: [{ ssrc: 1234 }], groups: [] }]);
+  forwardedCount = () => conference.forwardedPackets;
   const nodeIn = new SrtpCmContext(up.key, up.salt);
   let sending = true;
   forward = (datagram, send) => {
@@ -162,15 +205,17 @@ const gcObserver = new PerformanceObserver((list) => { for (const e of list.getE
 gcObserver.observe({ entryTypes: ['gc'] });
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-let sent = 0;
+const forwarded0 = forwardedCount?.() ?? 0;
+let looked = 0;
 for (let i = 0; i < N; i++) {
   forward(datagrams[i]!, true);
-  sent += R;
+  looked += R;
   // Let the event loop flush sends now and then, as the node does between datagrams.
   if (i % 20 === 19) await new Promise((r) => setImmediate(r));
 }
 const cpu = process.cpuUsage(cpu0);
 const wall = performance.now() - t0;
+const sent = forwardedCount ? forwardedCount() - forwarded0 : looked;
 await new Promise((r) => setTimeout(r, 300));
 gcObserver.disconnect();
 const sunk = (await sinkCount()) - delivered0;
@@ -182,21 +227,24 @@ const more = (from: number) => Array.from({ length: sample }, (_, k) => {
   return packetAt(i);
 });
 const batchA = more(N);
-const cryptoBytes = heapAllocated(() => { for (const d of batchA) forward(d, false); }) / (sample * R);
+const sentShare = sent / looked;
+const cryptoBytes = heapAllocated(() => { for (const d of batchA) forward(d, false); }) / (sample * R * sentShare);
 const batchB = more(N + sample);
-const sendBytes = heapAllocated(() => { for (const d of batchB) forward(d, true); }) / (sample * R);
+const sendBytes = heapAllocated(() => { for (const d of batchB) forward(d, true); }) / (sample * R * sentShare);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const perCore = Math.round(sent / cpuSeconds);
 const result = {
-  date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, path, receivers: R, incoming: N, size, forwarded: sent, delivered: sunk,
+  date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, path, codec, svc: codec === 'vp9' ? o.svc : undefined, receivers: R, incoming: N, size, forwarded: sent, delivered: sunk,
   wallMs: Math.round(wall), cpuMs: Math.round(cpuSeconds * 1000), usPerForwardedPacket: +(cpuSeconds * 1e6 / sent).toFixed(2),
+  usPerPacketPerReceiver: +(cpuSeconds * 1e6 / looked).toFixed(2),
   forwardedPacketsPerCoreSecond: perCore, streamsPerCoreAt50pps: Math.round(perCore / 50),
   gcDuringRun: gcs.count, gcMsDuringRun: Math.round(gcs.ms),
   heapBytesPerForwardedPacket: Math.round(cryptoBytes), heapBytesPerForwardedPacketWithSend: Math.round(sendBytes),
 };
 if (o.json) console.log(JSON.stringify(result));
 else {
-  console.log(`${path}: ${sent} packets forwarded (1→${R}) in ${result.cpuMs} ms CPU: ${result.usPerForwardedPacket} µs each, ${perCore} packets/s per core ≈ ${result.streamsPerCoreAt50pps} streams of 50 packets/s per core (delivered ${sunk})`);
+  console.log(`${path}${path === 'conference' ? ` (${codec}${codec === 'vp9' ? ` ${o.svc}` : ''})` : ''}: ${sent} packets forwarded (1→${R}) in ${result.cpuMs} ms CPU: ${result.usPerForwardedPacket} µs each, ${perCore} packets/s per core ≈ ${result.streamsPerCoreAt50pps} streams of 50 packets/s per core (delivered ${sunk})`);
+  if (sent !== looked) console.log(`${path} (${codec}): ${looked} packets looked at for a receiver (${(100 * sentShare).toFixed(0)} % forwarded): ${result.usPerPacketPerReceiver} µs each`);
   console.log(`${path}: ${gcs.count} garbage collections during the run, ${result.gcMsDuringRun} ms in them`);
   console.log(`${path}: V8 heap allocated per forwarded packet: ${result.heapBytesPerForwardedPacket} bytes without the UDP send, ${result.heapBytesPerForwardedPacketWithSend} bytes with it`);
 }

@@ -31,7 +31,8 @@
  *   `options.nicks`), opened one after another, each joined with P2P off unless `options.p2p`.
  *   `options.ssrcRewriting` sets the library's `flags.ssrcRewritingEnabled` (default off: the server
  *   does not implement it yet); the conference options default to VP8 first
- *   ({@link CURRENT_CONFERENCE_DEFAULTS}: the server offers only VP8 so far).
+ *   ({@link CURRENT_CONFERENCE_DEFAULTS}; the server offers VP8 and VP9, and ljm-vp9.test.ts runs
+ *   VP9 first).
  * - `LjmPage.flowSnapshot()` → {@link FlowSnapshot}: at `at` (page ms), on the active peer
  *   connection (`sid` of its Jingle session, `p2p`, `connectionState`), per remote participant
  *   (keyed by endpoint id, with its display name) the cumulative video frames decoded and audio
@@ -306,9 +307,9 @@ export async function untilInPage(p: LjmPage, fn: string, timeoutMs = 15_000): P
 
 /**
  * Conference options today's pages get by default: VP8 first in `videoQuality.codecPreferenceOrder`,
- * as a deployment with a VP8-only bridge configures it. The focus offers VP8 only (issue 13 item 2);
- * with the library's default order (AV1 first) it applies AV1 SVC encodings to a VP8 sender and
- * Chrome rejects them (`setParameters` page errors).
+ * as a deployment with a VP8-only bridge configures it. The focus offers VP8 and VP9, not AV1
+ * (issue 13 item 2); with only VP8 offered and the library's default order (AV1 first) it applied
+ * AV1 SVC encodings to a VP8 sender and Chrome rejected them (`setParameters` page errors).
  */
 export const CURRENT_CONFERENCE_DEFAULTS: Readonly<Record<string, unknown>> = Object.freeze({ videoQuality: { codecPreferenceOrder: ['VP8', 'VP9', 'AV1', 'H264'] } });
 

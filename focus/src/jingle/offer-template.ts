@@ -1,7 +1,10 @@
 /**
  * The codecs and RTP header extensions the focus offers and tells the bridge about, in Jicofo's
- * payload-type numbering (jicofo-common reference.conf): Opus 111, telephone-event 126, VP8 100
- * with RTX 96. Only VP8 video for now: the bridge's simulcast layer selection reads VP8 headers.
+ * payload-type numbering and order (jicofo-common reference.conf, CodecUtil): Opus 111,
+ * telephone-event 126; VP8 100 and VP9 101, then their RTX 96 and 97. The node forwards both (VP8
+ * simulcast, VP9 SVC from its payload descriptor); AV1 (41/42) and H.264 (107/99), which Jicofo
+ * also offers, are left out until the node forwards them: today's lib-jitsi-meet would pick AV1
+ * first and the node could not select its layers.
  * Transport-cc (header extension 5, as Jicofo numbers it) on both media: the bridge reports packet
  * arrival times back to each sender, whose send-side estimator adapts to the path; goog-remb lets
  * receivers tell the bridge their own downlink estimate.
@@ -22,13 +25,20 @@ function audioPayloadTypes(): PayloadType[] {
   ];
 }
 
+function videoFeedback(): PayloadType['rtcpFeedback'] {
+  return [{ type: 'ccm', subtype: 'fir' }, { type: 'nack' }, { type: 'nack', subtype: 'pli' }, { type: 'goog-remb' }, { type: 'transport-cc' }];
+}
+
 function videoPayloadTypes(): PayloadType[] {
   return [
-    {
-      id: 100, name: 'VP8', clockrate: 90000, parameters: [],
-      rtcpFeedback: [{ type: 'ccm', subtype: 'fir' }, { type: 'nack' }, { type: 'nack', subtype: 'pli' }, { type: 'goog-remb' }, { type: 'transport-cc' }],
-    },
+    { id: 100, name: 'VP8', clockrate: 90000, parameters: [], rtcpFeedback: videoFeedback() },
+    { id: 101, name: 'VP9', clockrate: 90000, parameters: [], rtcpFeedback: videoFeedback() },
     { id: 96, name: 'rtx', clockrate: 90000, parameters: [{ name: 'apt', value: '100' }], rtcpFeedback: [] },
+    {
+      id: 97, name: 'rtx', clockrate: 90000, parameters: [{ name: 'apt', value: '101' }],
+      // As Jicofo offers VP9's RTX.
+      rtcpFeedback: [{ type: 'ccm', subtype: 'fir' }, { type: 'nack' }, { type: 'nack', subtype: 'pli' }],
+    },
   ];
 }
 

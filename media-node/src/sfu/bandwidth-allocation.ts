@@ -3,7 +3,8 @@
  * gets must fit the downlink its browser estimated (its REMB). Sources are served in priority
  * order (the tallest constraint first, i.e. the one on stage, then the order given, which is the
  * speaker order); each first gets its lowest active layer, then, in the same order, the tallest
- * layer its constraint allows that still fits what is left. The result is a height cap per source
+ * layer its constraint allows that still fits what is left (layers: simulcast encodings, or VP9
+ * spatial layers, as {@link VideoSource.choices}). The result is a height cap per source
  * that the layer forwarder applies on top of the receiver's constraints. Pure.
  * @module
  */
@@ -27,10 +28,10 @@ export function allocateBandwidth(sources: readonly VideoSource[], maxHeight: (s
   const chosen = new Map<VideoSource, number>();
   // Everyone's lowest layer first: a tile with a small picture beats a blank one.
   for (const { source } of ordered) {
-    const lowest = source.layers.findIndex((_, i) => source.isActive(i));
+    const lowest = source.choices.findIndex((_, i) => source.isChoiceActive(i));
     if (lowest < 0) continue;
     chosen.set(source, lowest);
-    budget -= source.layers[lowest]!.bitrate;
+    budget -= source.choices[lowest]!.bitrate;
   }
   // Then upgrades in priority order, each to the tallest layer within the constraint that fits.
   for (const { source, limit } of ordered) {
@@ -39,15 +40,15 @@ export function allocateBandwidth(sources: readonly VideoSource[], maxHeight: (s
     const best = chooseLayer(source, limit);
     let pick = base;
     for (let layer = best; layer > base; layer--) {
-      if (!source.isActive(layer)) continue;
-      const extra = source.layers[layer]!.bitrate - source.layers[base]!.bitrate;
+      if (!source.isChoiceActive(layer)) continue;
+      const extra = source.choices[layer]!.bitrate - source.choices[base]!.bitrate;
       if (extra <= budget) {
         pick = layer;
         budget -= extra;
         break;
       }
     }
-    caps.set(source, pick === best ? limit : Math.max(1, source.layers[pick]!.height));
+    caps.set(source, pick === best ? limit : Math.max(1, source.choices[pick]!.height));
   }
   return caps;
 }

@@ -11,6 +11,7 @@ import { SfuConference } from './conference.ts';
 import type { SfuEndpoint } from './endpoint.ts';
 import { pli } from './rtp.ts';
 import { LAYER_TIMEOUT_MS } from './simulcast.ts';
+import { VP9_PT, VP9_RTX, VP9_SSRC, Vp9Stream, vp9Fields } from './vp9-test-packets.ts';
 
 /** Runs `fn` with a fresh conference on a loopback UDP socket, closed afterwards. */
 async function withConference(fn: (conference: SfuConference) => Promise<void> | void, clock?: Clock): Promise<void> {
@@ -66,6 +67,33 @@ describe('SfuConference', () => {
     const before = alice.videoSources[0];
     alice.setSources([...media]);
     expect(alice.videoSources[0]).toBe(before);
+  });
+
+  it('forwards VP9 SVC on the first SSRC of the SIM group today\'s lib-jitsi-meet signals with VP9 (fixture of its session-accept)', async () => {
+    await withConference((conference) => {
+      const jingle = parseJingle(parseXml(readFileSync(new URL('../../../test/fixtures/stanzas/ljm-current-vp9-session-accept.xml', import.meta.url), 'utf8').trim()));
+      const video = jingle.contents.find((c) => c.name === 'video')!.description!;
+      expect(video.payloadTypes.map((pt) => [pt.id, pt.name])).toEqual([[101, 'VP9'], [97, 'rtx'], [100, 'VP8'], [96, 'rtx']]);
+      const sources = sourcesFromContents(jingle.contents, '7ddbaad9')['7ddbaad9']!;
+      const dave = conference.createEndpoint('7ddbaad9') as SfuEndpoint;
+      const erin = conference.createEndpoint('erin') as SfuEndpoint;
+      dave.setMedia([{ type: 'video', payloadTypes: video.payloadTypes, headerExtensions: video.headerExtensions, extmapAllowMixed: true }]);
+      dave.setSources([{ type: 'video', id: '7ddbaad9-v0', ...sources.video }]);
+      const source = dave.videoSources[0]!;
+      expect(source.layers.map((l) => l.ssrc)).toEqual([3189098014, 1830543941, 914328357]);
+      const toErin: Buffer[] = [];
+      for (const ep of [dave, erin]) Object.defineProperty(ep.transport, 'state', { get: () => 'connected', configurable: true });
+      (erin.transport as unknown as Record<string, unknown>).sendRtp = (b: Buffer) => toErin.push(Buffer.from(b));
+      (erin.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      (dave.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      conference.setConstraints(erin, new Map([['7ddbaad9-v0', 180]]), 180);
+      // L2T3_KEY as it sent it: two spatial layers, 90 and 180 lines here (the stream helper's heights).
+      const s = new Vp9Stream();
+      const onFirst = (p: Buffer) => { p.writeUInt32BE(3189098014, 8); return p; };
+      for (const p of [...s.next({ key: true, layers: 2 }), ...s.next({ layers: 2 })]) conference.routeRtp(dave, onFirst(p));
+      expect(source.codec).toBe('vp9');
+      expect(toErin.map(vp9Fields).map((f) => [f.ssrc, f.sid])).toEqual([[3189098014, 0], [3189098014, 0], [3189098014, 1], [3189098014, 1], [3189098014, 1], [3189098014, 1]]);
+    });
   });
 
   it('tells a receiver its last-N selection both as ForwardedSources and as LastNEndpointsChangeEvent (regression: older lib-jitsi-meet never heard)', () => {
@@ -341,6 +369,47 @@ describe('header-extension ids from Colibri2', () => {
       for (let i = 0; i < 20; i++) conference.routeRtp(alice, loud());
       expect(conference.speakerOrder[0]).toBe('alice');
       expect(RtpPacket.deSerialize(toBob[0]!).header.extensions.map((e) => e.id)).toEqual([7]);
+    });
+  });
+});
+
+describe('VP9 SVC in the conference', () => {
+  it('gives two receivers the spatial layers their constraints ask for from one SSRC, asks the sender for a keyframe for a newcomer, and answers NACKs with the receiver\'s own packets', async () => {
+    await withConference((conference) => {
+      const alice = conference.createEndpoint('alice') as SfuEndpoint;
+      const bob = conference.createEndpoint('bob') as SfuEndpoint;
+      const carol = conference.createEndpoint('carol') as SfuEndpoint;
+      alice.setMedia([{ type: 'video', extmapAllowMixed: true, headerExtensions: [], payloadTypes: [
+        { id: 100, name: 'VP8', clockrate: 90000, parameters: [], rtcpFeedback: [] },
+        { id: VP9_PT, name: 'VP9', clockrate: 90000, parameters: [], rtcpFeedback: [] },
+      ] }]);
+      alice.setSources([{ type: 'video', id: 'alice-v0', sources: [{ ssrc: VP9_SSRC }, { ssrc: VP9_RTX }], groups: [{ semantics: 'FID', ssrcs: [VP9_SSRC, VP9_RTX] }] }]);
+      const got = new Map<SfuEndpoint, Buffer[]>([[bob, []], [carol, []]]);
+      const toAlice: Buffer[] = [];
+      for (const ep of [alice, bob, carol]) {
+        Object.defineProperty(ep.transport, 'state', { get: () => 'connected' });
+        (ep.transport as unknown as Record<string, unknown>).sendRtp = (b: Buffer) => got.get(ep)?.push(Buffer.from(b));
+        (ep.transport as unknown as Record<string, unknown>).sendRtcp = (b: Buffer) => { if (ep === alice) toAlice.push(Buffer.from(b)); };
+      }
+      conference.setConstraints(bob, new Map([['alice-v0', 720]]), 180);
+      conference.setConstraints(carol, new Map([['alice-v0', 180]]), 180);
+      const s = new Vp9Stream();
+      // A delta picture first: nobody can decode it; both ask for a keyframe (one PLI each, for alice's SSRC).
+      for (const p of s.next()) conference.routeRtp(alice, p);
+      expect(got.get(bob)).toEqual([]);
+      expect(toAlice.map((b) => [b[1], b.readUInt32BE(8)])).toEqual([[206, VP9_SSRC], [206, VP9_SSRC]]);
+      for (const p of [...s.next({ key: true }), ...s.next(), ...s.next()]) conference.routeRtp(alice, p);
+      const bobs = got.get(bob)!.map(vp9Fields);
+      const carols = got.get(carol)!.map(vp9Fields);
+      expect(bobs.map((f) => f.sid)).toEqual([0, 0, 1, 1, 2, 2, 2, 2, 2, 2]);
+      expect(carols.map((f) => f.sid)).toEqual([0, 0, 1, 1, 1, 1, 1, 1]);
+      expect(carols.map((f) => f.seq)).toEqual(carols.map((_, i) => carols[0]!.seq + i));
+      expect(carols.filter((f) => f.marker)).toHaveLength(3);
+      // Carol lost her last two packets (S1 of the last picture): sent again from the cache as she knows them.
+      got.get(carol)!.length = 0;
+      const lost = carols.slice(-2).map((f) => f.seq);
+      conference.routeRtcp(carol, new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 7, mediaSourceSsrc: VP9_SSRC, lost }) }).serialize());
+      expect(got.get(carol)!.map(vp9Fields).map((f) => [f.seq, f.sid, f.marker])).toEqual([[lost[0], 1, false], [lost[1], 1, true]]);
     });
   });
 });

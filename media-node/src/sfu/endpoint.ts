@@ -59,6 +59,8 @@ export class SfuEndpoint implements EndpointControl {
   #forwarded: ReadonlySet<string> | null = null;
   #sources: readonly Colibri2MediaSource[] = [];
   #headerExtensions: HeaderExtensionIds = DEFAULT_HEADER_EXTENSION_IDS;
+  /** The payload type of VP9 in this endpoint's Colibri2 media (-1: not offered). */
+  #vp9PayloadType = -1;
   #videoSources: readonly VideoSource[] = [];
   #downlinkBps: number | null = null;
   /** As a sender: reception statistics per SSRC it sends, for the node's receiver reports. */
@@ -111,6 +113,9 @@ export class SfuEndpoint implements EndpointControl {
 
   setMedia(medias: readonly Colibri2Media[]): void {
     this.#headerExtensions = headerExtensionIds(medias);
+    const vp9 = medias.find((m) => m.type === 'video')?.payloadTypes.find((pt) => pt.name.toUpperCase() === 'VP9');
+    this.#vp9PayloadType = vp9?.id ?? -1;
+    for (const v of this.#videoSources) v.vp9PayloadType = this.#vp9PayloadType;
   }
 
   /** The ids of the header extensions the SFU reads in this endpoint's packets. */
@@ -176,7 +181,9 @@ export class SfuEndpoint implements EndpointControl {
     this.#videoSources = this.#sources.filter((ms) => ms.type === 'video').flatMap((ms) => {
       const fresh = VideoSource.fromColibri(this.id, ms);
       if (!fresh) return [];
-      return [kept.get(sourceKey(fresh)) ?? fresh];
+      const v = kept.get(sourceKey(fresh)) ?? fresh;
+      v.vp9PayloadType = this.#vp9PayloadType;
+      return [v];
     });
     for (const v of this.#toldSender.keys()) if (!this.#videoSources.includes(v)) this.#toldSender.delete(v);
     return this.#videoSources;
@@ -292,8 +299,9 @@ export class SfuEndpoint implements EndpointControl {
   /** The forwarder for a video source of another endpoint, made on first use. */
   forwarderFor(source: VideoSource): VideoForwarder {
     let fw = this.#forwarders.get(source);
-    if (!fw) {
-      fw = createVideoForwarder(source);
+    if (!fw || fw.codec !== source.codec) {
+      // A new source, or its codec changed: the other codec's forwarder continues the stream.
+      fw = createVideoForwarder(source, fw?.handover());
       fw.setMaxHeight(this.effectiveMaxHeight(source));
       this.#forwarders.set(source, fw);
     }
@@ -321,7 +329,7 @@ export class SfuEndpoint implements EndpointControl {
   /** The bitrate of the layers this receiver gets now, bits/s. */
   receivingBps(): number {
     let bps = 0;
-    for (const fw of this.#forwarders.values()) if (fw.current >= 0) bps += fw.source.layers[fw.current]!.bitrate;
+    for (const fw of this.#forwarders.values()) if (fw.current >= 0) bps += fw.source.choices[fw.current]?.bitrate ?? 0;
     return bps;
   }
 

@@ -39,17 +39,19 @@ export class ReceiverFeedback {
   #answerNack(from: SfuEndpoint, ref: LayerRef | undefined, nack: Buffer): boolean {
     if (!ref || ref.layer !== 0 || ref.rtx || !from.connected) return false;
     const fw = from.forwarderOf(ref.source);
-    if (!fw || fw.current < 0) return false;
-    const cache = ref.source.cache(fw.current);
+    if (!fw || fw.currentEncoding < 0) return false;
+    const cache = ref.source.cache(fw.currentEncoding);
     const now = this.#clock.now();
     let all = true;
     for (const seq of nackedSequences(nack)) {
-      const kept = cache.get(fw.originalSeq(seq), now);
-      if (!kept) {
+      const original = fw.originalSeq(seq);
+      const kept = original < 0 ? undefined : cache.get(original, now);
+      const again = kept && fw.retransmission(kept, this.#scratch);
+      if (!again) {
         all = false;
         continue;
       }
-      from.transport.sendRtp(fw.retransmission(kept, this.#scratch));
+      from.transport.sendRtp(again);
       this.retransmitted++;
     }
     return all;
@@ -64,7 +66,10 @@ export class ReceiverFeedback {
     packet.writeUInt32BE(ssrc >>> 0, 8);
     const fmt = packet[0]! & 0x1f;
     if (packet[1] === RTCP_RTPFB && fmt === 1) {
-      for (let i = 12; i + 4 <= packet.length; i += 4) packet.writeUInt16BE(fw.originalSeq(packet.readUInt16BE(i)), i);
+      for (let i = 12; i + 4 <= packet.length; i += 4) {
+        const original = fw.originalSeq(packet.readUInt16BE(i));
+        if (original >= 0) packet.writeUInt16BE(original, i);
+      }
     }
     return true;
   }

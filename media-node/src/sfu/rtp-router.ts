@@ -116,6 +116,7 @@ export class RtpRouter {
     const ssrc = ssrcOf(rtp);
     const seq = seqOf(rtp);
     const ts = timestampOf(rtp);
+    const byte1 = rtp[1]!;
     const osnAt = ref.rtx ? payloadOffset(rtp) : -1;
     const osn = osnAt >= 0 && osnAt + 2 <= rtp.length ? rtp.readUInt16BE(osnAt) : -1;
     for (const ep of this.#endpoints.values()) {
@@ -130,11 +131,13 @@ export class RtpRouter {
       if (send && !ref.rtx && this.#dropPermille > 0 && Math.random() * 1000 < this.#dropPermille) {
         // Injected loss: the receiver sees a gap and NACKs it; the cache answers.
         rewriteRtp(rtp, ssrc, seq, ts);
+        rtp[1] = byte1;
       } else if (send) {
         ep.transport.sendRtp(rtp);
         this.forwardedPackets += 1;
-        // The next receiver rewrites from the original fields.
+        // The next receiver rewrites from the original fields (a VP9 forwarder may have set the marker bit).
         rewriteRtp(rtp, ssrc, seq, ts);
+        rtp[1] = byte1;
         if (osn >= 0) rtp.writeUInt16BE(osn, osnAt);
       }
       const wanted = fw.keyframeNeeded(now);
@@ -179,7 +182,7 @@ export class RtpRouter {
       let report = plain;
       if (ref) {
         const fw = ep.forwarderOf(ref.source);
-        if (!fw || fw.current !== ref.layer) continue;
+        if (!fw || fw.currentEncoding !== ref.layer) continue;
         report = senderInfoReport(sr, ref.source.primary.ssrc, fw.timestampOffset);
       }
       if (report) ep.transport.sendRtcp(report);

@@ -164,3 +164,137 @@ export function rewriteRtp(rtp: Buffer, ssrc: number, seq: number, timestamp: nu
   rtp.writeUInt16BE(seq & 0xffff, 2);
   rtp.writeUInt32BE(timestamp >>> 0, 4);
 }
+
+/** Most spatial layers a VP9 scalability structure describes (N_S is 3 bits). */
+export const VP9_MAX_SPATIAL = 8;
+
+/**
+ * The VP9 RTP payload descriptor of one packet (RFC 9628 §4.2), read in place by
+ * {@link readVp9Descriptor} into a reused object: no allocation per packet.
+ */
+export class Vp9Descriptor {
+  /** False when the packet is too short or malformed; the other fields are then meaningless. */
+  valid = false;
+  /** P: the frame is inter-picture predicted (0 in the layer frames of a keyframe). */
+  interPicture = false;
+  /** B, E: the packet starts / ends a layer frame. */
+  start = false;
+  end = false;
+  /** F: flexible mode (references listed as P_DIFFs, no TL0PICIDX). */
+  flexible = false;
+  /** Z: the frame is not used for inter-layer prediction by the layer above. */
+  notUpperReference = false;
+  /** Picture id (7 or 15 bits), -1 without one; its offset and width in bits. */
+  pictureId = -1;
+  pictureIdAt = -1;
+  pictureIdBits = 0;
+  /** Layer indices (L): temporal and spatial id, U (switching up point), D (inter-layer dependency). */
+  tid = 0;
+  sid = 0;
+  switchingUp = false;
+  interLayer = false;
+  /** TL0PICIDX (non-flexible mode with layer indices), -1 without one; its offset. */
+  tl0PicIdx = -1;
+  tl0PicIdxAt = -1;
+  /** Spatial layers of a scalability structure (V) in this packet, 0 without one; their heights (0 unknown). */
+  ssLayers = 0;
+  readonly ssHeights = new Int32Array(VP9_MAX_SPATIAL);
+  /** Offset of the VP9 frame data after the descriptor. */
+  dataAt = -1;
+
+  /** The packet starts the base layer frame of a keyframe (not inter-picture predicted, spatial layer 0). */
+  get keyframeStart(): boolean {
+    return this.valid && this.start && !this.interPicture && this.sid === 0;
+  }
+}
+
+/**
+ * Reads the VP9 payload descriptor of `rtp` into `d`; returns `d.valid`. `at`: where the payload
+ * starts (after an RTX packet's original sequence number, say).
+ */
+export function readVp9Descriptor(rtp: Buffer, d: Vp9Descriptor, at = payloadOffset(rtp)): boolean {
+  d.valid = false;
+  d.pictureId = -1;
+  d.pictureIdAt = -1;
+  d.pictureIdBits = 0;
+  d.tid = 0;
+  d.sid = 0;
+  d.switchingUp = false;
+  d.interLayer = false;
+  d.tl0PicIdx = -1;
+  d.tl0PicIdxAt = -1;
+  d.ssLayers = 0;
+  let i = at;
+  // RTP padding (P bit) is not payload: a padding-only packet has no descriptor.
+  const n = (rtp[0]! & 0x20) !== 0 ? rtp.length - (rtp[rtp.length - 1] ?? 0) : rtp.length;
+  if (i < 0 || i >= n) return false;
+  const b = rtp[i++]!;
+  const hasPid = (b & 0x80) !== 0;
+  d.interPicture = (b & 0x40) !== 0;
+  const hasLayers = (b & 0x20) !== 0;
+  d.flexible = (b & 0x10) !== 0;
+  d.start = (b & 0x08) !== 0;
+  d.end = (b & 0x04) !== 0;
+  const hasSs = (b & 0x02) !== 0;
+  d.notUpperReference = (b & 0x01) !== 0;
+  if (hasPid) {
+    if (i >= n) return false;
+    d.pictureIdAt = i;
+    if ((rtp[i]! & 0x80) !== 0) {
+      if (i + 2 > n) return false;
+      d.pictureId = rtp.readUInt16BE(i) & 0x7fff;
+      d.pictureIdBits = 15;
+      i += 2;
+    } else {
+      d.pictureId = rtp[i]!;
+      d.pictureIdBits = 7;
+      i += 1;
+    }
+  }
+  if (hasLayers) {
+    if (i >= n) return false;
+    const l = rtp[i++]!;
+    d.tid = l >> 5;
+    d.switchingUp = (l & 0x10) !== 0;
+    d.sid = (l >> 1) & 0x07;
+    d.interLayer = (l & 0x01) !== 0;
+    if (!d.flexible) {
+      if (i >= n) return false;
+      d.tl0PicIdxAt = i;
+      d.tl0PicIdx = rtp[i++]!;
+    }
+  }
+  if (d.flexible && d.interPicture) {
+    // Up to three P_DIFFs, each with N set when another follows.
+    for (let k = 0; k < 3; k++) {
+      if (i >= n) return false;
+      if ((rtp[i++]! & 0x01) === 0) break;
+    }
+  }
+  if (hasSs) {
+    if (i >= n) return false;
+    const s = rtp[i++]!;
+    d.ssLayers = (s >> 5) + 1;
+    const hasSizes = (s & 0x10) !== 0;
+    const hasGof = (s & 0x08) !== 0;
+    d.ssHeights.fill(0);
+    if (hasSizes) {
+      if (i + 4 * d.ssLayers > n) return false;
+      for (let k = 0; k < d.ssLayers; k++) d.ssHeights[k] = rtp.readUInt16BE(i + 4 * k + 2);
+      i += 4 * d.ssLayers;
+    }
+    if (hasGof) {
+      if (i >= n) return false;
+      const groups = rtp[i++]!;
+      for (let g = 0; g < groups; g++) {
+        if (i >= n) return false;
+        const refs = (rtp[i++]! >> 2) & 0x03;
+        i += refs;
+      }
+      if (i > n) return false;
+    }
+  }
+  d.dataAt = i;
+  d.valid = true;
+  return true;
+}

@@ -9,7 +9,7 @@
  */
 import type { Colibri2MediaSource } from '@edgemeet/protocol';
 import { PacketCache } from './packet-cache.ts';
-import { payloadOffset, rewriteRtp, seqOf, timestampOf, vp8KeyframeHeight } from './rtp.ts';
+import { VP9_MAX_SPATIAL, Vp9Descriptor, payloadOffset, readVp9Descriptor, rewriteRtp, seqOf, timestampOf, vp8KeyframeHeight } from './rtp.ts';
 
 /** A layer that sent nothing for this long is treated as off (the sender suspended it). */
 export const LAYER_TIMEOUT_MS = 1000;
@@ -28,16 +28,39 @@ export interface Layer {
   bitrate: number;
 }
 
+/** The video codecs the node forwards. */
+export type VideoCodec = 'vp8' | 'vp9';
+
 /** Where an SSRC sits in a video source. */
 export interface LayerRef { readonly source: VideoSource; readonly layer: number; readonly rtx: boolean }
 
 export class VideoSource {
   readonly id: string;
   readonly owner: string;
+  /** The encodings (simulcast layers, lowest first), one SSRC each. */
   readonly layers: readonly Layer[];
-  /** Bumped whenever a layer's height or on/off state changes: forwarders then choose again. */
+  /** Bumped whenever a layer's height or on/off state changes (or the codec): forwarders then choose again. */
   generation = 0;
+  /** The codec of the packets seen last (from their payload type). */
+  codec: VideoCodec = 'vp8';
+  /** The sender's VP9 payload type (from its Colibri2 media), -1 if none. */
+  vp9PayloadType = -1;
+  /** The VP9 payload descriptor of the packet {@link onPacket} saw last: forwarders read it. */
+  readonly vp9 = new Vp9Descriptor();
+  /**
+   * VP9 spatial layers of the first encoding (all on its SSRC): heights from the scalability
+   * structure; `bitrate` is what a receiver of that layer gets (the layer, and the frames below it
+   * that it predicts from).
+   */
+  readonly spatial: readonly Layer[];
   #active: boolean[];
+  readonly #spatialActive: boolean[] = [];
+  /** Spatial layers in the last scalability structure (1 until one is seen). */
+  #spatialCount = 1;
+  /** Per spatial layer: bytes since the last sample, and of those the bytes layers above predict from. */
+  readonly #ownBytes = new Float64Array(VP9_MAX_SPATIAL);
+  readonly #refBytes = new Float64Array(VP9_MAX_SPATIAL);
+  #choices: readonly Layer[];
   readonly #caches: Array<PacketCache | undefined> = [];
 
   constructor(owner: string, id: string, layers: Array<{ ssrc: number; rtx?: number }>) {
@@ -45,6 +68,30 @@ export class VideoSource {
     this.id = id;
     this.layers = layers.map((l) => ({ ssrc: l.ssrc, rtx: l.rtx, height: 0, lastSeen: -Infinity, bytes: 0, bitrate: 0 }));
     this.#active = this.layers.map(() => false);
+    const first = this.layers[0];
+    this.spatial = Array.from({ length: VP9_MAX_SPATIAL }, () => ({
+      ssrc: first?.ssrc ?? 0, rtx: first?.rtx, height: 0, lastSeen: -Infinity, bytes: 0, bitrate: 0,
+    }));
+    for (let i = 0; i < VP9_MAX_SPATIAL; i++) this.#spatialActive.push(false);
+    this.#choices = this.layers;
+  }
+
+  /**
+   * What a receiver can be given, lowest first, each with its height and cost: the encodings
+   * (VP8), or the spatial layers of the first encoding (VP9 SVC).
+   */
+  get choices(): readonly Layer[] {
+    return this.#choices;
+  }
+
+  /** Whether choice `i` (see {@link choices}) is being sent. */
+  isChoiceActive(i: number): boolean {
+    return this.codec === 'vp9' ? i < this.#spatialCount && (this.#spatialActive[i] ?? false) : this.isActive(i);
+  }
+
+  #setChoices(): void {
+    this.#choices = this.codec === 'vp9' ? this.spatial.slice(0, this.#spatialCount) : this.layers;
+    this.generation++;
   }
 
   /** The SSRC (and RTX SSRC) receivers know this source by. */
@@ -82,7 +129,10 @@ export class VideoSource {
     return this.#active[layer] ?? false;
   }
 
-  /** Notes a media packet of `layer`; returns whether it starts a keyframe (with its height learned). */
+  /**
+   * Notes a media packet of `layer`; returns whether it starts a keyframe (with its height
+   * learned). A VP9 packet's payload descriptor is left in {@link vp9}.
+   */
   onPacket(layer: number, rtp: Buffer, now: number): boolean {
     const l = this.layers[layer]!;
     l.lastSeen = now;
@@ -91,12 +141,50 @@ export class VideoSource {
       this.#active[layer] = true;
       this.generation++;
     }
+    const vp9 = (rtp[1]! & 0x7f) === this.vp9PayloadType;
+    if (vp9 !== (this.codec === 'vp9')) {
+      this.codec = vp9 ? 'vp9' : 'vp8';
+      this.#setChoices();
+    }
+    if (vp9) return this.#onVp9(layer, rtp, now);
     const height = vp8KeyframeHeight(rtp);
     if (height > 0 && height !== l.height) {
       l.height = height;
       this.generation++;
     }
     return height > 0;
+  }
+
+  #onVp9(layer: number, rtp: Buffer, now: number): boolean {
+    const d = this.vp9;
+    if (!readVp9Descriptor(rtp, d) || layer !== 0) return false;
+    if (d.ssLayers > 0) {
+      if (d.ssLayers !== this.#spatialCount) {
+        this.#spatialCount = d.ssLayers;
+        this.#setChoices();
+      }
+      // The structure lists the layers being sent: the ones above arrive later in this picture.
+      for (let s = 0; s < d.ssLayers; s++) {
+        const l = this.spatial[s]!;
+        const h = d.ssHeights[s]!;
+        l.lastSeen = now;
+        if (h !== l.height || !this.#spatialActive[s]) {
+          l.height = h;
+          this.#spatialActive[s] = true;
+          this.generation++;
+        }
+      }
+    }
+    const sid = d.sid;
+    const sl = this.spatial[sid]!;
+    sl.lastSeen = now;
+    this.#ownBytes[sid]! += rtp.length;
+    if (!d.notUpperReference) this.#refBytes[sid]! += rtp.length;
+    if (!this.#spatialActive[sid]) {
+      this.#spatialActive[sid] = true;
+      this.generation++;
+    }
+    return d.keyframeStart;
   }
 
   /** Folds the bytes since the last call (`elapsedMs` ago) into each layer's smoothed bitrate. */
@@ -106,6 +194,15 @@ export class VideoSource {
       const bps = (l.bytes * 8 * 1000) / elapsedMs;
       l.bitrate = l.bitrate === 0 ? bps : 0.5 * l.bitrate + 0.5 * bps;
       l.bytes = 0;
+    }
+    let below = 0;
+    for (let s = 0; s < VP9_MAX_SPATIAL; s++) {
+      const l = this.spatial[s]!;
+      const bps = ((below + this.#ownBytes[s]!) * 8 * 1000) / elapsedMs;
+      l.bitrate = l.bitrate === 0 ? bps : 0.5 * l.bitrate + 0.5 * bps;
+      below += this.#refBytes[s]!;
+      this.#ownBytes[s] = 0;
+      this.#refBytes[s] = 0;
     }
   }
 
@@ -117,11 +214,17 @@ export class VideoSource {
         this.generation++;
       }
     }
+    for (let s = 0; s < VP9_MAX_SPATIAL; s++) {
+      if (this.#spatialActive[s] && now - this.spatial[s]!.lastSeen > LAYER_TIMEOUT_MS) {
+        this.#spatialActive[s] = false;
+        this.generation++;
+      }
+    }
   }
 }
 
 /**
- * The layer to forward under `maxHeight`: the highest active layer not taller than it (a layer
+ * The layer (of {@link VideoSource.choices}) to forward under `maxHeight`: the highest active layer not taller than it (a layer
  * whose height is not known yet counts as fitting), else the lowest active one; -1 when
  * `maxHeight` is 0 or no layer is on.
  */
@@ -129,8 +232,10 @@ export function chooseLayer(source: VideoSource, maxHeight: number): number {
   if (maxHeight <= 0) return -1;
   let best = -1;
   let lowest = -1;
-  for (const [i, l] of source.layers.entries()) {
-    if (!source.isActive(i)) continue;
+  const choices = source.choices;
+  for (let i = 0; i < choices.length; i++) {
+    const l = choices[i]!;
+    if (!source.isChoiceActive(i)) continue;
     if (lowest < 0) lowest = i;
     if (l.height <= maxHeight) best = i;
   }
@@ -140,8 +245,9 @@ export function chooseLayer(source: VideoSource, maxHeight: number): number {
 const SEQ_MOD = 0x10000;
 const TS_MOD = 0x1_0000_0000;
 
-/** One receiver's view of one sender's video source. */
+/** One receiver's view of one sender's video source (VP8). */
 export class LayerForwarder {
+  readonly codec: VideoCodec = 'vp8';
   readonly source: VideoSource;
   /** The layer being forwarded (-1: none yet). */
   current = -1;
@@ -157,8 +263,24 @@ export class LayerForwarder {
   #rtxSeq = 0;
   #keyframeAskedAt = -Infinity;
 
-  constructor(source: VideoSource) {
+  /** `from`: where another forwarder of the source left the receiver's stream (a codec change): it continues from there. */
+  constructor(source: VideoSource, from?: { readonly seq: number; readonly ts: number; readonly at: number }) {
     this.source = source;
+    if (from) {
+      this.#lastSeq = from.seq;
+      this.#lastTs = from.ts;
+      this.#lastAt = from.at;
+    }
+  }
+
+  /** The encoding forwarded: the layer itself (simulcast). */
+  get currentEncoding(): number {
+    return this.current;
+  }
+
+  /** Where the receiver's stream stands. */
+  handover(): { seq: number; ts: number; at: number } | undefined {
+    return this.#lastSeq < 0 ? undefined : { seq: this.#lastSeq, ts: this.#lastTs, at: this.#lastAt };
   }
 
   /** The receiver's constraint for this source changed. */

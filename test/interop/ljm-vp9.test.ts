@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { browserIt, runInNetns } from '../helpers/netns-test.ts';
+import { buildSelected, currentLjmUnavailable } from './ljm-builds.ts';
+
+interface Flow { video: number; audio: number; p2p: boolean; heights: number[] }
+interface VideoStats {
+  inbound: Array<{ mimeType?: string; height?: number; ssrc: number }>;
+  outbound: Array<{ mimeType?: string; scalabilityMode?: string; height?: number; active?: boolean; qualityLimitationReason?: string }>;
+  encodings: Array<Array<{ active: boolean; scalabilityMode?: string }>>;
+}
+interface PcCounters { negotiationNeeded: number; remoteDescriptions: number; descriptionErrors: string[] }
+interface PageReport {
+  nick: string; negotiation: PcCounters | null; jingle: { in: Record<string, number>; out: Record<string, number> }; usersLeft: number;
+  pageErrors: string[]; uncaught: string[]; libraryErrors: string[];
+}
+interface Result {
+  error?: string; console?: string[][]; version: string; ids: string[]; bridgeFlow: Flow[]; video: VideoStats[]; sessionAccepts: string[];
+  thumbnailHeights: number[]; stage: { carol: number[]; aliceSends: number }; carolVideo: VideoStats; pages: PageReport[];
+  nodeStats: { forwardedPackets: number };
+}
+
+/** `it` where today's build, Chromium and LJM_BUILD allow; otherwise a loud skip. */
+function currentIt(): typeof it {
+  const missing = currentLjmUnavailable();
+  if (missing) {
+    console.warn(`\n*** SKIPPING the VP9 interop test with today's lib-jitsi-meet: ${missing} ***\n`);
+    return it.skip as unknown as typeof it;
+  }
+  if (!buildSelected('current')) {
+    console.warn(`skipping the VP9 interop test with today's lib-jitsi-meet: LJM_BUILD=${process.env.LJM_BUILD}`);
+    return it.skip as unknown as typeof it;
+  }
+  return browserIt("the VP9 interop test with today's lib-jitsi-meet");
+}
+
+describe("today's lib-jitsi-meet with VP9 first, through the media node", () => {
+  currentIt()('a three-party call in VP9 SVC: every page decodes VP9, receivers get the spatial layer their constraints ask for, renegotiations bounded, no errors', () => {
+    const r = runInNetns<Result>(new URL('./ljm-vp9.run.ts', import.meta.url), { timeoutMs: 120_000 });
+    expect(r.error, `${r.error}\n${JSON.stringify(r.console, null, 1)}`).toBeUndefined();
+    const sent = r.video.map((v) => v.outbound.filter((o) => o.active).map((o) => `${o.mimeType} ${o.scalabilityMode} ${o.height}p`).join());
+    console.log(`lib-jitsi-meet ${r.version} with VP9 first: sends ${sent.join(' / ')}; carol's thumbnails ${r.thumbnailHeights.join('/')}, with alice on stage ${r.stage.carol.join('/')} (alice sending up to ${r.stage.aliceSends}p); renegotiations ${r.pages.map((p) => `${p.nick} ${p.negotiation?.remoteDescriptions}`).join(', ')}`);
+
+    // Each page sends one VP9 SVC encoding (k-SVC, L2T3_KEY for its 360p camera or fewer layers) and decodes the other two in VP9.
+    for (const [i, v] of r.video.entries()) {
+      expect(r.bridgeFlow[i]).toMatchObject({ video: 2, audio: 2, p2p: false });
+      expect(v.inbound.map((x) => x.mimeType)).toEqual(['video/VP9', 'video/VP9']);
+      const active = v.outbound.filter((o) => o.active);
+      expect(active).toHaveLength(1);
+      expect(active[0]!.mimeType).toBe('video/VP9');
+      expect(active[0]!.scalabilityMode).toMatch(/^L[1-3]T3(_KEY)?$/);
+      expect(v.encodings[0]!.filter((e) => e.active)).toHaveLength(1);
+    }
+    // The session-accept offers VP9 first (the library's preference), with its RTX.
+    for (const accept of r.sessionAccepts) expect(accept).toMatch(/<content[^>]*name="video"[\s\S]*?<payload-type[^>]*id="101"[^>]*name="VP9"[\s\S]*?apt" value="101"/);
+    // Thumbnails (180 asked): both 180p, the lower spatial layer of each 360p sender.
+    expect(r.thumbnailHeights).toEqual([180, 180]);
+    // Alice on stage (720 asked): carol gets the tallest layer alice sends, bob stays at 180.
+    expect(r.stage.aliceSends).toBeGreaterThanOrEqual(180);
+    expect(r.stage.carol).toEqual([180, Math.min(360, r.stage.aliceSends)].sort((a, b) => a - b));
+    for (const v of r.carolVideo.inbound) expect(v.mimeType).toBe('video/VP9');
+
+    for (const p of r.pages) {
+      expect(p.negotiation, p.nick).not.toBeNull();
+      const changes = 1 + (p.jingle.in['source-add'] ?? 0) + (p.jingle.in['source-remove'] ?? 0)
+        + (p.jingle.out['source-add'] ?? 0) + (p.jingle.out['source-remove'] ?? 0) + p.usersLeft;
+      expect(p.negotiation!.remoteDescriptions, `${p.nick}: ${JSON.stringify(p)}`).toBeLessThanOrEqual(changes);
+      expect(p.negotiation!.negotiationNeeded, p.nick).toBeLessThanOrEqual(changes);
+      expect(p.negotiation!.descriptionErrors, p.nick).toEqual([]);
+      // No page errors (the setParameters errors of AV1 encodings among them) and no library errors.
+      expect(p.pageErrors, p.nick).toEqual([]);
+      expect(p.uncaught, p.nick).toEqual([]);
+      expect(p.libraryErrors, p.nick).toEqual([]);
+    }
+  }, 130_000);
+});
