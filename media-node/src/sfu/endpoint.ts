@@ -17,7 +17,8 @@ import type { MediaTransport } from './media-transport.ts';
 import { ReceptionStats } from './receiver-reports.ts';
 import { VideoSource } from './simulcast.ts';
 import { TransportFeedback } from './transport-cc.ts';
-import { createVideoForwarder, type VideoForwarder } from './video-forwarder.ts';
+import { createVideoForwarder } from './forwarder-factory.ts';
+import type { VideoForwarder } from './video-forwarder.ts';
 
 /** An open bridge channel (colibri-ws), as the SFU uses it. */
 export interface BridgeChannel {

@@ -2,14 +2,13 @@
  * One receiver's view of one sender's video source, whatever the codec: what the router
  * (forwarding, keyframe requests), the receiver feedback (NACKs, PLIs, SRs mapped to what the
  * receiver knows) and the bandwidth allocator need of it. VP8 (simulcast or a single stream) gets
- * simulcast.ts's {@link LayerForwarder}; VP9 SVC (spatial layers inside one SSRC, chosen from the
- * payload descriptor) gets vp9-forwarder.ts's {@link Vp9Forwarder}. The codec is the source's, from
+ * simulcast.ts's LayerForwarder; VP9 SVC (spatial layers inside one SSRC, chosen from the
+ * payload descriptor) gets vp9-forwarder.ts's Vp9Forwarder (forwarder-factory.ts picks). The codec is the source's, from
  * the payload type of its packets; when it changes (lib-jitsi-meet switches codecs as participants
  * come and go) the endpoint makes the other forwarder, which continues the receiver's stream.
  * @module
  */
-import { LayerForwarder, type VideoCodec, type VideoSource } from './simulcast.ts';
-import { Vp9Forwarder } from './vp9-forwarder.ts';
+import type { VideoCodec, VideoSource } from './simulcast.ts';
 
 /** Where a receiver's stream stood: the last packet's sequence number and timestamp as it saw them, and when. */
 export interface ForwarderState { readonly seq: number; readonly ts: number; readonly at: number }
@@ -41,9 +40,4 @@ export interface VideoForwarder {
   originalSeq(seq: number): number;
   /** Where the receiver's stream stands, for a forwarder that takes over (undefined: nothing sent yet). */
   handover(): ForwarderState | undefined;
-}
-
-/** The forwarder for `source`'s codec; `from`: the state of the one it replaces. */
-export function createVideoForwarder(source: VideoSource, from?: ForwarderState): VideoForwarder {
-  return source.codec === 'vp9' ? new Vp9Forwarder(source, from) : new LayerForwarder(source, from);
 }

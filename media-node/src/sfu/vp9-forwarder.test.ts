@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RtpHeader, RtpPacket } from 'werift';
 import { Vp9Descriptor, readVp9Descriptor, seqOf } from './rtp.ts';
 import { LAYER_TIMEOUT_MS, LayerForwarder, VideoSource, chooseLayer } from './simulcast.ts';
-import { createVideoForwarder } from './video-forwarder.ts';
+import { createVideoForwarder } from './forwarder-factory.ts';
 import { Vp9Forwarder } from './vp9-forwarder.ts';
 import { VP9_HEIGHTS, VP9_PT, VP9_RTX, VP9_SSRC, Vp9Stream, vp9Fields, vp9Packet } from './vp9-test-packets.ts';
 
