@@ -7,6 +7,7 @@
 import { authDomain, breweryJid, isRegion } from '@edgemeet/protocol';
 import { parseLoginConfig, parseTokenAuthConfig, type LoginConfig, type TokenAuthConfig } from './config-auth.ts';
 import { ConfigProblems, intOf, str, type Raw } from './config-values.ts';
+import { parseTurnConfig, type TurnConfig } from './turn/external-services.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -59,6 +60,8 @@ export interface EdgeConfig {
   readonly corsAllowedOrigins: '*' | readonly string[];
   /** Bearer token for `/about/bridges`; unset: the listing is open (development). */
   readonly statusToken: string | undefined;
+  /** STUN/TURN services announced through XEP-0215, with the TURN shared secret (turn/external-services.ts). */
+  readonly turn: TurnConfig;
   /** Which tokens rooms accept, the room policy, and the tokens the edge mints (config-auth.ts). */
   readonly auth: TokenAuthConfig;
   /** OIDC login at the edge (`/oidc/*`); undefined when OIDC_ISSUER_URL is unset. */
@@ -142,6 +145,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     sessionAcceptTimeoutMs: intOf(raw, 'SESSION_ACCEPT_TIMEOUT_MS', 15_000, 500, 300_000, p),
     corsAllowedOrigins: corsOriginsOf(raw, p),
     statusToken: str(raw, 'STATUS_TOKEN'),
+    turn: parseTurnConfig(raw, p),
     auth,
     login: parseLoginConfig(raw, auth, p),
   };
