@@ -10,6 +10,7 @@ import {
   buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
   parseMucUser, serializeBridgeMessage, xml, type Element, type Jingle, type Mute, type StanzaErrorCondition,
 } from '@edgemeet/protocol';
+import { fetchIceServers } from './ice-servers.ts';
 import { MediaSession, type Quality } from './media-session.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
@@ -54,6 +55,8 @@ export class Meeting {
   readonly #events: MeetingEvents;
   #xmpp: XmppConnection | null = null;
   #media: MediaSession | null = null;
+  /** TURN servers from the edge (XEP-0215), asked for once connected (ice-servers.ts). */
+  #iceServers: Promise<RTCIceServer[]> = Promise.resolve([]);
   #chain: Promise<void> = Promise.resolve();
   #constraints: { maxHeight: number; onStage?: string } = { maxHeight: 360 };
   readonly participants = new Map<string, Participant>();
@@ -86,6 +89,7 @@ export class Meeting {
     xmpp.onClose = (reason) => { if (!this.#leaving) this.#events.error('connection-lost', `The connection was lost (${reason}).`); };
     // A network blip: the session is resumed (same participant, same room); media keeps its own path.
     xmpp.onResuming = (resuming) => this.#events.status(resuming ? 'Connection lost, reconnecting…' : '');
+    this.#iceServers = fetchIceServers((el) => xmpp.iq(el), hosts.domain);
     await xmpp.iq(buildIq('set', this.#config.hosts.focus, undefined,
       buildConferenceRequest({ room: this.#roomJid, machineUid: this.myId, properties: { startAudioMuted: '9' } })));
     this.#events.status('Joining…');
@@ -294,7 +298,7 @@ export class Meeting {
     if (j.action === 'session-initiate') {
       this.#media?.close();
       this.#media = await MediaSession.accept(j, {
-        localStream: this.local.stream, endpointId: this.myId, jid: this.#xmpp?.jid ?? '',
+        localStream: this.local.stream, endpointId: this.myId, jid: this.#xmpp?.jid ?? '', iceServers: await this.#iceServers,
         sendAccept: (jingle, sid) => this.#xmpp?.send(buildIq('set', `${this.#roomJid}/focus`, `accept-${sid}`, jingle)),
         onTrack: (owner, track) => {
           const p = this.participants.get(owner);
