@@ -39,6 +39,8 @@ export interface EdgeConfig {
   readonly bridgeSecret: string | undefined;
   /** Region of this edge's Registry (the brewery media nodes join by default). */
   readonly region: string;
+  /** Regions whose Registries rooms take media nodes from (region-aware selection); REGION by default. */
+  readonly bridgeRegions: readonly string[];
   /** XMPP domain media nodes log in to (Jitsi's `auth.<domain>`). */
   readonly nodeDomain: string;
   /** The brewery MUC media nodes join (Jitsi's `jvbbrewery@internal.auth.<domain>`). */
@@ -89,6 +91,16 @@ function corsOriginsOf(raw: Raw, p: ConfigProblems): '*' | readonly string[] {
   return Object.freeze(origins);
 }
 
+/** `BRIDGE_REGIONS`: comma-separated regions, default the edge's own; duplicates dropped. */
+function bridgeRegionsOf(raw: Raw, region: string, p: ConfigProblems): readonly string[] {
+  const v = str(raw, 'BRIDGE_REGIONS');
+  if (v === undefined) return Object.freeze([region]);
+  const list = [...new Set(v.split(',').map((r) => r.trim()).filter((r) => r.length > 0))];
+  const bad = list.filter((r) => !isRegion(r));
+  if (bad.length > 0 || list.length === 0 || list.length > 16) p.add('BRIDGE_REGIONS', `expected 1 to 16 comma-separated regions (lower-case letters, digits, dashes), got ${JSON.stringify(v)}`);
+  return Object.freeze(list);
+}
+
 function regionOf(raw: Raw, p: ConfigProblems): string {
   const v = str(raw, 'REGION') ?? 'default';
   if (!isRegion(v)) p.add('REGION', 'expected lower-case letters, digits and dashes');
@@ -121,6 +133,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
   const logLevel = (str(raw, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) p.add('LOG_LEVEL', 'expected debug, info, warn or error');
   const auth = parseTokenAuthConfig(raw, domain, (key, fallback) => domainOf(raw, key, fallback, p), p);
+  const region = regionOf(raw, p);
   const config: EdgeConfig = {
     domain,
     mucDomain: domainOf(raw, 'XMPP_MUC_DOMAIN', `conference.${domain}`, p),
@@ -135,7 +148,8 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     maxOccupants: intOf(raw, 'MAX_OCCUPANTS', 100, 1, 10_000, p),
     logLevel,
     bridgeSecret: str(raw, 'BRIDGE_SECRET'),
-    region: regionOf(raw, p),
+    region,
+    bridgeRegions: bridgeRegionsOf(raw, region, p),
     nodeDomain: authDomain(domain),
     breweryJid: breweryJid(domain),
     bridgeGraceSeconds: intOf(raw, 'BRIDGE_GRACE_SECONDS', 10, 0, 3600, p),
