@@ -8,6 +8,7 @@ import { authDomain, breweryJid, isRegion } from '@edgemeet/protocol';
 import { parseLoginConfig, parseTokenAuthConfig, type LoginConfig, type TokenAuthConfig } from './config-auth.ts';
 import { ConfigProblems, intOf, str, type Raw } from './config-values.ts';
 import { parseTurnConfig, type TurnConfig } from './turn/external-services.ts';
+import { parseUserRegions, type UserRegions } from './user-regions.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -41,6 +42,8 @@ export interface EdgeConfig {
   readonly region: string;
   /** Regions whose Registries rooms take media nodes from (region-aware selection); REGION by default. */
   readonly bridgeRegions: readonly string[];
+  /** Clients' regions by where Cloudflare says they are (`USER_REGIONS`), published in /config.js. */
+  readonly userRegions: UserRegions;
   /** XMPP domain media nodes log in to (Jitsi's `auth.<domain>`). */
   readonly nodeDomain: string;
   /** The brewery MUC media nodes join (Jitsi's `jvbbrewery@internal.auth.<domain>`). */
@@ -150,6 +153,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     bridgeSecret: str(raw, 'BRIDGE_SECRET'),
     region,
     bridgeRegions: bridgeRegionsOf(raw, region, p),
+    userRegions: parseUserRegions(raw, p),
     nodeDomain: authDomain(domain),
     breweryJid: breweryJid(domain),
     bridgeGraceSeconds: intOf(raw, 'BRIDGE_GRACE_SECONDS', 10, 0, 3600, p),

@@ -20,6 +20,8 @@ export interface ClientConfig {
   tokenAuthUrl?: string;
   /** The signed-in user's Jitsi JWT (login.ts), sent as `?token=` as lib-jitsi-meet does. */
   token?: string;
+  /** jitsi-meet's deploymentInfo; `userRegion` is announced as jitsi_participant_region (bridge selection). */
+  deploymentInfo?: { region?: string; userRegion?: string };
 }
 
 export interface Participant {
@@ -102,6 +104,7 @@ export class Meeting {
       to: `${this.#roomJid}/${this.myId}`, join: join ? { password: password || undefined } : undefined,
       extensions: buildJitsiPresence({
         nick: local.name, audioMuted: local.audioMuted, videoMuted: local.videoMuted, videoType: local.videoType,
+        region: this.#config.deploymentInfo?.userRegion,
         raisedHand: local.handRaised ? String(Date.now()) : undefined,
         sourceInfo: {
           [`${this.myId}-a0`]: { muted: local.audioMuted }, [`${this.myId}-v0`]: { muted: local.videoMuted, videoType: local.videoType },
