@@ -6,7 +6,7 @@
  * Chromium participants whose peer connections may use relay candidates only
  * (`iceTransportPolicy: 'relay'`):
  * - Alice, our web app: it asks the edge for the services and gives the peer connection every TURN
- *   server; the test's init script only adds the relay policy;
+ *   server (recorded); the test's init script adds the relay policy and keeps the UDP server only;
  * - Bob, the unmodified lib-jitsi-meet (2021 build) with `forceTurnRelay`: it asks for the services
  *   itself and keeps only TURN over TCP for the bridge (its default without `useTurnUdp`).
  * Prints one JSON line: each side's selected candidate pair, what was decoded, coturn's view.
@@ -71,7 +71,10 @@ try {
     (window as unknown as { RTCPeerConnection: unknown }).RTCPeerConnection = class extends Native {
       constructor(config?: RTCConfiguration) {
         configs.push(JSON.parse(JSON.stringify(config ?? {})) as RTCConfiguration);
-        super({ ...config, iceTransportPolicy: 'relay' });
+        // Which relay carries the call is the node's choice (it nominates the first pair that
+        // checks): keep the UDP one only, so that this participant is the TURN/UDP case.
+        const iceServers = (config?.iceServers ?? []).filter((s) => !String(s.urls).includes('transport=tcp'));
+        super({ ...config, iceServers, iceTransportPolicy: 'relay' });
       }
     };
   });
