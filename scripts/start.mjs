@@ -41,9 +41,17 @@ if (!Number.isInteger(mediaNodes) || mediaNodes < 1 || mediaNodes > 16) fail('ME
 const baseUdpPort = Number(process.env.MEDIA_UDP_PORT ?? '10000');
 const baseHttpPort = Number(process.env.HTTP_PORT ?? '9090');
 const baseNodeId = process.env.NODE_ID ?? 'local-node';
+// MEDIA_NODE_REGIONS=eu,us: node i registers in region i mod n, and the edge's rooms draw from all
+// of them (BRIDGE_REGIONS), its own REGION being the first.
+const nodeRegions = (process.env.MEDIA_NODE_REGIONS ?? '').split(',').map((r) => r.trim()).filter((r) => r.length > 0);
+if (nodeRegions.some((r) => !/^[a-z0-9][a-z0-9-]{0,63}$/.test(r))) fail('MEDIA_NODE_REGIONS: comma-separated regions of lower-case letters, digits and dashes');
 const nodes = Array.from({ length: mediaNodes }, (_, i) => ({
   id: i === 0 ? baseNodeId : `${baseNodeId}-${i + 1}`, udpPort: baseUdpPort + 2 * i, httpPort: baseHttpPort + i,
+  region: nodeRegions.length > 0 ? nodeRegions[i % nodeRegions.length] : undefined,
 }));
+const regionVars = nodeRegions.length > 0
+  ? ['--var', `BRIDGE_REGIONS:${[...new Set(nodeRegions)].join(',')}`, '--var', `REGION:${nodeRegions[0]}`]
+  : [];
 
 // The web app is built into the Worker's static assets first.
 if ((spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', env }).status ?? 1) !== 0) fail('web app build failed');
@@ -93,7 +101,7 @@ const EDGE_READY_MS = 90_000;
 let edgeWasReady = false;
 const edge = new Supervised({
   name: 'edge', command: 'wrangler', env, log, restart: () => edgeWasReady,
-  args: ['dev', '--local', '--ip', host, '--port', port, '--show-interactive-dev-session=false', '--persist-to', persistTo, ...envFiles.flatMap((f) => ['--env-file', f])],
+  args: ['dev', '--local', '--ip', host, '--port', port, '--show-interactive-dev-session=false', '--persist-to', persistTo, ...envFiles.flatMap((f) => ['--env-file', f]), ...regionVars],
 });
 children.push(edge);
 edge.on('spawn', (child) => {
@@ -130,7 +138,7 @@ function startMediaNode(n) {
   const node = new Supervised({
     name: `media node ${n.id}`, command: 'node', args: [join(root, 'media-node/src/main.ts')], log,
     env: {
-      ...env, EDGE_URL: `ws://${host}:${port}`, BRIDGE_SECRET: secret, NODE_ID: n.id,
+      ...env, EDGE_URL: `ws://${host}:${port}`, BRIDGE_SECRET: secret, NODE_ID: n.id, ...(n.region ? { REGION: n.region } : {}),
       MEDIA_UDP_HOST: '127.0.0.1', MEDIA_UDP_PORT: String(n.udpPort), HTTP_PORT: String(n.httpPort),
       // Nothing to drain for on a developer's machine: Ctrl-C should not wait a minute.
       DRAIN_TIMEOUT_MS: process.env.DRAIN_TIMEOUT_MS ?? '3000',
@@ -141,20 +149,20 @@ function startMediaNode(n) {
     child.stdout.pipe(process.stdout, { end: false });
     // When the node says its control connection is up, confirm with the edge's registry.
     child.stdout.on('data', (chunk) => {
-      if (String(chunk).includes('"event":"control.online"')) void confirmRegistered(n.id, child);
+      if (String(chunk).includes('"event":"control.online"')) void confirmRegistered(n.id, child, n.region);
     });
   });
   node.start();
 }
 
-async function confirmRegistered(id, child) {
+async function confirmRegistered(id, child, region) {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && child.exitCode === null && child.signalCode === null && !stopping) {
     try {
-      const r = await fetch(`${edgeUrl}/about/bridges`, { signal: AbortSignal.timeout(2000) });
+      const r = await fetch(`${edgeUrl}/about/bridges${region ? `?region=${region}` : ''}`, { signal: AbortSignal.timeout(2000) });
       if (!r.ok) return; // e.g. STATUS_TOKEN set in .dev.vars
       const { bridges } = await r.json();
-      if (bridges.some((b) => b.id === id && b.connected)) return log(`media node ${id} (pid ${child.pid}) is registered with the edge`);
+      if (bridges.some((b) => b.id === id && b.connected)) return log(`media node ${id} (pid ${child.pid}) is registered with the edge${region ? ` in region ${region}` : ''}`);
     } catch {
       // The edge is restarting; try again.
     }

@@ -38,16 +38,20 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 export async function edgeEnvKeys(vars = {}) {
   const { parseEdgeConfig } = await import(pathToFileURL(join(root, 'edge/src/config.ts')).href);
-  // First with nothing set, then with every key seen so far set (to "1", or a URL for the URL keys,
-  // valid or not: a bad value is reported, not thrown at once), until no new key turns up: keys read
-  // only when another is set (JWT_ACCEPTED_AUDIENCES with JWT_APP_ID, OIDC_CLIENT_ID with
-  // OIDC_ISSUER_URL) are found too.
-  const sample = (key) => (key === 'AUTH_POLICY' ? 'guests' : /URLS?$/.test(key) ? 'https://idp.example.com/realms/x' : '1');
+  // First with nothing set, then with every key seen so far set (to "1", valid or not: a bad value
+  // is reported, not thrown at once), until no new key turns up: keys read only when another is set
+  // (JWT_ACCEPTED_AUDIENCES with JWT_APP_ID) are found too.
+  // Keys read only when another has a valid value (GUEST_DOMAIN with AUTH_POLICY=guests, the OIDC_*
+  // keys with a usable issuer and token signing) need valid values, not "1", to be found.
+  const valid = {
+    AUTH_POLICY: 'guests', OIDC_ISSUER_URL: 'https://login.example.com/realms/meet', JWT_APP_ID: 'app',
+    JWT_APP_SECRET: 'x'.repeat(32), OIDC_CLIENT_ID: 'meet', OIDC_COOKIE_SECRET: 'y'.repeat(32),
+  };
   const seen = new Set();
   for (let size = -1; size !== seen.size;) {
     size = seen.size;
     const set = new Set(seen);
-    const recorder = new Proxy({}, { get: (_, key) => { if (typeof key !== 'string') return undefined; seen.add(key); return set.has(key) ? sample(key) : undefined; } });
+    const recorder = new Proxy({}, { get: (_, key) => { if (typeof key !== 'string') return undefined; seen.add(key); return set.has(key) ? (valid[key] ?? '1') : undefined; } });
     try {
       parseEdgeConfig(recorder);
     } catch {

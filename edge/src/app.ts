@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppBindings } from './app-types.ts';
 import { configFromEnv } from './config.ts';
 import { createLogger } from './log.ts';
+import { admin } from './routes/admin.ts';
 import { configJs } from './routes/config-js.ts';
 import { cors } from './routes/cors.ts';
 import { health } from './routes/health.ts';
@@ -31,6 +32,7 @@ app.use('/config.js', cors);
 app.use('/xmpp-websocket', cors);
 
 app.route('/', health);
+app.route('/', admin);
 app.route('/', configJs);
 app.route('/', xmppWebsocket);
 app.route('/', registryWebsocket);

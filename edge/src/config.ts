@@ -7,6 +7,8 @@
 import { authDomain, breweryJid, isRegion } from '@edgemeet/protocol';
 import { parseLoginConfig, parseTokenAuthConfig, type LoginConfig, type TokenAuthConfig } from './config-auth.ts';
 import { ConfigProblems, intOf, str, type Raw } from './config-values.ts';
+import { parseTurnConfig, type TurnConfig } from './turn/external-services.ts';
+import { parseUserRegions, type UserRegions } from './user-regions.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -46,6 +48,10 @@ export interface EdgeConfig {
   readonly bridgeSecret: string | undefined;
   /** Region of this edge's Registry (the brewery media nodes join by default). */
   readonly region: string;
+  /** Regions whose Registries rooms take media nodes from (region-aware selection); REGION by default. */
+  readonly bridgeRegions: readonly string[];
+  /** Clients' regions by where Cloudflare says they are (`USER_REGIONS`), published in /config.js. */
+  readonly userRegions: UserRegions;
   /** XMPP domain media nodes log in to (Jitsi's `auth.<domain>`). */
   readonly nodeDomain: string;
   /** The brewery MUC media nodes join (Jitsi's `jvbbrewery@internal.auth.<domain>`). */
@@ -67,6 +73,8 @@ export interface EdgeConfig {
   readonly corsAllowedOrigins: '*' | readonly string[];
   /** Bearer token for `/about/bridges`; unset: the listing is open (development). */
   readonly statusToken: string | undefined;
+  /** STUN/TURN services announced through XEP-0215, with the TURN shared secret (turn/external-services.ts). */
+  readonly turn: TurnConfig;
   /** Which tokens rooms accept, the room policy, and the tokens the edge mints (config-auth.ts). */
   readonly auth: TokenAuthConfig;
   /** OIDC login at the edge (`/oidc/*`); undefined when OIDC_ISSUER_URL is unset. */
@@ -92,6 +100,16 @@ function corsOriginsOf(raw: Raw, p: ConfigProblems): '*' | readonly string[] {
   const bad = origins.filter((o) => !ORIGIN_RE.test(o));
   if (bad.length || origins.length === 0) p.add('CORS_ALLOWED_ORIGINS', `expected *, none, or comma-separated origins like https://meet.example.com (no path), got ${JSON.stringify(bad.join(',') || v)}`);
   return Object.freeze(origins);
+}
+
+/** `BRIDGE_REGIONS`: comma-separated regions, default the edge's own; duplicates dropped. */
+function bridgeRegionsOf(raw: Raw, region: string, p: ConfigProblems): readonly string[] {
+  const v = str(raw, 'BRIDGE_REGIONS');
+  if (v === undefined) return Object.freeze([region]);
+  const list = [...new Set(v.split(',').map((r) => r.trim()).filter((r) => r.length > 0))];
+  const bad = list.filter((r) => !isRegion(r));
+  if (bad.length > 0 || list.length === 0 || list.length > 16) p.add('BRIDGE_REGIONS', `expected 1 to 16 comma-separated regions (lower-case letters, digits, dashes), got ${JSON.stringify(v)}`);
+  return Object.freeze(list);
 }
 
 function regionOf(raw: Raw, p: ConfigProblems): string {
@@ -126,6 +144,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
   const logLevel = (str(raw, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) p.add('LOG_LEVEL', 'expected debug, info, warn or error');
   const auth = parseTokenAuthConfig(raw, domain, (key, fallback) => domainOf(raw, key, fallback, p), p);
+  const region = regionOf(raw, p);
   const config: EdgeConfig = {
     domain,
     mucDomain: domainOf(raw, 'XMPP_MUC_DOMAIN', `conference.${domain}`, p),
@@ -144,7 +163,9 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     maxOccupants: intOf(raw, 'MAX_OCCUPANTS', 100, 1, 10_000, p),
     logLevel,
     bridgeSecret: str(raw, 'BRIDGE_SECRET'),
-    region: regionOf(raw, p),
+    region,
+    bridgeRegions: bridgeRegionsOf(raw, region, p),
+    userRegions: parseUserRegions(raw, p),
     nodeDomain: authDomain(domain),
     breweryJid: breweryJid(domain),
     bridgeGraceSeconds: intOf(raw, 'BRIDGE_GRACE_SECONDS', 10, 0, 3600, p),
@@ -154,6 +175,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     sessionAcceptTimeoutMs: intOf(raw, 'SESSION_ACCEPT_TIMEOUT_MS', 15_000, 500, 300_000, p),
     corsAllowedOrigins: corsOriginsOf(raw, p),
     statusToken: str(raw, 'STATUS_TOKEN'),
+    turn: parseTurnConfig(raw, p),
     auth,
     login: parseLoginConfig(raw, auth, p),
   };

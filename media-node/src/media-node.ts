@@ -10,6 +10,7 @@ import { handleConferenceModify } from './control/colibri2-handler.ts';
 import { RegistryClient } from './control/registry-client.ts';
 import { Faults } from './faults.ts';
 import type { Logger } from './log.ts';
+import { NodeMetrics } from './metrics.ts';
 import { SfuConferenceDirectory } from './sfu/conference-directory.ts';
 import { ColibriWsServer } from './bridge-channel/colibri-ws-server.ts';
 import type { SfuContext } from './sfu/context.ts';
@@ -38,8 +39,12 @@ export async function startMediaNode(config: MediaNodeConfig, log: Logger): Prom
   const identity = await createDtlsIdentity();
   const ctx: SfuContext = { mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }), faults, dropPermille: config.dropPermille };
   const directory = new SfuConferenceDirectory(ctx);
+  let controlOnline = () => false;
+  const metrics = new NodeMetrics({
+    directory, faults, nodeId: config.nodeId, region: config.region, version: VERSION, capacityEndpoints: config.capacityEndpoints, online: () => controlOnline(),
+  });
   const http = await ColibriWsServer.listen({
-    host: config.httpHost, port: config.httpPort, nodeId: config.nodeId, directory, log: log.child({ ns: 'colibri-ws' }), faults, version: VERSION,
+    host: config.httpHost, port: config.httpPort, nodeId: config.nodeId, directory, log: log.child({ ns: 'colibri-ws' }), faults, version: VERSION, metrics,
   });
   const httpBase = config.channelPublicUrl ?? `ws://${config.httpHost}:${http.port}`;
   ctx.channelUrl = `${httpBase}/colibri-ws/${config.nodeId}`;
@@ -63,6 +68,7 @@ export async function startMediaNode(config: MediaNodeConfig, log: Logger): Prom
       }
     },
   });
+  controlOnline = () => control.online;
   control.start();
   log.info('media_node.started', { udp: mux.address, http: http.port, node: config.nodeId, region: config.region });
   return {

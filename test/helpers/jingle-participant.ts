@@ -39,7 +39,8 @@ export interface Participant {
   leave(): Promise<void>;
 }
 
-export async function joinConference(wsUrl: string, room: string, nick: string, mucDomain = 'conference.meet.jitsi'): Promise<Participant> {
+/** `options.region` is announced as `jitsi_participant_region` in the join presence (bridge selection). */
+export async function joinConference(wsUrl: string, room: string, nick: string, mucDomain = 'conference.meet.jitsi', options: { region?: string } = {}): Promise<Participant> {
   const roomJid = `${room}@${mucDomain}`;
   const xmpp = await connectClient(wsUrl, room);
   const ready = await xmpp.iq(xml('iq', { type: 'set', to: 'focus.meet.jitsi' }, xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: roomJid })));
@@ -146,6 +147,7 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
     chain = chain.then(() => onJingle(ctx.stanza)).catch(() => undefined);
     return true;
   });
-  await xmpp.send(xml('presence', { to: `${roomJid}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+  await xmpp.send(xml('presence', { to: `${roomJid}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }),
+    ...(options.region === undefined ? [] : [xml('jitsi_participant_region', {}, options.region)])));
   return p;
 }

@@ -75,7 +75,7 @@
     state.localTracks = tracks;
     const conference = connection.initJitsiConference(room, build === 'current'
       ? { ...config, ...(opts.conferenceOptions || {}), p2p: { ...(config.p2p || {}), enabled: !!p2p, stunServers: [] } }
-      : { openBridgeChannel: 'websocket', p2p: { enabled: !!p2p, stunServers: [] }, enableLayerSuspension: true });
+      : { openBridgeChannel: 'websocket', p2p: { enabled: !!p2p, stunServers: [] }, enableLayerSuspension: true, ...(opts.conferenceOptions || {}) });
     state.conference = conference;
     const C = JitsiMeetJS.events.conference;
     conference.on(C.CONFERENCE_JOINED, () => { state.joinedAt = performance.now(); log('joined', { myId: conference.myUserId() }); });

@@ -252,7 +252,7 @@ export async function openLjm(world: World, opts: {
   room: string; nick: string; token?: string; p2p?: boolean; password?: string; build?: LjmBuild;
   /** today's build: `flags.ssrcRewritingEnabled` (default false). */
   ssrcRewriting?: boolean;
-  /** today's build: merged into the conference options (config.js by default). */
+  /** merged into the conference options (today's build: over config.js; the 2021 build: over its fixed options, e.g. `forceTurnRelay`). */
   conferenceOptions?: Record<string, unknown>;
 }): Promise<LjmPage> {
   const build = opts.build ?? '2021';

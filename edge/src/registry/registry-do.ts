@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../log.ts';
 import type { ConnectionState } from '../xmpp/connection.ts';
 import { SocketHost } from '../xmpp/socket-host.ts';
 import { probeHealth } from './health-probe.ts';
-import { RegistryServer, type BridgeInfo } from './registry-server.ts';
+import { RegistryServer, type BridgeInfo, type NodeDetails } from './registry-server.ts';
 import { RegistryStore } from './registry-store.ts';
 
 export const REGION_HEADER = 'x-edgemeet-region';
@@ -41,6 +41,11 @@ export class RegistryDurableObject extends DurableObject<Env> {
   /** RPC: registered media nodes of this region. */
   bridges(): BridgeInfo[] {
     return this.#server.bridges();
+  }
+
+  /** RPC: registered media nodes with their load and the rooms placed on them (`GET /admin/nodes`). */
+  nodes(): NodeDetails[] {
+    return this.#server.nodes();
   }
 
   /**

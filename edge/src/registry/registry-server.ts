@@ -24,6 +24,18 @@ import type { BridgeRecord, RegistryStore } from './registry-store.ts';
 /** What rooms see of a registered node (protocol's bridge candidate). */
 export type BridgeInfo = BridgeCandidate;
 
+/** What operators see of a registered node (`GET /admin/nodes`). */
+export interface NodeDetails extends BridgeInfo {
+  /** Conferences and endpoints the node last reported. */
+  readonly conferences: number;
+  readonly endpoints: number;
+  /** Rooms with a conference on it (the Registry's placements). */
+  readonly rooms: readonly string[];
+  /** Its last stats presence, and when its control connection dropped (ISO times). */
+  readonly lastStatsAt: string;
+  readonly disconnectedAt: string | null;
+}
+
 export interface RegistryServerOptions {
   config: EdgeConfig;
   log: Logger;
@@ -88,6 +100,18 @@ export class RegistryServer implements StreamHost {
       gracefulShutdown: b.stats.gracefulShutdown, shuttingDown: b.stats.shuttingDown, version: b.stats.version,
       connected: b.cid !== null && this.#live.has(b.cid),
     }));
+  }
+
+  /** Registered nodes with their load and placements, for operators. */
+  nodes(): NodeDetails[] {
+    const { store } = this.#o;
+    return this.bridges().map((b) => {
+      const r = store.bridges.get(b.id)!;
+      return {
+        ...b, conferences: r.stats.conferences, endpoints: r.stats.participants, rooms: store.rooms(b.id).sort(),
+        lastStatsAt: new Date(r.updatedAt).toISOString(), disconnectedAt: r.disconnectedAt === null ? null : new Date(r.disconnectedAt).toISOString(),
+      };
+    });
   }
 
   /**

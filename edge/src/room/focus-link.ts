@@ -58,7 +58,11 @@ export class FocusLink {
 
   constructor(o: FocusLinkOptions) {
     this.#o = o;
-    const config = focusConfig(o.config.domain, { focusDomain: o.config.focusDomain, sessionAcceptTimeoutMs: o.config.sessionAcceptTimeoutMs });
+    const config = focusConfig(o.config.domain, {
+      focusDomain: o.config.focusDomain, sessionAcceptTimeoutMs: o.config.sessionAcceptTimeoutMs,
+      // A participant who announces no region (jitsi_participant_region) gets this edge's region's nodes first.
+      defaultRegion: o.config.region,
+    });
     this.#jid = `${config.focusJid}/${config.focusNick}`;
     this.focus = new FocusComponent({
       config, mucDomain: o.config.mucDomain, room: o.roomName, authentication: o.config.auth.policy === 'guests',

@@ -8,6 +8,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { configFromEnv, type EdgeConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { RegionalRegistry } from '../registry/regional-registry.ts';
 import { AnonymousAuthenticator } from '../xmpp/authenticator.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import { JwtAuthenticator } from '../xmpp/jwt-authenticator.ts';
@@ -51,7 +52,7 @@ export class RoomDurableObject extends DurableObject<Env> {
           policy: this.#config.auth.policy, guestDomain: this.#config.auth.guestDomain,
         })
         : new AnonymousAuthenticator(),
-      registry: this.env.REGISTRY.get(this.env.REGISTRY.idFromName(this.#config.region)),
+      registry: new RegionalRegistry(this.#config.bridgeRegions, (region) => this.env.REGISTRY.get(this.env.REGISTRY.idFromName(region)), this.#log),
       scheduleWakeUp: (at) => {
         this.#sockets.scheduleWakeUp(at);
         this.#pump.kick();

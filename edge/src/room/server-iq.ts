@@ -1,7 +1,8 @@
 /**
  * IQs addressed to the server (the XMPP domain) and to the MUC service: service discovery
  * (XEP-0030) with what Jitsi's Prosody advertises, ping (XEP-0199), external services
- * (XEP-0215: none yet; TURN arrives with operations), and the legacy session IQ.
+ * (XEP-0215: STUN/TURN with short-lived credentials, turn/external-services.ts), and the legacy
+ * session IQ.
  * @module
  */
 // Internal: not exported from the package entry.
@@ -9,6 +10,7 @@ import {
   IqRouter, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_EXTDISCO, NS_MUC, NS_PING, NS_SESSION, NS_SM, xml, type Element,
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
+import { externalServices, queryOf } from '../turn/external-services.ts';
 
 export interface ServerIqContext {
   readonly config: EdgeConfig;
@@ -46,13 +48,21 @@ function mucItems(ctx: ServerIqContext): Element {
   return xml('query', { xmlns: NS_DISCO_ITEMS }, ctx.roomJid ? xml('item', { jid: ctx.roomJid }) : null);
 }
 
+/** XEP-0215: the requester's local part (a uuid) tags its TURN username, for coturn's logs. */
+function extdisco(ctx: ServerIqContext, iq: Element, payload: Element, name: 'services' | 'credentials'): Promise<Element> {
+  const from = String(iq.attrs.from ?? '');
+  const local = from.includes('@') ? from.slice(0, from.indexOf('@')) : '';
+  return externalServices(ctx.config.turn, queryOf(payload), name, local, Date.now());
+}
+
 /** Router for IQs to the XMPP domain (or with no `to`). */
 export function createServerIqRouter(onHandlerError: (err: unknown, iq: Element) => void): IqRouter<ServerIqContext> {
   return new IqRouter<ServerIqContext>({ onHandlerError })
     .on('get', NS_DISCO_INFO, 'query', serverInfo)
     .on('get', NS_DISCO_ITEMS, 'query', serverItems)
     .on('get', NS_PING, 'ping', () => null)
-    .on('get', NS_EXTDISCO, 'services', () => xml('services', { xmlns: NS_EXTDISCO }))
+    .on('get', NS_EXTDISCO, 'services', (ctx, iq, payload) => extdisco(ctx, iq, payload, 'services'))
+    .on('get', NS_EXTDISCO, 'credentials', (ctx, iq, payload) => extdisco(ctx, iq, payload, 'credentials'))
     .on('set', NS_SESSION, 'session', () => null);
 }
 

@@ -6,9 +6,11 @@
 import { Hono } from 'hono';
 import type { AppBindings } from '../app-types.ts';
 import type { EdgeConfig } from '../config.ts';
+import { userRegionOf } from '../user-regions.ts';
 
-/** The client configuration for a request arriving at `origin`. */
-export function clientConfig(config: EdgeConfig, requestUrl: URL) {
+/** The client configuration for a request arriving at `origin` (with Cloudflare's `cf` properties, when there). */
+export function clientConfig(config: EdgeConfig, requestUrl: URL, cf?: { country?: unknown; continent?: unknown }) {
+  const userRegion = userRegionOf(config.userRegions, cf);
   const ws = config.websocketUrl ?? `${requestUrl.protocol === 'https:' ? 'wss' : 'ws'}://${requestUrl.host}/xmpp-websocket`;
   const origin = config.login?.publicUrl?.origin ?? requestUrl.origin;
   return {
@@ -24,11 +26,13 @@ export function clientConfig(config: EdgeConfig, requestUrl: URL) {
     enableWebsocketResume: true,
     websocketKeepAlive: 60_000,
     p2p: { enabled: true, stunServers: [] as string[] },
+    // jitsi-meet's deploymentInfo: lib-jitsi-meet announces userRegion as jitsi_participant_region.
+    deploymentInfo: { region: config.region, ...(userRegion ? { userRegion } : {}) },
     resolution: 480,
   };
 }
 
 export const configJs = new Hono<AppBindings>().get('/config.js', (c) => {
-  const body = `var config = ${JSON.stringify(clientConfig(c.var.config, new URL(c.req.url)), null, 2)};\n`;
+  const body = `var config = ${JSON.stringify(clientConfig(c.var.config, new URL(c.req.url), c.req.raw.cf as { country?: unknown; continent?: unknown } | undefined), null, 2)};\n`;
   return c.body(body, 200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-store' });
 });

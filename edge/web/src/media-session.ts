@@ -15,6 +15,8 @@ export interface MediaSessionOptions {
   readonly endpointId: string;
   /** This participant's full JID (the session-accept's responder). */
   readonly jid: string;
+  /** TURN servers with their credentials (the edge's XEP-0215 answer, ice-servers.ts). */
+  readonly iceServers: RTCIceServer[];
   /** Sends the session-accept's `<jingle/>` to the focus. */
   sendAccept(jingle: Element, sid: string): void;
   /** A remote participant's track arrived. */
@@ -43,7 +45,7 @@ export class MediaSession {
     this.#o = o;
     this.#offer = new RemoteOffer(j.sid, j.contents);
     this.#offer.apply(j.contents, 'add');
-    this.pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.pc = new RTCPeerConnection({ iceServers: o.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     this.pc.addEventListener('track', (ev) => {
       const who = ev.transceiver.mid ? this.#offer.ownerOf(ev.transceiver.mid) : undefined;
       if (who) o.onTrack(who.owner, ev.track);

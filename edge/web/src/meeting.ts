@@ -10,6 +10,7 @@ import {
   buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
   parseMucUser, serializeBridgeMessage, xml, type Element, type Jingle, type Mute, type StanzaErrorCondition,
 } from '@edgemeet/protocol';
+import { fetchIceServers } from './ice-servers.ts';
 import { MediaSession, type Quality } from './media-session.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
@@ -19,6 +20,8 @@ export interface ClientConfig {
   tokenAuthUrl?: string;
   /** The signed-in user's Jitsi JWT (login.ts), sent as `?token=` as lib-jitsi-meet does. */
   token?: string;
+  /** jitsi-meet's deploymentInfo; `userRegion` is announced as jitsi_participant_region (bridge selection). */
+  deploymentInfo?: { region?: string; userRegion?: string };
 }
 
 export interface Participant {
@@ -59,6 +62,8 @@ export class Meeting {
   readonly #events: MeetingEvents;
   #xmpp: XmppConnection | null = null;
   #media: MediaSession | null = null;
+  /** TURN servers from the edge (XEP-0215), asked for once connected (ice-servers.ts). */
+  #iceServers: Promise<RTCIceServer[]> = Promise.resolve([]);
   #chain: Promise<void> = Promise.resolve();
   #constraints: { maxHeight: number; onStage?: string } = { maxHeight: 360 };
   readonly participants = new Map<string, Participant>();
@@ -97,6 +102,7 @@ export class Meeting {
     xmpp.onClose = (reason) => { if (!this.#leaving) this.#events.error('connection-lost', `The connection was lost (${reason}).`); };
     // A network blip: the session is resumed (same participant, same room); media keeps its own path.
     xmpp.onResuming = (resuming) => this.#events.status(resuming ? 'Connection lost, reconnecting…' : '');
+    this.#iceServers = fetchIceServers((el) => xmpp.iq(el), hosts.domain);
     await xmpp.iq(buildIq('set', this.#config.hosts.focus, undefined,
       buildConferenceRequest({ room: this.#roomJid, machineUid: this.myId, properties: { startAudioMuted: '9' } })));
     await this.#discoverComponents(xmpp);
@@ -171,6 +177,7 @@ export class Meeting {
       to: `${this.#roomJid}/${this.myId}`, join: join ? { password: password || undefined } : undefined,
       extensions: buildJitsiPresence({
         nick: local.name, audioMuted: local.audioMuted, videoMuted: local.videoMuted, videoType: local.videoType,
+        region: this.#config.deploymentInfo?.userRegion,
         raisedHand: local.handRaised ? String(Date.now()) : undefined,
         sourceInfo: {
           [`${this.myId}-a0`]: { muted: local.audioMuted }, [`${this.myId}-v0`]: { muted: local.videoMuted, videoType: local.videoType },
@@ -383,7 +390,7 @@ export class Meeting {
     if (j.action === 'session-initiate') {
       this.#media?.close();
       this.#media = await MediaSession.accept(j, {
-        localStream: this.local.stream, endpointId: this.myId, jid: this.#xmpp?.jid ?? '',
+        localStream: this.local.stream, endpointId: this.myId, jid: this.#xmpp?.jid ?? '', iceServers: await this.#iceServers,
         sendAccept: (jingle, sid) => this.#xmpp?.send(buildIq('set', `${this.#roomJid}/focus`, `accept-${sid}`, jingle)),
         onTrack: (owner, track) => {
           const p = this.participants.get(owner);

@@ -1,6 +1,7 @@
 /**
  * The node's HTTP side (JVB's public HTTP server, :9090 in Jitsi deployments): `GET /about/health`,
- * `GET /about/stats` (counters over the current conferences, as JVB's /colibri/stats)
+ * `GET /about/stats` (counters over the current conferences, as JVB's /colibri/stats),
+ * `GET /metrics` (Prometheus text format, metrics.ts)
  * and the bridge channel at `/colibri-ws/<node>/<conference>/<endpoint>?pwd=…` (jitsi-wire-protocol
  * §6): ServerHello on open, EndpointMessage and EndpointStats relayed between the conference's
  * endpoints, receiver constraints recorded. Wrong path → 404, unknown endpoint or password → 403;
@@ -15,6 +16,7 @@ import { parseBridgeMessage, serializeBridgeMessage, type BridgeMessage } from '
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Faults } from '../faults.ts';
 import type { Logger } from '../log.ts';
+import { METRICS_CONTENT_TYPE, type NodeMetrics } from '../metrics.ts';
 import type { SfuConference } from '../sfu/conference.ts';
 import type { SfuEndpoint } from '../sfu/endpoint.ts';
 import type { SfuConferenceDirectory } from '../sfu/conference-directory.ts';
@@ -27,6 +29,8 @@ export interface ColibriWsServerOptions {
   log: Logger;
   faults: Faults;
   version: string;
+  /** `GET /metrics`; without it the path is 404. */
+  metrics?: NodeMetrics;
 }
 
 function samePassword(a: string, b: string): boolean {
@@ -80,6 +84,11 @@ export class ColibriWsServer {
       res.end(JSON.stringify({
         node: o.nodeId, draining: o.directory.draining, ...o.directory.stats(), faults: o.faults.counts(), rejected: o.faults.rejected(),
       }));
+      return;
+    }
+    if (method === 'GET' && url === '/metrics' && o.metrics) {
+      res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+      res.end(o.metrics.render());
       return;
     }
     res.writeHead(404).end();
@@ -153,6 +162,7 @@ export class ColibriWsServer {
         return;
       }
       case 'EndpointStats': {
+        this.#o.metrics?.noteEndpointStats(from, m);
         const relayed = serializeBridgeMessage({ ...m, from: from.id });
         for (const ep of conference.endpoints()) if (ep !== from) ep.sendToChannel(relayed);
         return;

@@ -13,6 +13,8 @@ export class SfuConferenceDirectory implements ConferenceDirectory {
   shuttingDown = false;
 
   readonly ctx: SfuContext;
+  /** Counters of the conferences that ended (for node-lifetime totals: `GET /metrics`). */
+  readonly retired = { forwardedPackets: 0, retransmittedPackets: 0, nacksForwarded: 0, transportFeedbackPackets: 0 };
 
   constructor(ctx: SfuContext) {
     this.ctx = ctx;
@@ -36,6 +38,10 @@ export class SfuConferenceDirectory implements ConferenceDirectory {
   expire(meetingId: string): void {
     const conference = this.#conferences.get(meetingId);
     if (!conference) return;
+    this.retired.forwardedPackets += conference.forwardedPackets;
+    this.retired.retransmittedPackets += conference.retransmitted;
+    this.retired.nacksForwarded += conference.nacksForwarded;
+    for (const ep of conference.endpoints()) this.retired.transportFeedbackPackets += ep.transportFeedback.sent;
     conference.close();
     this.#conferences.delete(meetingId);
     this.ctx.log.info('conference.expired', { meeting: meetingId });

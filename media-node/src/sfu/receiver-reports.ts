@@ -77,6 +77,16 @@ export class ReceptionStats {
   get hasPackets(): boolean {
     return this.#baseSeq >= 0;
   }
+
+  /** Packets expected from the sequence numbers seen so far (RFC 3550 A.3). */
+  get expected(): number {
+    return this.#baseSeq < 0 ? 0 : this.#cycles + this.#maxSeq - this.#baseSeq + 1;
+  }
+
+  /** Packets received (duplicates included, as RFC 3550 counts them). */
+  get received(): number {
+    return this.#received;
+  }
 }
 
 const RTCP_RR = 201;
