@@ -36,7 +36,15 @@ describe("today's lib-jitsi-meet keeps its call when the media node dies or drai
     // loaded machine cannot trip: before the move existed, media stopped for good).
     expect(r.drain?.moved).toBe(true);
     for (const gap of r.drain!.maxGapMs) expect(gap).toBeLessThan(5000);
-    expect(r.pageErrors).toEqual([[], [], []]);
+    // One page error is the library's own, known race: with more than one video codec offered, its
+    // codec selection may run on the new session's peer connection before the offer is applied
+    // (getConfiguredVideoCodec reads the remote description's payloads), seen once in CI after a
+    // move (docs/compatibility.md). Nothing else may appear, and that one at most once per move.
+    const codecRace = /Cannot read properties of undefined \(reading 'payloads'\)[^]*getConfiguredVideoCodec/;
+    const otherPageErrors = r.pageErrors.flat().filter((e) => !codecRace.test(e));
+    expect(otherPageErrors, otherPageErrors.join('\n')).toEqual([]);
+    for (const errors of r.pageErrors) expect(errors.length).toBeLessThanOrEqual(r.kills.length + 1);
+    if (r.pageErrors.flat().length > 0) console.warn(`lib-jitsi-meet's codec-selection race after a move: ${r.pageErrors.map((e) => e.length).join('/')} page errors`);
     // The library's only complaint: each page's bridge channel to the killed node closed abnormally
     // (1006), once per page and kill; nothing at all from the drain.
     const expected = /\[rtc:BridgeChannel\] <e\.onclose>:\s+Channel closed: 1006/;
