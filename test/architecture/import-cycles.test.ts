@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const PACKAGES = ['protocol/src', 'focus/src', 'edge/src', 'edge/web/src'];
+const PACKAGES = ['protocol/src', 'focus/src', 'edge/src', 'edge/web/src', 'media-node/src'];
 /** Workspace packages, resolved to their entry points. */
 const ALIASES: Record<string, string> = {
   '@edgemeet/protocol': 'protocol/src/index.ts',

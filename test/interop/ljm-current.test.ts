@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { browserIt, runInNetns } from '../helpers/netns-test.ts';
-import { buildSelected, currentLjmUnavailable } from './ljm-builds.ts';
+import { describe, expect } from 'vitest';
+import { runInNetns } from '../helpers/netns-test.ts';
+import { currentBuildIt } from './current-build-it.ts';
 
 interface Flow { video: number; audio: number; p2p: boolean; heights: number[] }
 interface PcCounters { negotiationNeeded: number; remoteDescriptions: number; localDescriptions: number; descriptionErrors: string[] }
@@ -17,22 +17,9 @@ interface Result {
   thumbnailHeights: number[]; stageHeights: number[]; leftSeen: boolean[]; afterLeaveFlow: Flow[]; pages: PageReport[];
 }
 
-/** `it` where today's build, Chromium and LJM_BUILD allow; otherwise a loud skip. */
-function currentIt(): typeof it {
-  const missing = currentLjmUnavailable();
-  if (missing) {
-    console.warn(`\n*** SKIPPING the interop test with today's lib-jitsi-meet: ${missing} ***\n`);
-    return it.skip as unknown as typeof it;
-  }
-  if (!buildSelected('current')) {
-    console.warn(`skipping the interop test with today's lib-jitsi-meet: LJM_BUILD=${process.env.LJM_BUILD}`);
-    return it.skip as unknown as typeof it;
-  }
-  return browserIt("the interop test with today's lib-jitsi-meet");
-}
 
 describe("today's lib-jitsi-meet (upstream build) in Debian Chromium against the edge and a media node", () => {
-  currentIt()('a three-party call through the bridge: joins, names, media both ways, chat, mute, constraints, leave; renegotiations bounded, no page or library errors', () => {
+  currentBuildIt('the interop test')('a three-party call through the bridge: joins, names, media both ways, chat, mute, constraints, leave; renegotiations bounded, no page or library errors', () => {
     const r = runInNetns<Result>(new URL('./ljm-current.run.ts', import.meta.url), {
       timeoutMs: 120_000, env: { SCREENSHOT_DIR: fileURLToPath(new URL('../../test-results/interop', import.meta.url)) },
     });

@@ -1,28 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { browserIt, runInNetns } from '../helpers/netns-test.ts';
-import { buildSelected, currentLjmUnavailable } from './ljm-builds.ts';
+import { describe, expect } from 'vitest';
+import { runInNetns } from '../helpers/netns-test.ts';
+import { currentBuildIt } from './current-build-it.ts';
 
 interface Result {
   error?: string; kills: Array<{ node: string; recoveredMs: number[]; allMs: number }>; drain?: { node: string; maxGapMs: number[]; moved: boolean; exitedMs: number };
   left: string[][]; participants: number[]; pageErrors: string[][]; libraryErrors: string[][]; jingle?: unknown;
 }
 
-/** `it` where today's build, Chromium and LJM_BUILD allow; otherwise a loud skip. */
-function currentIt(): typeof it {
-  const missing = currentLjmUnavailable();
-  if (missing) {
-    console.warn(`\n*** SKIPPING the bridge failover test with today's lib-jitsi-meet: ${missing} ***\n`);
-    return it.skip as unknown as typeof it;
-  }
-  if (!buildSelected('current')) {
-    console.warn(`skipping the bridge failover test with today's lib-jitsi-meet: LJM_BUILD=${process.env.LJM_BUILD}`);
-    return it.skip as unknown as typeof it;
-  }
-  return browserIt("the bridge failover test with today's lib-jitsi-meet");
-}
 
 describe("today's lib-jitsi-meet keeps its call when the media node dies or drains", () => {
-  currentIt()('kill -9 of the node carrying a 3-party call: every page decodes everyone again, nobody leaves; a drain to its timeout moves everyone with no gap over 2 s', () => {
+  currentBuildIt('the bridge failover test')('kill -9 of the node carrying a 3-party call: every page decodes everyone again, nobody leaves; a drain to its timeout moves everyone with no gap over 2 s', () => {
     const r = runInNetns<Result>(new URL('./ljm-failover.run.ts', import.meta.url), { timeoutMs: 150_000, env: { KILLS: '1', DRAIN: '1' } });
     expect(r.error, `${r.error}\n${JSON.stringify(r.jingle)}`).toBeUndefined();
     console.log(`bridge failover with today's lib-jitsi-meet: kill -9 → every page decodes everyone again after ${r.kills.map((k) => `${k.allMs} ms (pages ${k.recoveredMs.join('/')})`).join(', ')}; drain to timeout: longest gap ${r.drain?.maxGapMs.join('/')} ms, node gone after ${r.drain?.exitedMs} ms`);

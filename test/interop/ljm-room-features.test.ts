@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { browserIt, runInNetns } from '../helpers/netns-test.ts';
-import { buildSelected, currentLjmUnavailable } from './ljm-builds.ts';
+import { describe, expect } from 'vitest';
+import { runInNetns } from '../helpers/netns-test.ts';
+import { currentBuildIt } from './current-build-it.ts';
 
 interface Result {
   error?: string; console?: string[][]; version: string; moderators: boolean[]; supported: Array<{ end: boolean; metadata: boolean }>;
@@ -11,18 +11,9 @@ interface Result {
   pageErrors: string[][]; libraryErrors: string[][];
 }
 
-function currentIt(): typeof it {
-  const missing = currentLjmUnavailable();
-  if (missing) {
-    console.warn(`\n*** SKIPPING the room-features test with today's lib-jitsi-meet: ${missing} ***\n`);
-    return it.skip as unknown as typeof it;
-  }
-  if (!buildSelected('current')) return it.skip as unknown as typeof it;
-  return browserIt("the room-features test with today's lib-jitsi-meet");
-}
 
 describe("today's lib-jitsi-meet's room-feature APIs against the edge's components", () => {
-  currentIt()('conference start timestamp, room metadata, speaker stats for a latecomer, end for all (refused for a participant, everyone ended by the moderator, bridge conference expired)', () => {
+  currentBuildIt('the room-features test')('conference start timestamp, room metadata, speaker stats for a latecomer, end for all (refused for a participant, everyone ended by the moderator, bridge conference expired)', () => {
     const r = runInNetns<Result>(new URL('./ljm-room-features.run.ts', import.meta.url), { timeoutMs: 110_000 });
     expect(r.error, `${r.error}\n${JSON.stringify(r.console, null, 1)}`).toBeUndefined();
     console.log(`lib-jitsi-meet ${r.version}: carol's speaker stats for the dominant speaker ${r.carolSpeakerStats.total} ms after ${Math.round(r.carolSpeakerStats.inMeetingMs)} ms in the meeting; library errors ${JSON.stringify(r.libraryErrors)}`);

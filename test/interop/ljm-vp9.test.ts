@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { browserIt, runInNetns } from '../helpers/netns-test.ts';
-import { buildSelected, currentLjmUnavailable } from './ljm-builds.ts';
+import { describe, expect } from 'vitest';
+import { runInNetns } from '../helpers/netns-test.ts';
+import { currentBuildIt } from './current-build-it.ts';
 
 interface Flow { video: number; audio: number; p2p: boolean; heights: number[] }
 interface VideoStats {
@@ -19,22 +19,9 @@ interface Result {
   nodeStats: { forwardedPackets: number };
 }
 
-/** `it` where today's build, Chromium and LJM_BUILD allow; otherwise a loud skip. */
-function currentIt(): typeof it {
-  const missing = currentLjmUnavailable();
-  if (missing) {
-    console.warn(`\n*** SKIPPING the VP9 interop test with today's lib-jitsi-meet: ${missing} ***\n`);
-    return it.skip as unknown as typeof it;
-  }
-  if (!buildSelected('current')) {
-    console.warn(`skipping the VP9 interop test with today's lib-jitsi-meet: LJM_BUILD=${process.env.LJM_BUILD}`);
-    return it.skip as unknown as typeof it;
-  }
-  return browserIt("the VP9 interop test with today's lib-jitsi-meet");
-}
 
 describe("today's lib-jitsi-meet with VP9 first, through the media node", () => {
-  currentIt()('a three-party call in VP9 SVC: every page decodes VP9, receivers get the spatial layer their constraints ask for, renegotiations bounded, no errors', () => {
+  currentBuildIt('the VP9 interop test')('a three-party call in VP9 SVC: every page decodes VP9, receivers get the spatial layer their constraints ask for, renegotiations bounded, no errors', () => {
     const r = runInNetns<Result>(new URL('./ljm-vp9.run.ts', import.meta.url), { timeoutMs: 120_000 });
     expect(r.error, `${r.error}\n${JSON.stringify(r.console, null, 1)}`).toBeUndefined();
     const sent = r.video.map((v) => v.outbound.filter((o) => o.active).map((o) => `${o.mimeType} ${o.scalabilityMode} ${o.height}p`).join());
