@@ -13,8 +13,9 @@ describe('bridge-channel fuzzer against a real media node process', () => {
     const report = await fuzzBridgeChannel({ seed, cases: 400 });
     expect(report.findings, `seed ${seed}`).toEqual([]);
     expect(report.sent).toBe(400);
-    // The cases reached the node and the hostile ones were refused there (not, say, lost on the way).
-    expect(report.rejected['channel-message'] ?? 0).toBeGreaterThan(50);
+    // The cases reached the node and the hostile ones were refused there (not, say, lost on the way);
+    // how many are hostile depends on the seed (47 to over 100 seen), so the floor is low.
+    expect(report.rejected['channel-message'] ?? 0).toBeGreaterThanOrEqual(20);
     expect(report.kinds['EndpointMessage msgPayload nested'] ?? 0).toBeGreaterThan(10);
   }, 60_000);
 });

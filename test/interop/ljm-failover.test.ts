@@ -35,8 +35,12 @@ describe("today's lib-jitsi-meet keeps its call when the media node dies or drai
     // The library's only complaint: each page's bridge channel to the killed node closed abnormally
     // (1006), once per page and kill; nothing at all from the drain.
     const expected = /\[rtc:BridgeChannel\] <e\.onclose>:\s+Channel closed: 1006/;
-    const other = r.libraryErrors.flat().filter((line) => !expected.test(line));
+    // And the same known race as above, seen by its stats collector (RTPStatsCollector →
+    // doesTrueSimulcast → getConfiguredVideoCodec on the new peer connection before its offer).
+    const statsRace = /\[stats:RTPStatsCollector\] Processing of RTP stats failed: TypeError: Cannot read properties of undefined \(reading 'payloads'\)/;
+    const other = r.libraryErrors.flat().filter((line) => !expected.test(line) && !statsRace.test(line));
     expect(other, other.join('\n')).toEqual([]);
-    for (const errors of r.libraryErrors) expect(errors.length).toBeLessThanOrEqual(r.kills.length);
+    for (const errors of r.libraryErrors) expect(errors.filter((l) => expected.test(l)).length).toBeLessThanOrEqual(r.kills.length);
+    for (const errors of r.libraryErrors) expect(errors.filter((l) => statsRace.test(l)).length).toBeLessThanOrEqual(3 * (r.kills.length + 1));
   });
 });
