@@ -23,6 +23,13 @@ export interface FocusConfig {
   readonly maxReinvites: number;
   /** Region to prefer for new conferences when participants announce none. */
   readonly defaultRegion: string;
+  /**
+   * SSRC rewriting for participants whose disco#info lists `http://jitsi.org/ssrc-rewriting-1`
+   * (Jicofo's `use-ssrc-rewriting`, on by default): the bridge, not the focus, tells them the sources.
+   */
+  readonly ssrcRewriting: boolean;
+  /** How long to wait for a participant's disco#info answer before inviting it without its features. */
+  readonly featuresTimeoutMs: number;
 }
 
 export function focusConfig(domain: string, overrides: Partial<FocusConfig> = {}): FocusConfig {
@@ -37,6 +44,8 @@ export function focusConfig(domain: string, overrides: Partial<FocusConfig> = {}
     sessionAcceptTimeoutMs: 15_000,
     maxReinvites: 3,
     defaultRegion: '',
+    ssrcRewriting: true,
+    featuresTimeoutMs: 3_000,
     ...overrides,
   });
 }

@@ -571,3 +571,62 @@ describe('FocusComponent: moving a conference off a bridge (Jicofo reInviteParti
     expect(sent.find((s) => s.attrs.id === 'acc-alice')?.attrs.type).toBe('result');
   });
 });
+
+describe('FocusComponent: SSRC rewriting (Jicofo use-ssrc-rewriting)', () => {
+  const withCaps = (nick: string) => {
+    const p = presence(nick);
+    p.children.push(xml('c', { xmlns: 'http://jabber.org/protocol/caps', hash: 'sha-1', node: 'https://jitsi.org/jitsi-meet', ver: `ver-${nick}` }));
+    return p;
+  };
+  const discoTo = (sent: Element[], nick: string) => sent.find((s) => s.attrs.to === `${ROOM}/${nick}` && s.getChild('query')?.attrs.xmlns === 'http://jabber.org/protocol/disco#info');
+  const answer = (nick: string, id: string, features: string[]) => xml('iq', { type: 'result', id, from: `${ROOM}/${nick}` },
+    xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }, ...features.map((v) => xml('feature', { var: v }))));
+
+  it('asks a participant with caps for its features before inviting it; with ssrc-rewriting-1 its endpoint gets the capability and the focus signals it no sources', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(withCaps('bob'));
+    await settle();
+    // Bob is not invited before he answers; alice (no caps) is not asked.
+    expect(discoTo(sent, 'alice')).toBeUndefined();
+    const question = discoTo(sent, 'bob')!;
+    expect(question.attrs.type).toBe('get');
+    expect(bridges.requests.map((r) => r.payload.getChild('endpoint')?.attrs.id)).toEqual(['alice']);
+    await focus.handleStanza(answer('bob', String(question.attrs.id), ['urn:xmpp:jingle:1', 'http://jitsi.org/ssrc-rewriting-1']));
+    await settle();
+    const bobAllocation = bridges.requests.find((r) => r.payload.getChild('endpoint')?.attrs.id === 'bob')!.payload.getChild('endpoint')!;
+    expect(bobAllocation.getChildren('capability').map((c) => c.attrs.name)).toEqual(['source-names', 'ssrc-rewriting']);
+    expect(bridges.requests[0]!.payload.getChild('endpoint')!.getChildren('capability').map((c) => c.attrs.name)).toEqual(['source-names']);
+
+    const aliceSid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    const bobSid = sidOf(sent, `${ROOM}/bob`, 'session-initiate');
+    await focus.handleStanza(accept('alice', aliceSid, 1111, 2222));
+    await focus.handleStanza(accept('bob', bobSid, 3333, 4444));
+    await settle();
+    // Bob's offer carried the bridge's feedback sources only, and he never gets a source-add; alice gets bob's.
+    const bobJingle = sent.filter((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle'));
+    expect(bobJingle.map((s) => s.getChild('jingle')!.attrs.action)).toEqual(['session-initiate']);
+    const offered = bobJingle[0]!.getChild('jingle')!.getChildren('content').flatMap((c) => c.getChild('description')!.getChildren('source')).map((s) => s.getChild('ssrc-info')?.attrs.owner);
+    expect(new Set(offered)).toEqual(new Set(['jvb']));
+    expect(serialize(sent.find((s) => s.attrs.to === `${ROOM}/alice` && s.getChild('jingle')?.attrs.action === 'source-add')!)).toContain('ssrc="3333"');
+  });
+
+  it('a participant that does not answer in time, or refuses, is invited as usual', async () => {
+    const clock = { now: Date.now() };
+    const { focus, sent, bridges } = setup(['b1'], clock);
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(withCaps('alice'));
+    await focus.handleStanza(withCaps('bob'));
+    await settle();
+    expect(bridges.requests).toEqual([]);
+    const toAlice = discoTo(sent, 'alice')!;
+    await focus.handleStanza(xml('iq', { type: 'error', id: toAlice.attrs.id, from: `${ROOM}/alice` }, xml('error', { type: 'cancel' })));
+    clock.now += 3_000;
+    focus.onWakeUp();
+    await settle();
+    const endpoints = bridges.requests.map((r) => r.payload.getChild('endpoint')!);
+    expect(endpoints.map((e) => e.attrs.id).sort()).toEqual(['alice', 'bob']);
+    expect(endpoints.every((e) => e.getChildren('capability').map((c) => c.attrs.name).join() === 'source-names')).toBe(true);
+  });
+});

@@ -7,7 +7,7 @@
  * @module
  */
 import {
-  NS_JINGLE, NS_JINGLE_ERRORS, StanzaError, buildBridgeNotAvailable, buildConferenceAnswer, buildConferenceProperties, buildIq,
+  NS_JINGLE, NS_JINGLE_ERRORS, StanzaError, buildBridgeNotAvailable, buildDiscoInfoGet, parseDiscoFeatures, buildConferenceAnswer, buildConferenceProperties, buildIq,
   buildIqError, buildMucLeave, buildMucPresence, buildMute, findMute, mutedMediaType, parseConferenceRequest,
   parseJingle, parseJitsiPresence, parseMucUser, sourcesFromContents, tryParseJid, xml, type Element, type EndpointSources, type Jingle, type Mute,
 } from '@edgemeet/protocol';
@@ -44,6 +44,9 @@ export class FocusComponent {
   readonly #roomJid: string;
   #conference: Conference | null = null;
   #bridgeMissing = false;
+  /** disco#info questions in flight: IQ id → nick (lost with an eviction: the wake-up then invites without features). */
+  readonly #discoAsked = new Map<string, string>();
+  #discoSeq = 0;
 
   constructor(o: FocusComponentOptions) {
     this.#o = o;
@@ -140,10 +143,21 @@ export class FocusComponent {
       return;
     }
     const extensions = parseJitsiPresence(presence);
+    // As Jicofo, the participant's features (disco#info) decide how it is invited (SSRC rewriting).
+    // Only clients announcing XEP-0115 caps are asked (lib-jitsi-meet does; a client without caps may never answer).
+    const askFeatures = this.#o.config.ssrcRewriting && extensions.caps !== undefined;
+    const now = this.#o.host.now();
     conference.addParticipant({
       endpointId: nick, realJid, statsId: extensions.statsId ?? null,
       region: extensions.region ?? '', audioMuted: false, videoMuted: false, isOwner, role,
+      ...(askFeatures ? { featuresAskedAt: now } : {}),
     }).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
+    if (askFeatures) {
+      const id = `disco-${++this.#discoSeq}`;
+      this.#discoAsked.set(id, nick);
+      this.#o.host.send(buildDiscoInfoGet(`${this.#roomJid}/${nick}`, id));
+      this.#o.host.scheduleWakeUp(now + this.#o.config.featuresTimeoutMs);
+    }
     // Joining a moderated conference: muted until approved (before the first allocation, so it starts muted on the bridge).
     const joined = conference.participant(nick);
     const focus = `${this.#roomJid}/${this.#o.config.focusNick}`;
@@ -282,6 +296,13 @@ export class FocusComponent {
   }
 
   #reply(conference: Conference, iq: Element, nick: string): void {
+    const asked = this.#discoAsked.get(iq.attrs.id as string);
+    if (asked !== undefined) {
+      this.#discoAsked.delete(iq.attrs.id as string);
+      if (asked !== nick) return;
+      conference.setFeatures(nick, parseDiscoFeatures(iq)).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
+      return;
+    }
     const p = conference.participant(nick);
     if (!p?.jingle || p.jingle.iqId !== iq.attrs.id) return;
     if (iq.attrs.type === 'error') conference.sessions.reinvite(p, 'session-initiate refused').catch((err: unknown) => this.#log.error('focus.reinvite_failed', { err, endpoint: nick }));

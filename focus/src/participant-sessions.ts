@@ -70,7 +70,7 @@ export class ParticipantSessions {
   inviteWaiting(): Promise<void> {
     const { config } = this.#c;
     if (this.#participants.length < config.minParticipants) return Promise.resolve();
-    const waiting = this.#participants.filter((p) => p.jingle === null && !p.mediaDeclined && p.reinvites < config.maxReinvites);
+    const waiting = this.#participants.filter((p) => p.jingle === null && !p.mediaDeclined && p.reinvites < config.maxReinvites && p.featuresAskedAt === undefined);
     return Promise.all(waiting.map((p) => this.invite(p))).then(() => undefined);
   }
 

@@ -39,6 +39,13 @@ export interface ParticipantState {
   isOwner: boolean;
   /** MUC role, for permission checks (mute requests need a moderator). */
   role: string;
+  /**
+   * Its features are being asked for (disco#info, as Jicofo does before inviting): not invited
+   * until they are known or the question timed out (epoch ms when asked). Absent: known.
+   */
+  featuresAskedAt?: number;
+  /** Media on the bridge's SSRCs, sources announced by the bridge (it listed `http://jitsi.org/ssrc-rewriting-1`). */
+  ssrcRewriting?: boolean;
 }
 
 export interface ConferenceState {

@@ -79,6 +79,7 @@ export {
   readSpeakerStatsReport, refused,
 } from './xmpp/room-features.ts';
 export type { RoomMetadataCommand, SpeakerStatsEntry, SpeakerStatsReport } from './xmpp/room-features.ts';
+export { FEATURE_SSRC_REWRITING, buildDiscoInfoGet, parseDiscoFeatures } from './xmpp/disco-features.ts';
 export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';
 export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';
@@ -107,8 +108,9 @@ export type {
   Colibri2Media, Colibri2MediaSource, Colibri2Endpoint, Colibri2ConferenceModify, Colibri2EndpointResult, Colibri2ConferenceModified,
   Colibri2ErrorReason,
 } from './colibri2/types.ts';
+export { CAP_SOURCE_NAMES, CAP_SSRC_REWRITING } from './colibri2/types.ts';
 export { parseBridgeMessage, serializeBridgeMessage } from './bridge-channel/messages.ts';
-export type { BridgeMessage, BridgeMessageClass, VideoConstraints } from './bridge-channel/messages.ts';
+export type { AudioSourceMapping, BridgeMessage, BridgeMessageClass, VideoConstraints, VideoSourceMapping } from './bridge-channel/messages.ts';
 
 export {
   MUC_STATUS, buildMucItem, parseMucItem, buildMucUser, parseMucUser, buildMucPresence, parseMucPresence, buildMucLeave, mucExtensions,

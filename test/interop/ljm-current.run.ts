@@ -40,7 +40,7 @@ if (shots) mkdirSync(shots, { recursive: true });
 const names = ['alice', 'bob', 'carol'];
 let people: LjmPage[] = [];
 try {
-  people = await startCurrentLjmPages(world, 'ljm-today', 3, { nicks: names });
+  people = await startCurrentLjmPages(world, 'ljm-today', 3, { nicks: names, ssrcRewriting: process.env.LJM_SSRC_REWRITING === '1' });
   const [alice, bob, carol] = people as [LjmPage, LjmPage, LjmPage];
   result.version = await ljm<string>(alice, 's.version');
   const ids = await Promise.all(people.map((p) => p.id()));

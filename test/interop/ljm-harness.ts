@@ -29,8 +29,8 @@
  *
  * - `startCurrentLjmPages(world, room, n, options?)` → `LjmPage[]` (nicks `p1…pn`, or
  *   `options.nicks`), opened one after another, each joined with P2P off unless `options.p2p`.
- *   `options.ssrcRewriting` sets the library's `flags.ssrcRewritingEnabled` (default off: the server
- *   does not implement it yet); the conference options default to VP8 first
+ *   `options.ssrcRewriting` sets the library's `flags.ssrcRewritingEnabled` (default off here, so
+ *   both ways are tested; ljm-current.test.ts turns it on, as jitsi-meet does); the conference options default to VP8 first
  *   ({@link CURRENT_CONFERENCE_DEFAULTS}; the server offers VP8 and VP9, and ljm-vp9.test.ts runs
  *   VP9 first).
  * - `LjmPage.flowSnapshot()` → {@link FlowSnapshot}: at `at` (page ms), on the active peer

@@ -16,6 +16,7 @@ import { DEFAULT_HEADER_EXTENSION_IDS, headerExtensionIds, type HeaderExtensionI
 import type { MediaTransport } from './media-transport.ts';
 import { ReceptionStats } from './receiver-reports.ts';
 import { VideoSource } from './simulcast.ts';
+import { SsrcRewriting } from './ssrc-rewriting.ts';
 import { TransportFeedback } from './transport-cc.ts';
 import { createVideoForwarder } from './forwarder-factory.ts';
 import type { VideoForwarder } from './video-forwarder.ts';
@@ -75,6 +76,7 @@ export class SfuEndpoint implements EndpointControl {
   #constraints: VideoConstraints = { byKey: new Map(), fallback: Infinity };
   #audioMuted = false;
   #videoMuted = false;
+  #rewriting: SsrcRewriting | null = null;
 
   /** `transport`: an in-process one (a recorder's); by default the node's ICE/DTLS transport on the shared port. */
   constructor(id: string, host: EndpointHost, ctx: SfuContext, transport?: MediaTransport) {
@@ -87,6 +89,19 @@ export class SfuEndpoint implements EndpointControl {
     this.transport.onRtp = (rtp) => host.packets.routeRtp(this, rtp);
     this.transport.onRtcp = (rtcp) => host.packets.routeRtcp(this, rtcp);
     this.transport.onEarlyRtp = (rtp) => host.packets.noteArrival(this, rtp);
+  }
+
+  /**
+   * As a receiver: media on the node's own SSRCs, announced over the bridge channel (Colibri2
+   * capability `ssrc-rewriting`); `taken`: SSRCs in use in the conference, which a slot must not reuse.
+   */
+  enableSsrcRewriting(audioSlots: number, videoSlots: number, taken: (ssrc: number) => boolean): void {
+    this.#rewriting = new SsrcRewriting({ audioSlots, videoSlots, taken, send: (m) => this.#channel?.send(serializeBridgeMessage(m)) });
+  }
+
+  /** The receiver's SSRC slots, or null without SSRC rewriting. */
+  get rewriting(): SsrcRewriting | null {
+    return this.#rewriting;
   }
 
   get connected(): boolean {
@@ -153,6 +168,8 @@ export class SfuEndpoint implements EndpointControl {
     this.#channel?.close(1000, 'replaced');
     this.#channel = channel;
     this.#toldSender.clear();
+    // A (re)opened channel learns every slot's source (JVB sends all mappings when its channel connects).
+    for (const m of this.#rewriting?.allMappings() ?? []) channel.send(serializeBridgeMessage(m));
   }
 
   /** The channel closed (ignored if another has replaced it). */

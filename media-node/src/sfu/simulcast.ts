@@ -9,6 +9,7 @@
  */
 import type { Colibri2MediaSource } from '@edgemeet/protocol';
 import { PacketCache } from './packet-cache.ts';
+import type { RewritableSource } from './ssrc-rewriting.ts';
 import { VP9_MAX_SPATIAL, Vp9Descriptor, payloadOffset, readVp9Descriptor, rewriteRtp, seqOf, timestampOf, vp8KeyframeHeight } from './rtp.ts';
 
 /** A layer that sent nothing for this long is treated as off (the sender suspended it). */
@@ -63,9 +64,15 @@ export class VideoSource {
   #choices: readonly Layer[];
   readonly #caches: Array<PacketCache | undefined> = [];
 
-  constructor(owner: string, id: string, layers: Array<{ ssrc: number; rtx?: number }>) {
+  /** Camera or screen share (the Colibri2 source's videoType), for receivers with SSRC rewriting. */
+  readonly videoType: 'CAMERA' | 'DESKTOP';
+  /** The source as a receiver with SSRC rewriting learns it: its first layer's SSRCs are what the forwarders write. */
+  readonly rewritable: RewritableSource;
+
+  constructor(owner: string, id: string, layers: Array<{ ssrc: number; rtx?: number }>, videoType: 'CAMERA' | 'DESKTOP' = 'CAMERA') {
     this.owner = owner;
     this.id = id;
+    this.videoType = videoType;
     this.layers = layers.map((l) => ({ ssrc: l.ssrc, rtx: l.rtx, height: 0, lastSeen: -Infinity, bytes: 0, bitrate: 0 }));
     this.#active = this.layers.map(() => false);
     const first = this.layers[0];
@@ -74,6 +81,7 @@ export class VideoSource {
     }));
     for (let i = 0; i < VP9_MAX_SPATIAL; i++) this.#spatialActive.push(false);
     this.#choices = this.layers;
+    this.rewritable = { name: id, owner, ssrc: this.layers[0]?.ssrc ?? 0, rtx: this.layers[0]?.rtx, videoType };
   }
 
   /**
@@ -107,7 +115,8 @@ export class VideoSource {
     const rtxSsrcs = new Set(fid.values());
     const primaries = sim ? sim.ssrcs : ms.sources.map((s) => s.ssrc).filter((s) => !rtxSsrcs.has(s)).slice(0, 1);
     if (primaries.length === 0) return null;
-    return new VideoSource(owner, ms.id, primaries.map((ssrc) => ({ ssrc, rtx: fid.get(ssrc) })));
+    const desktop = ms.sources.some((s) => s.videoType === 'desktop');
+    return new VideoSource(owner, ms.id, primaries.map((ssrc) => ({ ssrc, rtx: fid.get(ssrc) })), desktop ? 'DESKTOP' : 'CAMERA');
   }
 
   /** Every SSRC of the source with its layer. */
