@@ -92,7 +92,7 @@ export { jingleToSdp, sdpToJingleContents } from './jingle/sdp.ts';
 export { parseRtpDescription, buildRtpDescription } from './jingle/description.ts';
 export { parseIceUdpTransport, buildIceUdpTransport } from './jingle/transport.ts';
 export { FINGERPRINT_HASHES, DTLS_SETUPS, TRANSPORT_LIMITS } from './jingle/transport-values.ts';
-export { HDREXT_ABS_SEND_TIME, HDREXT_AUDIO_LEVEL, HDREXT_MID, HDREXT_TRANSPORT_CC } from './jingle/header-extensions.ts';
+export { HDREXT_ABS_SEND_TIME, HDREXT_AUDIO_LEVEL, HDREXT_AV1_DEPENDENCY_DESCRIPTOR, HDREXT_MID, HDREXT_TRANSPORT_CC } from './jingle/header-extensions.ts';
 export type {
   MediaType, SsrcSource, SsrcGroup, PayloadParameter, RtcpFeedback, PayloadType, HeaderExtension, RtpDescription, Fingerprint,
   IceCandidate, IceUdpTransport, JingleContent, BridgeSession, JingleReason, JingleAction, Jingle,

@@ -31,8 +31,8 @@
  *   `options.nicks`), opened one after another, each joined with P2P off unless `options.p2p`.
  *   `options.ssrcRewriting` sets the library's `flags.ssrcRewritingEnabled` (default off here, so
  *   both ways are tested; ljm-current.test.ts turns it on, as jitsi-meet does); the conference options default to VP8 first
- *   ({@link CURRENT_CONFERENCE_DEFAULTS}; the server offers VP8 and VP9, and ljm-vp9.test.ts runs
- *   VP9 first).
+ *   ({@link CURRENT_CONFERENCE_DEFAULTS}; the server offers VP8, VP9 and AV1; ljm-current.test.ts
+ *   runs the library's own order, AV1 first, and ljm-svc.test.ts VP9 on one page, AV1 on the others).
  * - `LjmPage.flowSnapshot()` → {@link FlowSnapshot}: at `at` (page ms), on the active peer
  *   connection (`sid` of its Jingle session, `p2p`, `connectionState`), per remote participant
  *   (keyed by endpoint id, with its display name) the cumulative video frames decoded and audio
@@ -320,13 +320,15 @@ export const CURRENT_CONFERENCE_DEFAULTS: Readonly<Record<string, unknown>> = Ob
  */
 export async function startCurrentLjmPages(world: World, room: string, n: number, options: {
   nicks?: string[]; p2p?: boolean; ssrcRewriting?: boolean; conferenceOptions?: Record<string, unknown>; timeoutMs?: number;
+  /** Per page (by nick), instead of `conferenceOptions`. */
+  conferenceOptionsFor?: (nick: string) => Record<string, unknown>;
 } = {}): Promise<LjmPage[]> {
   const nicks = options.nicks ?? Array.from({ length: n }, (_, i) => `p${i + 1}`);
   const pages: LjmPage[] = [];
   for (const nick of nicks.slice(0, n)) {
     pages.push(await openLjm(world, {
       room, nick, build: 'current', p2p: options.p2p ?? false, ssrcRewriting: options.ssrcRewriting,
-      conferenceOptions: options.conferenceOptions ?? CURRENT_CONFERENCE_DEFAULTS,
+      conferenceOptions: options.conferenceOptionsFor?.(nick) ?? options.conferenceOptions ?? CURRENT_CONFERENCE_DEFAULTS,
     }));
   }
   const timeout = options.timeoutMs ?? 20_000;

@@ -63,6 +63,7 @@ export class SfuEndpoint implements EndpointControl {
   #headerExtensions: HeaderExtensionIds = DEFAULT_HEADER_EXTENSION_IDS;
   /** The payload type of VP9 in this endpoint's Colibri2 media (-1: not offered). */
   #vp9PayloadType = -1;
+  #av1PayloadType = -1;
   #videoSources: readonly VideoSource[] = [];
   #downlinkBps: number | null = null;
   /** As a sender: reception statistics per SSRC it sends, for the node's receiver reports. */
@@ -131,7 +132,15 @@ export class SfuEndpoint implements EndpointControl {
     this.#headerExtensions = headerExtensionIds(medias);
     const vp9 = medias.find((m) => m.type === 'video')?.payloadTypes.find((pt) => pt.name.toUpperCase() === 'VP9');
     this.#vp9PayloadType = vp9?.id ?? -1;
-    for (const v of this.#videoSources) v.vp9PayloadType = this.#vp9PayloadType;
+    const av1 = medias.find((m) => m.type === 'video')?.payloadTypes.find((pt) => pt.name.toUpperCase() === 'AV1');
+    this.#av1PayloadType = av1?.id ?? -1;
+    for (const v of this.#videoSources) this.#codecsOf(v);
+  }
+
+  #codecsOf(v: VideoSource): void {
+    v.vp9PayloadType = this.#vp9PayloadType;
+    v.av1PayloadType = this.#av1PayloadType;
+    v.av1DescriptorId = this.#headerExtensions.av1DependencyDescriptor;
   }
 
   /** The ids of the header extensions the SFU reads in this endpoint's packets. */
@@ -200,7 +209,7 @@ export class SfuEndpoint implements EndpointControl {
       const fresh = VideoSource.fromColibri(this.id, ms);
       if (!fresh) return [];
       const v = kept.get(sourceKey(fresh)) ?? fresh;
-      v.vp9PayloadType = this.#vp9PayloadType;
+      this.#codecsOf(v);
       return [v];
     });
     for (const v of this.#toldSender.keys()) if (!this.#videoSources.includes(v)) this.#toldSender.delete(v);

@@ -9,5 +9,5 @@ import { Vp9Forwarder } from './vp9-forwarder.ts';
 
 /** The forwarder for `source`'s codec; `from`: the state of the one it replaces. */
 export function createVideoForwarder(source: VideoSource, from?: ForwarderState): VideoForwarder {
-  return source.codec === 'vp9' ? new Vp9Forwarder(source, from) : new LayerForwarder(source, from);
+  return source.codec === 'vp8' ? new LayerForwarder(source, from) : new Vp9Forwarder(source, from, source.codec);
 }

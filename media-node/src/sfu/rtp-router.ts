@@ -108,7 +108,7 @@ export class RtpRouter {
       if (level !== undefined) this.#onAudioLevel(from, level);
     }
     // Forwarded packets keep only the audio level: the sender's mid (and anything else about its own m-lines) goes.
-    stripHeaderExtensions(rtp, from.headerExtensions.audioLevel);
+    stripHeaderExtensions(rtp, from.headerExtensions.audioLevel, owner.ref ? from.headerExtensions.av1DependencyDescriptor : -1);
     if (owner.ref) {
       this.#routeVideo(from, rtp, owner.ref);
       return;
@@ -138,6 +138,7 @@ export class RtpRouter {
     const { source, layer } = ref;
     const keyframe = !ref.rtx && source.onPacket(layer, rtp, now);
     if (!ref.rtx) source.cache(layer).put(rtp, seqOf(rtp), now);
+    if (source.wantsKeyframe(now) && from.connected) from.transport.sendRtcp(pli(source.primary.ssrc));
     source.expireLayers(now);
     const ssrc = ssrcOf(rtp);
     const seq = seqOf(rtp);

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Colibri2MediaSource } from '@edgemeet/protocol';
+import { Av1Structure, readAv1Descriptor } from './av1-dependency-descriptor.ts';
 import { PacketCache } from './packet-cache.ts';
 import type { RewritableSource } from './ssrc-rewriting.ts';
 import { VP9_MAX_SPATIAL, Vp9Descriptor, payloadOffset, readVp9Descriptor, rewriteRtp, seqOf, timestampOf, vp8KeyframeHeight } from './rtp.ts';
@@ -30,7 +31,7 @@ export interface Layer {
 }
 
 /** The video codecs the node forwards. */
-export type VideoCodec = 'vp8' | 'vp9';
+export type VideoCodec = 'vp8' | 'vp9' | 'av1';
 
 /** Where an SSRC sits in a video source. */
 export interface LayerRef { readonly source: VideoSource; readonly layer: number; readonly rtx: boolean }
@@ -46,6 +47,12 @@ export class VideoSource {
   codec: VideoCodec = 'vp8';
   /** The sender's VP9 payload type (from its Colibri2 media), -1 if none. */
   vp9PayloadType = -1;
+  /** The sender's AV1 payload type, and the id of the dependency descriptor extension (-1 if none). */
+  av1PayloadType = -1;
+  av1DescriptorId = -1;
+  /** AV1: the last template dependency structure the sender sent (keyframes carry it). */
+  readonly av1Structure = new Av1Structure();
+  #structureAskedAt = -Infinity;
   /** The VP9 payload descriptor of the packet {@link onPacket} saw last: forwarders read it. */
   readonly vp9 = new Vp9Descriptor();
   /**
@@ -94,11 +101,11 @@ export class VideoSource {
 
   /** Whether choice `i` (see {@link choices}) is being sent. */
   isChoiceActive(i: number): boolean {
-    return this.codec === 'vp9' ? i < this.#spatialCount && (this.#spatialActive[i] ?? false) : this.isActive(i);
+    return this.codec !== 'vp8' ? i < this.#spatialCount && (this.#spatialActive[i] ?? false) : this.isActive(i);
   }
 
   #setChoices(): void {
-    this.#choices = this.codec === 'vp9' ? this.spatial.slice(0, this.#spatialCount) : this.layers;
+    this.#choices = this.codec !== 'vp8' ? this.spatial.slice(0, this.#spatialCount) : this.layers;
     this.generation++;
   }
 
@@ -150,12 +157,13 @@ export class VideoSource {
       this.#active[layer] = true;
       this.generation++;
     }
-    const vp9 = (rtp[1]! & 0x7f) === this.vp9PayloadType;
-    if (vp9 !== (this.codec === 'vp9')) {
-      this.codec = vp9 ? 'vp9' : 'vp8';
+    const pt = rtp[1]! & 0x7f;
+    const codec: VideoCodec = pt === this.vp9PayloadType ? 'vp9' : pt === this.av1PayloadType ? 'av1' : 'vp8';
+    if (codec !== this.codec) {
+      this.codec = codec;
       this.#setChoices();
     }
-    if (vp9) return this.#onVp9(layer, rtp, now);
+    if (codec !== 'vp8') return this.#onSvc(layer, rtp, now);
     const height = vp8KeyframeHeight(rtp);
     if (height > 0 && height !== l.height) {
       l.height = height;
@@ -164,9 +172,30 @@ export class VideoSource {
     return height > 0;
   }
 
-  #onVp9(layer: number, rtp: Buffer, now: number): boolean {
+  /**
+   * Reads an SVC packet's layer facts into `d` (VP9: its payload descriptor, `at` where the payload
+   * starts; AV1: its dependency descriptor, with the structure known so far). `learn`: take a new
+   * AV1 structure from it (not for packets sent again).
+   */
+  readDescriptor(rtp: Buffer, d: Vp9Descriptor, at = payloadOffset(rtp), learn = false): boolean {
+    return this.codec === 'av1' ? readAv1Descriptor(rtp, this.av1DescriptorId, this.av1Structure, d, learn) : readVp9Descriptor(rtp, d, at);
+  }
+
+  /**
+   * Whether to ask the sender for a keyframe now: its AV1 packets cannot be read without the
+   * structure only a keyframe carries (missed: sent before the node knew the source, or lost).
+   * At most once per keyframe request interval.
+   */
+  wantsKeyframe(now: number): boolean {
+    if (this.codec !== 'av1' || this.av1Structure.known || now - this.#structureAskedAt < KEYFRAME_REQUEST_INTERVAL_MS) return false;
+    this.#structureAskedAt = now;
+    return true;
+  }
+
+  /** A VP9 or AV1 SVC packet: its layer frame's descriptor is left in {@link vp9}, layer heights and costs learned. */
+  #onSvc(layer: number, rtp: Buffer, now: number): boolean {
     const d = this.vp9;
-    if (!readVp9Descriptor(rtp, d) || layer !== 0) return false;
+    if (!this.readDescriptor(rtp, d, payloadOffset(rtp), true) || layer !== 0) return false;
     if (d.ssLayers > 0) {
       if (d.ssLayers !== this.#spatialCount) {
         this.#spatialCount = d.ssLayers;

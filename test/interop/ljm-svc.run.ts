@@ -1,8 +1,10 @@
 /// <reference lib="dom" />
 /**
- * Today's lib-jitsi-meet with VP9 first (`videoQuality.codecPreferenceOrder`) in Debian Chromium
- * against the real edge and a real media node, inside a network namespace with only loopback
- * (ljm-vp9.test.ts starts it). One three-party call: what each page sends (codec, scalability
+ * Today's lib-jitsi-meet sending SVC codecs in Debian Chromium against the real edge and a real
+ * media node, inside a network namespace with only loopback (ljm-svc.test.ts starts it): alice
+ * prefers VP9 (`videoQuality.codecPreferenceOrder`), bob and carol the library's default (AV1
+ * first); the library keeps each page's own preference (asymmetric codecs), so alice sends VP9 and
+ * the others AV1. One three-party call: what each page sends (codec, scalability
  * mode, encodings) and decodes (codec, height), carol's thumbnail and stage heights, renegotiations
  * and errors, and the session-accept each page sent. Prints one JSON line.
  */
@@ -62,9 +64,9 @@ const result: Record<string, unknown> = {};
 const world = await startWorld();
 let people: LjmPage[] = [];
 try {
-  people = await startCurrentLjmPages(world, 'ljm-vp9', 3, {
+  people = await startCurrentLjmPages(world, 'ljm-svc', 3, {
     nicks: ['alice', 'bob', 'carol'],
-    conferenceOptions: { videoQuality: { codecPreferenceOrder: ['VP9', 'VP8', 'AV1', 'H264'] } },
+    conferenceOptionsFor: (nick) => (nick === 'alice' ? { videoQuality: { codecPreferenceOrder: ['VP9', 'AV1', 'VP8', 'H264'] } } : {}),
   });
   const [alice, , carol] = people as [LjmPage, LjmPage, LjmPage];
   result.version = await ljm<string>(alice, 's.version');
