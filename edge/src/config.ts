@@ -29,6 +29,8 @@ export interface EdgeConfig {
   readonly roomMetadataDomain: string;
   /** Address of the conference duration component (Jitsi's `conferenceduration.<domain>`, for older clients). */
   readonly conferenceDurationDomain: string;
+  /** The lobby MUC (Jitsi's `lobby.<domain>`): a room's lobby is `<room>@lobbyDomain`. */
+  readonly lobbyDomain: string;
   /** WebSocket URL published in /config.js; derived from the request's host when empty. */
   readonly websocketUrl: string | undefined;
   /** Largest accepted stanza, in UTF-8 bytes (RFC 7395 message). */
@@ -154,6 +156,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     endConferenceDomain: `endconference.${domain}`,
     roomMetadataDomain: `metadata.${domain}`,
     conferenceDurationDomain: `conferenceduration.${domain}`,
+    lobbyDomain: `lobby.${domain}`,
     websocketUrl,
     maxStanzaBytes: intOf(raw, 'MAX_STANZA_BYTES', 262_144, 1024, 1_000_000, p),
     rateLimitPerSecond: intOf(raw, 'RATE_LIMIT_STANZAS_PER_SECOND', 200, 1, 1_000_000, p),

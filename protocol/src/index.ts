@@ -119,6 +119,12 @@ export {
 export type { MucAffiliation, MucRole, MucItem, MucUser, MucClientPresence, OccupantPresence } from './muc/presence.ts';
 export { buildMucAdmin, parseMucAdmin, buildConfigChanged, buildRoomSubject } from './muc/admin.ts';
 export {
+  LOBBY_IDENTITY_TYPE, LOBBY_DISPLAY_NAME_REQUIRED_FEATURE, LOBBY_CLOSED_REASON, LOBBY_ROOMINFO_FIELD, buildLobbyRefusal,
+  buildDisplayNameRequired, readLobbyRefusal, readMediatedInvites, buildMediatedInvite, buildLobbyApproval, buildLobbyNotify,
+  presenceDisplayName,
+} from './muc/lobby.ts';
+export type { LobbyRefusal, MediatedInvite, LobbyNotice, LobbyNotifyEvent } from './muc/lobby.ts';
+export {
   buildJitsiPresence, parseJitsiPresence, buildIdentity, buildConferenceProperties, parseConferenceProperties, buildBridgeNotAvailable, hasBridgeNotAvailable,
   DEFAULT_PERMISSIONS, buildPermissions, parsePermissions,
 } from './jitsi/presence-extensions.ts';

@@ -122,6 +122,11 @@
     conference.on(C.USER_ROLE_CHANGED, (id, role) => log('role', { id, role }));
     conference.on(C.KICKED, (actor) => log('kicked', { by: actor && actor.getId ? actor.getId() : String(actor) }));
     conference.on(C.ENDPOINT_MESSAGE_RECEIVED, (p, msg) => log('endpoint-message', { from: p.getId(), msg }));
+    // The lobby (today's build): knockers as moderators see them, the room turning members-only.
+    if (C.LOBBY_USER_JOINED) conference.on(C.LOBBY_USER_JOINED, (id, name) => log('lobby-joined', { id, name }));
+    if (C.LOBBY_USER_UPDATED) conference.on(C.LOBBY_USER_UPDATED, (id, p) => log('lobby-updated', { id, email: p && p.email }));
+    if (C.LOBBY_USER_LEFT) conference.on(C.LOBBY_USER_LEFT, (id) => log('lobby-left', { id }));
+    if (C.MEMBERS_ONLY_CHANGED) conference.on(C.MEMBERS_ONLY_CHANGED, (on) => log('members-only', { on }));
     conference.setDisplayName(nick);
     for (const t of tracks) await conference.addTrack(t);
     state.joinRequestedAt = performance.now();

@@ -5,6 +5,7 @@
  * @module
  */
 import { logInUrl, loginAvailable, logOut, signedInUser, takeTokenFromUrl } from './login.ts';
+import { lobbyPanel, waitingScreen } from './lobby-panel.ts';
 import { Meeting, type ClientConfig, type Participant } from './meeting.ts';
 import { XmppError } from './xmpp-connection.ts';
 
@@ -144,6 +145,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
         h('button', { type: 'button', onclick: () => void meeting.grantModerator(p.id), 'aria-label': `Make ${p.name} a moderator` }, 'Moderator'),
         h('button', { type: 'button', onclick: () => void meeting.kick(p.id), 'aria-label': `Remove ${p.name}` }, 'Remove')) : '')));
     lockButton.hidden = !meeting.isModerator;
+    lobby.element.hidden = !meeting.isModerator;
     endButton.hidden = !meeting.canEndForAll;
     // Small tiles get small simulcast layers; the speaker on the large tile gets the full one.
     meeting.setReceiverConstraints(list.length >= 2 ? 180 : 360, list.length >= 2 && dominant ? dominant : undefined);
@@ -166,6 +168,11 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       if (code === 'connection-lost') void reconnect();
     },
     left: () => undefined,
+    lobby: (state) => {
+      lobby.update(state);
+      if (state.knockers.length && meeting.isModerator) side.hidden = false;
+    },
+    waiting: (name) => waiting.show(name),
     ended: (reason) => {
       clearInterval(qualityTimer);
       clearInterval(statsTimer);
@@ -175,6 +182,9 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     },
   });
   (window as unknown as { meeting: Meeting }).meeting = meeting;
+  const lobby = lobbyPanel(h, meeting.lobby, (text) => { error.textContent = text; error.hidden = false; });
+  const waiting = waitingScreen(h);
+  side.prepend(lobby.element);
   // Closing or reloading the tab leaves the room at once; otherwise the resumable session would
   // keep a ghost participant until the server gives up on it.
   window.addEventListener('pagehide', () => meeting.leave());
@@ -238,7 +248,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
   };
 
   app.replaceChildren(h('div', { class: 'room' },
-    h('div', { class: 'stage' }, h('div', { class: 'main' }, status, error, grid), side),
+    h('div', { class: 'stage' }, h('div', { class: 'main' }, status, error, waiting.element, grid), side),
     h('nav', { class: 'toolbar', 'aria-label': 'Meeting controls' },
       toggle('Mute', 'mute-mic', (on) => meeting.setAudioMuted(on)),
       toggle('Stop camera', 'mute-cam', (on) => meeting.setVideoMuted(on)),

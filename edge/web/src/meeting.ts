@@ -6,11 +6,12 @@
  * @module
  */
 import {
-  NS_DATA_FORMS, NS_DISCO_INFO, NS_JINGLE, NS_JITMEET, NS_MUC_OWNER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
+  LOBBY_ROOMINFO_FIELD, NS_DATA_FORMS, NS_DISCO_INFO, NS_JINGLE, NS_JITMEET, NS_MUC_OWNER, NS_MUC_USER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
   buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
   parseMucUser, serializeBridgeMessage, xml, type Element, type Jingle, type Mute, type StanzaErrorCondition,
 } from '@edgemeet/protocol';
 import { fetchIceServers } from './ice-servers.ts';
+import { LobbyClient, type LobbyState } from './lobby-client.ts';
 import { MediaSession, type Quality } from './media-session.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
@@ -46,6 +47,10 @@ export interface MeetingEvents {
   left(): void;
   /** A moderator ended the meeting for everyone (the room was destroyed), with the server's reason. */
   ended(reason: string): void;
+  /** The lobby: whether the room has one, who knocks (for moderators). */
+  lobby(state: LobbyState): void;
+  /** Waiting in the lobby under this name (null: not, or no longer). */
+  waiting(name: string | null): void;
 }
 
 /** Dominant-speaker time of one participant (this one included), as lib-jitsi-meet's SpeakerStats keeps it. */
@@ -78,6 +83,7 @@ export class Meeting {
   readonly #speakerTotals = new Map<string, number>();
   readonly #speakerNames = new Map<string, string>();
   #speaking: { id: string; since: number } | null = null;
+  readonly lobby: LobbyClient;
 
   constructor(config: ClientConfig, room: string, local: Meeting['local'], events: MeetingEvents) {
     this.#config = config;
@@ -85,6 +91,33 @@ export class Meeting {
     this.#roomJid = `${this.#room}@${config.hosts.muc}`;
     this.local = local;
     this.#events = events;
+    this.lobby = new LobbyClient({
+      roomJid: this.#roomJid,
+      myId: () => this.myId,
+      displayName: () => this.local.name,
+      isModerator: () => this.isModerator,
+      memberJids: () => [...this.#realJids.values()],
+      send: (el) => this.#xmpp?.send(el),
+      iq: (el) => this.#xmpp ? this.#xmpp.iq(el) : Promise.reject(new Error('not connected')),
+      rejoin: () => this.#xmpp?.send(this.#presence(true)),
+      state: (s) => events.lobby(s),
+      waiting: (name) => events.waiting(name),
+      denied: (reason) => events.error('lobby-denied', reason),
+    });
+  }
+
+  /** The room's disco#info: members-only and its lobby room (lib-jitsi-meet reads it after joining and on status 104). */
+  async #roomInfo(): Promise<void> {
+    try {
+      const info = await this.#xmpp?.iq(buildIq('get', this.#roomJid, undefined, xml('query', { xmlns: NS_DISCO_INFO })));
+      const query = info?.getChild('query');
+      if (!query) return;
+      const membersOnly = query.getChildren('feature').some((f) => f.attrs.var === 'muc_membersonly');
+      const lobbyRoom = query.getChild('x', NS_DATA_FORMS)?.getChildren('field').find((f) => f.attrs.var === LOBBY_ROOMINFO_FIELD)?.getChildText('value') ?? undefined;
+      this.lobby.roomInfo(membersOnly, lobbyRoom || undefined);
+    } catch (err) {
+      console.warn('room disco#info failed', err);
+    }
   }
 
   get peerConnection(): RTCPeerConnection | null { return this.#media?.pc ?? null; }
@@ -260,7 +293,9 @@ export class Meeting {
       xml('x', { xmlns: NS_DATA_FORMS, type: 'submit' },
         xml('field', { var: 'FORM_TYPE' }, xml('value', null, NS_MUC_ROOMCONFIG)),
         xml('field', { var: 'muc#roomconfig_roomsecret' }, xml('value', null, password)),
-        xml('field', { var: 'muc#roomconfig_passwordprotectedroom' }, xml('value', null, password ? '1' : '0'))))));
+        xml('field', { var: 'muc#roomconfig_passwordprotectedroom' }, xml('value', null, password ? '1' : '0')),
+        // Keeps the lobby, as lib-jitsi-meet's lock does.
+        this.lobby.enabled ? xml('field', { var: 'muc#roomconfig_membersonly' }, xml('value', null, 'true')) : null))));
   }
 
   /** The room was destroyed (the meeting ended for everyone): media and connection close, nothing reconnects. */
@@ -289,6 +324,13 @@ export class Meeting {
   async #stanza(el: Element): Promise<void> {
     const from = String(el.attrs.from ?? '');
     if (el.name === 'presence' && from.startsWith(`${this.#roomJid}/`)) return this.#roomPresence(el, from.slice(this.#roomJid.length + 1));
+    if (el.name === 'presence' && this.lobby.isLobbyPresence(from)) return this.lobby.presence(el, from.slice(from.indexOf('/') + 1));
+    if (el.name === 'message' && from === this.#roomJid) {
+      const x = el.getChild('x', NS_MUC_USER);
+      if (x?.getChild('invite')) this.lobby.invited();
+      if (x?.getChildren('status').some((s) => s.attrs.code === '104')) await this.#roomInfo();
+      return;
+    }
     if (el.name === 'message' && el.attrs.type !== 'groupchat' && el.attrs.type !== 'error' && [...this.#components.values()].includes(from)) {
       this.#componentMessage(el);
       return;
@@ -319,11 +361,12 @@ export class Meeting {
     }
   }
 
-  #roomPresence(el: Element, nick: string): void {
+  async #roomPresence(el: Element, nick: string): Promise<void> {
     const muc = parseMucUser(el);
     const item = muc?.item;
     const statuses = muc?.statuses ?? [];
     if (el.attrs.type === 'error') {
+      if (nick === this.myId && this.lobby.refused(el)) return;
       const condition = el.getChild('error')?.children.find((c): c is Element => typeof c !== 'string' && c.name !== 'text')?.name ?? 'error';
       this.#events.error(condition, {
         'not-authorized': 'This room is locked: enter its password.', forbidden: 'You are banned from this room.',
@@ -338,12 +381,17 @@ export class Meeting {
         if (muc?.destroy) this.#ended(muc.destroy.reason ?? 'The meeting has ended');
         return;
       }
-      if (!this.joinedAt) {
+      const first = !this.joinedAt;
+      if (first) {
         this.joinedAt = performance.now();
         this.#events.status('');
+        this.lobby.mainJoined();
       }
+      const wasModerator = this.isModerator;
       this.isModerator = item?.role === 'moderator';
       this.#emit();
+      if (first) await this.#roomInfo();
+      else if (wasModerator !== this.isModerator) this.lobby.roleChanged();
       return;
     }
     if (nick === 'focus') {
