@@ -612,6 +612,25 @@ describe('FocusComponent: SSRC rewriting (Jicofo use-ssrc-rewriting)', () => {
     expect(serialize(sent.find((s) => s.attrs.to === `${ROOM}/alice` && s.getChild('jingle')?.attrs.action === 'source-add')!)).toContain('ssrc="3333"');
   });
 
+  it('a second participant with the same caps is not asked again: the answer for those caps serves it (Smack\'s caps cache)', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    const sameCaps = (nick: string) => {
+      const p = presence(nick);
+      p.children.push(xml('c', { xmlns: 'http://jabber.org/protocol/caps', hash: 'sha-1', node: 'https://jitsi.org/jitsi-meet', ver: 'same-ver' }));
+      return p;
+    };
+    await focus.handleStanza(sameCaps('alice'));
+    const question = discoTo(sent, 'alice')!;
+    await focus.handleStanza(answer('alice', String(question.attrs.id), ['http://jitsi.org/ssrc-rewriting-1']));
+    await focus.handleStanza(sameCaps('bob'));
+    await settle();
+    expect(discoTo(sent, 'bob')).toBeUndefined();
+    const caps = (id: string) => bridges.requests.find((r) => r.payload.getChild('endpoint')?.attrs.id === id)!.payload.getChild('endpoint')!.getChildren('capability').map((c) => c.attrs.name);
+    expect(caps('alice')).toContain('ssrc-rewriting');
+    expect(caps('bob')).toContain('ssrc-rewriting');
+  });
+
   it('a participant that does not answer in time, or refuses, is invited as usual', async () => {
     const clock = { now: Date.now() };
     const { focus, sent, bridges } = setup(['b1'], clock);

@@ -7,7 +7,7 @@
  * @module
  */
 import {
-  NS_JINGLE, NS_JINGLE_ERRORS, StanzaError, buildBridgeNotAvailable, buildDiscoInfoGet, parseDiscoFeatures, buildConferenceAnswer, buildConferenceProperties, buildIq,
+  FEATURE_SSRC_REWRITING, NS_JINGLE, NS_JINGLE_ERRORS, StanzaError, buildBridgeNotAvailable, buildDiscoInfoGet, parseDiscoFeatures, buildConferenceAnswer, buildConferenceProperties, buildIq,
   buildIqError, buildMucLeave, buildMucPresence, buildMute, findMute, mutedMediaType, parseConferenceRequest,
   parseJingle, parseJitsiPresence, parseMucUser, sourcesFromContents, tryParseJid, xml, type Element, type EndpointSources, type Jingle, type Mute,
 } from '@edgemeet/protocol';
@@ -38,6 +38,9 @@ export interface ConferenceRequester {
   readonly authenticated: boolean;
 }
 
+/** Distinct client caps whose features a room remembers. */
+const MAX_CACHED_CAPS = 32;
+
 export class FocusComponent {
   readonly #o: FocusComponentOptions;
   readonly #log: FocusLogger;
@@ -45,7 +48,13 @@ export class FocusComponent {
   #conference: Conference | null = null;
   #bridgeMissing = false;
   /** disco#info questions in flight: IQ id → nick (lost with an eviction: the wake-up then invites without features). */
-  readonly #discoAsked = new Map<string, string>();
+  readonly #discoAsked = new Map<string, { nick: string; caps: string }>();
+  /**
+   * Features by XEP-0115 caps (`node#ver`), as Smack's caps cache serves Jicofo: a participant
+   * whose client announces caps already answered in this room is invited at once, without asking.
+   * Bounded; in memory (after an eviction the next participant is asked again).
+   */
+  readonly #capsFeatures = new Map<string, readonly string[]>();
   #discoSeq = 0;
 
   constructor(o: FocusComponentOptions) {
@@ -145,16 +154,19 @@ export class FocusComponent {
     const extensions = parseJitsiPresence(presence);
     // As Jicofo, the participant's features (disco#info) decide how it is invited (SSRC rewriting).
     // Only clients announcing XEP-0115 caps are asked (lib-jitsi-meet does; a client without caps may never answer).
-    const askFeatures = this.#o.config.ssrcRewriting && extensions.caps !== undefined;
+    const caps = extensions.caps ? `${extensions.caps.node}#${extensions.caps.ver}` : undefined;
+    const known = caps === undefined ? undefined : this.#capsFeatures.get(caps);
+    const askFeatures = this.#o.config.ssrcRewriting && caps !== undefined && known === undefined;
     const now = this.#o.host.now();
     conference.addParticipant({
       endpointId: nick, realJid, statsId: extensions.statsId ?? null,
       region: extensions.region ?? '', audioMuted: false, videoMuted: false, isOwner, role,
       ...(askFeatures ? { featuresAskedAt: now } : {}),
+      ...(this.#o.config.ssrcRewriting && known?.includes(FEATURE_SSRC_REWRITING) ? { ssrcRewriting: true } : {}),
     }).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
     if (askFeatures) {
       const id = `disco-${++this.#discoSeq}`;
-      this.#discoAsked.set(id, nick);
+      this.#discoAsked.set(id, { nick, caps: caps! });
       this.#o.host.send(buildDiscoInfoGet(`${this.#roomJid}/${nick}`, id));
       this.#o.host.scheduleWakeUp(now + this.#o.config.featuresTimeoutMs);
     }
@@ -299,8 +311,10 @@ export class FocusComponent {
     const asked = this.#discoAsked.get(iq.attrs.id as string);
     if (asked !== undefined) {
       this.#discoAsked.delete(iq.attrs.id as string);
-      if (asked !== nick) return;
-      conference.setFeatures(nick, parseDiscoFeatures(iq)).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
+      if (asked.nick !== nick) return;
+      const features = parseDiscoFeatures(iq);
+      if (features && this.#capsFeatures.size < MAX_CACHED_CAPS) this.#capsFeatures.set(asked.caps, features);
+      conference.setFeatures(nick, features).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
       return;
     }
     const p = conference.participant(nick);
