@@ -79,6 +79,10 @@ export {
   readSpeakerStatsReport, refused,
 } from './xmpp/room-features.ts';
 export type { RoomMetadataCommand, SpeakerStatsEntry, SpeakerStatsReport } from './xmpp/room-features.ts';
+export {
+  POLLS_LIMITS, applyPollAnswer, buildAnswerPollMessage, buildNewPollMessage, buildOldPollsMessage, readPollsEvents, readPollsMessage,
+} from './xmpp/polls.ts';
+export type { AnswerPollCommand, NewPollCommand, Poll, PollCommand, PollVoter, PollsEvent, PollsMessage } from './xmpp/polls.ts';
 export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';
 export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';

@@ -29,6 +29,7 @@ function serverInfo(ctx: ServerIqContext): Element {
     xml('identity', { category: 'component', type: 'end_conference', name: ctx.config.endConferenceDomain }),
     xml('identity', { category: 'component', type: 'room_metadata', name: ctx.config.roomMetadataDomain }),
     xml('identity', { category: 'component', type: 'conference_duration', name: ctx.config.conferenceDurationDomain }),
+    xml('identity', { category: 'component', type: 'polls', name: ctx.config.pollsDomain }),
     ...SERVER_FEATURES.map((v) => xml('feature', { var: v })));
 }
 

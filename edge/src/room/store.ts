@@ -5,6 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
+import type { Poll } from '@edgemeet/protocol';
 import type { TokenContext } from '../auth/token-context.ts';
 
 export interface SessionRow {
@@ -74,6 +75,8 @@ export interface RoomSettings {
   metadata?: Record<string, unknown>;
   /** When the meeting started: a second occupant joined (conference-duration.ts), epoch ms. */
   startedAt?: number;
+  /** Polls (polls.ts), oldest first, with who voted for what. */
+  polls?: Poll[];
 }
 
 const SCHEMA = [
