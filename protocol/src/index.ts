@@ -76,7 +76,7 @@ export type { AvModerationCommand, AvModerationMedia } from './xmpp/av-moderatio
 export {
   END_CONFERENCE_REASON, ROOM_METADATA_BLOCKED_KEYS, ROOM_METADATA_LIMITS, buildComponentMessage, buildConferenceDurationMessage,
   buildRoomMetadataMessage, buildSpeakerStatsMessage, isEndConferenceCommand, parseRoomMetadataUpdate, readRoomMetadataCommand,
-  readSpeakerStatsReport, refused,
+  readSpeakerStatsReport, readStartMutedPolicy, refused,
 } from './xmpp/room-features.ts';
 export type { RoomMetadataCommand, SpeakerStatsEntry, SpeakerStatsReport } from './xmpp/room-features.ts';
 export {
@@ -125,8 +125,8 @@ export {
   DEFAULT_PERMISSIONS, buildPermissions, parsePermissions,
 } from './jitsi/presence-extensions.ts';
 export type { JitsiPresence, JitsiIdentity, SourceInfoEntry } from './jitsi/presence-extensions.ts';
-export { buildConferenceRequest, parseConferenceRequest, buildConferenceAnswer, parseConferenceAnswer } from './jitsi/conference-iq.ts';
-export type { ConferenceRequest, ConferenceAnswer } from './jitsi/conference-iq.ts';
+export { buildConferenceRequest, parseConferenceRequest, buildConferenceAnswer, parseConferenceAnswer, startMutedThresholds } from './jitsi/conference-iq.ts';
+export type { ConferenceRequest, ConferenceAnswer, StartMutedThresholds } from './jitsi/conference-iq.ts';
 export { MUTE_NAMESPACES, buildMute, findMute, mutedMediaType } from './jitsi/mute.ts';
 export type { Mute, MuteMedia } from './jitsi/mute.ts';
 export { buildIq, buildIqError } from './xmpp/stanzas.ts';

@@ -122,6 +122,18 @@ export function parseRoomMetadataUpdate(json: string, limits: JsonLimits = ROOM_
   return { key, data };
 }
 
+/**
+ * The room's start-muted policy in its metadata (`startMuted: {audio, video}`, what lib-jitsi-meet's
+ * `setStartMutedPolicy()` sets and Jicofo reads): a flag counts only when it is `true`; no
+ * `startMuted` object, nothing is muted.
+ */
+export function readStartMutedPolicy(metadata: Readonly<Record<string, unknown>>): { audio: boolean; video: boolean } {
+  const policy = metadata.startMuted;
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) return { audio: false, video: false };
+  const { audio, video } = policy as { audio?: unknown; video?: unknown };
+  return { audio: audio === true, video: video === true };
+}
+
 /** The room's metadata to an occupant (`json-message` with the room's JID, as the component sends it). */
 export function buildRoomMetadataMessage(roomJid: string, metadata: Readonly<Record<string, unknown>>): Element {
   const el = buildJsonMessage({ type: 'room_metadata', metadata });
