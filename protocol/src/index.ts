@@ -74,13 +74,13 @@ export { JSON_MESSAGE_LIMITS, buildJsonMessage, checkJsonMessages, parseJsonMess
 export { parseAvModerationCommand } from './xmpp/av-moderation-command.ts';
 export type { AvModerationCommand, AvModerationMedia } from './xmpp/av-moderation-command.ts';
 export {
-  END_CONFERENCE_REASON, ROOM_METADATA_BLOCKED_KEYS, ROOM_METADATA_LIMITS, buildComponentMessage, buildConferenceDurationMessage,
+  END_CONFERENCE_REASON, ROOM_METADATA_BLOCKED_KEYS, ROOM_METADATA_LIMITS, buildComponentMessage, buildConferenceDurationMessage, buildRoomMetadataCommand,
   buildRoomMetadataMessage, buildSpeakerStatsMessage, isEndConferenceCommand, parseRoomMetadataUpdate, readRoomMetadataCommand,
   readSpeakerStatsReport, readStartMutedPolicy, refused,
 } from './xmpp/room-features.ts';
 export type { RoomMetadataCommand, SpeakerStatsEntry, SpeakerStatsReport } from './xmpp/room-features.ts';
 export {
-  POLLS_LIMITS, applyPollAnswer, buildAnswerPollMessage, buildNewPollMessage, buildOldPollsMessage, readPollsEvents, readPollsMessage,
+  POLLS_LIMITS, applyPollAnswer, buildAnswerPollMessage, buildNewPollMessage, buildOldPollsMessage, buildPollCommand, readPollsEvents, readPollsMessage,
 } from './xmpp/polls.ts';
 export type { AnswerPollCommand, NewPollCommand, Poll, PollCommand, PollVoter, PollsEvent, PollsMessage } from './xmpp/polls.ts';
 export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';

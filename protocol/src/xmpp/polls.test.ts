@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseXml } from '../xml/parse.ts';
 import { parseJsonMessage } from './json-message.ts';
 import {
-  POLLS_LIMITS, applyPollAnswer, buildAnswerPollMessage, buildNewPollMessage, buildOldPollsMessage, readPollsEvents, readPollsMessage, type Poll,
+  POLLS_LIMITS, applyPollAnswer, buildAnswerPollMessage, buildNewPollMessage, buildOldPollsMessage, buildPollCommand, readPollsEvents, readPollsMessage,
+  type Poll, type PollCommand,
 } from './polls.ts';
 
 const JM = 'http://jitsi.org/jitmeet';
@@ -22,6 +23,20 @@ describe('polls wire format (mod_polls_component, lib-jitsi-meet Polls)', () => 
     // Extra keys the client adds are not taken over.
     expect(readPollsMessage(msg(JSON.stringify({ ...newPoll, senderId: 'forged', answers: [{ name: 'A', voters: ['x'] }] }))))
       .toEqual({ command: { command: 'new-poll', pollId: 'p1', question: 'Lunch?', answers: [{ name: 'A' }] } });
+  });
+
+  it('buildPollCommand() writes what lib-jitsi-meet sends, and readPollsMessage() reads it back', () => {
+    const commands: PollCommand[] = [
+      { command: 'new-poll', pollId: 'p1', question: 'Lunch?', answers: [{ name: 'Yes' }, { name: 'No' }] },
+      { command: 'answer-poll', pollId: 'p1', answers: [false, true] },
+    ];
+    for (const command of commands) {
+      const el = buildPollCommand(command);
+      expect(el.attrs.xmlns).toBe(JM);
+      const stanza = parseXml(`<message xmlns="jabber:client" type="chat" to="polls.meet.jitsi">${el.toString()}</message>`);
+      expect(readPollsMessage(stanza)).toEqual({ command });
+    }
+    expect(parseJsonMessage(buildPollCommand(commands[0]!))).toEqual(newPoll);
   });
 
   it('what the module does not handle is null (Prosody\'s unhandled-stanza reply): groupchat, a body, no json-message, another command', () => {

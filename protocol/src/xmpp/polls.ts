@@ -88,6 +88,13 @@ function validPoll(data: Record<string, unknown>): PollCommand | null {
   return { command: 'answer-poll', pollId, answers: answers as boolean[] };
 }
 
+/** A client's command as lib-jitsi-meet's createPoll()/answerPoll() send it (the `<json-message/>` of a chat message to the component). */
+export function buildPollCommand(command: PollCommand): Element {
+  return command.command === 'new-poll'
+    ? buildJsonMessage({ answers: command.answers.map((a) => ({ name: a.name })), command: 'new-poll', pollId: command.pollId, question: command.question, type: 'polls' })
+    : buildJsonMessage({ answers: [...command.answers], command: 'answer-poll', pollId: command.pollId, type: 'polls' });
+}
+
 /** One voter of an answer, as the component keeps and sends them (`name`: the display name, if any). */
 export interface PollVoter {
   readonly id: string;

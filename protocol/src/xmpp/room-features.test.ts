@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseXml } from '../xml/parse.ts';
 import { parseJsonMessage } from './json-message.ts';
 import {
-  buildConferenceDurationMessage, buildRoomMetadataMessage, buildSpeakerStatsMessage, isEndConferenceCommand,
+  buildConferenceDurationMessage, buildRoomMetadataCommand, buildRoomMetadataMessage, buildSpeakerStatsMessage, isEndConferenceCommand,
   parseRoomMetadataUpdate, readRoomMetadataCommand, readSpeakerStatsReport, readStartMutedPolicy,
 } from './room-features.ts';
 import { StanzaError } from './stanza-error.ts';
@@ -52,6 +52,13 @@ describe('room feature wire formats', () => {
       `{"key":"a","data":"${'x'.repeat(5000)}"}`]) {
       expect(condition(() => parseRoomMetadataUpdate(bad)), bad.slice(0, 40)).toBe('cancel/service-unavailable');
     }
+  });
+
+  it('buildRoomMetadataCommand() writes what lib-jitsi-meet\'s setMetadata() sends; the component reads it back', () => {
+    const el = buildRoomMetadataCommand('r@c', 'startMuted', { audio: true, video: false });
+    const cmd = readRoomMetadataCommand(parseXml(`<message xmlns="jabber:client" to="metadata.meet.jitsi">${el.toString()}</message>`));
+    expect(cmd?.room).toBe('r@c');
+    expect(parseRoomMetadataUpdate(cmd!.json)).toEqual({ key: 'startMuted', data: { audio: true, video: false } });
   });
 
   it('readStartMutedPolicy() reads the metadata\'s startMuted as Jicofo does: only true counts', () => {

@@ -122,6 +122,11 @@ export function parseRoomMetadataUpdate(json: string, limits: JsonLimits = ROOM_
   return { key, data };
 }
 
+/** A client's metadata update (lib-jitsi-meet's `getMetadataHandler().setMetadata(key, data)`). */
+export function buildRoomMetadataCommand(roomJid: string, key: string, data: unknown): Element {
+  return xml('room_metadata', { xmlns: NS_JITMEET, room: roomJid }, JSON.stringify({ key, data }));
+}
+
 /**
  * The room's start-muted policy in its metadata (`startMuted: {audio, video}`, what lib-jitsi-meet's
  * `setStartMutedPolicy()` sets and Jicofo reads): a flag counts only when it is `true`; no
