@@ -407,6 +407,24 @@ describe('FocusComponent', () => {
     expect(startMutedOf('mo')).toMatchObject({ audio: 'false', video: 'true' });
   });
 
+  it('start muted: a participant first offered once a bridge is found again still gets the policy (its first offer)', async () => {
+    const s = setup(['b1']);
+    s.bridges.down.add('b1');
+    s.policy.audio = true;
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await s.focus.handleStanza(presence('alice', 'owner'));
+    await s.focus.handleStanza(presence('bob'));
+    await settle();
+    expect(s.sent.some((x) => x.getChild('jingle')?.attrs.action === 'session-initiate')).toBe(false);
+    s.bridges.down.delete('b1');
+    s.focus.onWakeUp();
+    await settle();
+    for (const nick of ['alice', 'bob']) {
+      const offer = s.sent.find((x) => x.attrs.to === `${ROOM}/${nick}` && x.getChild('jingle')?.attrs.action === 'session-initiate');
+      expect(offer?.getChild('jingle')?.getChild('startmuted')?.attrs, nick).toMatchObject({ audio: 'true', video: 'false' });
+    }
+  });
+
   it('start muted with a policy but below every threshold: only first invitations carry it', async () => {
     const s = setup();
     s.policy.video = true;

@@ -92,8 +92,7 @@ export class ParticipantSessions {
   decideStartMuted(p: ParticipantState): { audio: boolean; video: boolean } {
     const { host, state } = this.#c;
     const first = p.invited !== true;
-    const count = first ? this.#participants.filter((x) => x.invited === true && x !== p).length + 1 : this.#participants.length;
-    p.invited = true;
+    const count = first ? this.#participants.filter((x) => x !== p && (x.invited === true || x.jingle !== null)).length + 1 : this.#participants.length;
     const policy = host.startMuted?.() ?? { audio: false, video: false };
     const thresholds = state.startMutedThresholds ?? { audio: null, video: null };
     const moderated = host.avModeration?.() ?? {};
@@ -164,6 +163,7 @@ export class ParticipantSessions {
     const id = this.#c.nextId('si');
     const startMuted = p.jingle!.startMuted;
     p.jingle = { sid: p.jingle!.sid, state: 'initiated', since: host.now(), iqId: id, startMuted };
+    p.invited = true;
     p.signaled = snapshot(known);
     this.#c.save();
     host.send(sessionInitiate({

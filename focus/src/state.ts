@@ -21,7 +21,7 @@ export interface ParticipantState {
    * participant to start muted (decided when it was invited, as Jicofo's ParticipantInviteRunnable).
    */
   jingle: { sid: string; state: JingleState; since: number; iqId: string | null; startMuted?: StartMuted } | null;
-  /** Invited at least once: a later invitation is not its first (start-muted policy applies to the first). */
+  /** Offered a session at least once: a later invitation is not its first (the start-muted policy applies to the first). */
   invited?: boolean;
   /** Sources the participant announced (session-accept / source-add), full (not simulcast-stripped). */
   sources: EndpointSources;
