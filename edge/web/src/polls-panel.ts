@@ -40,16 +40,20 @@ export function pollsPanel(meeting: Meeting): PollsPanel {
     },
   }, question, answers, problem, h('button', { type: 'submit', id: 'poll-submit' }, 'Create poll'));
 
+  /** A creator's or voter's name: the one the component gave, else the participant's, as jitsi-meet shows it. */
+  const nameOf = (id: string, given: string | undefined) =>
+    given ?? (id === meeting.myId ? meeting.local.name : meeting.participants.get(id)?.name) ?? id;
+
   const render = (polls: Poll[]) => {
     list.replaceChildren(...polls.map((poll) => {
       const mine = meeting.polls.voteOf(poll, meeting.myId);
       const item = h('li', { class: 'poll', dataset: { pollId: poll.pollId } }, h('strong', { class: 'poll-question' }, poll.question),
-        h('span', { class: 'status' }, ` asked by ${poll.senderName ?? poll.senderId}`));
+        h('span', { class: 'status' }, ` asked by ${nameOf(poll.senderId, poll.senderName)}`));
       if (mine && !changing.has(poll.pollId)) {
         item.append(h('ul', { class: 'poll-results' }, ...poll.answers.map((a, i) => {
           const voters = a.voters ?? [];
           return h('li', { dataset: { index: String(i), votes: String(voters.length) } }, `${a.name}: ${voters.length} vote${voters.length === 1 ? '' : 's'}`,
-            voters.length ? h('span', { class: 'status' }, ` (${voters.map((v) => v.name ?? v.id).join(', ')})`) : '');
+            voters.length ? h('span', { class: 'status' }, ` (${voters.map((v) => nameOf(v.id, v.name)).join(', ')})`) : '');
         })), h('button', { type: 'button', class: 'poll-change', onclick: () => { changing.add(poll.pollId); render(meeting.polls.list()); } }, 'Change vote'));
         return item;
       }
