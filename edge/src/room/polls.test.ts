@@ -82,6 +82,28 @@ describe('Polls (mod_polls_component)', () => {
     expect(a.conn.stanzas().filter((x) => x.attrs.type === 'error')).toEqual([]);
   });
 
+  it('a command that would make the room\'s polls outgrow their storage (512 KiB serialized) is dropped without a reply; smaller ones still fit', async () => {
+    const s = setup();
+    const a = await s.user('a');
+    // A display name of 40,000 characters: each answer it votes for stores it.
+    const big = await s.user('big');
+    await big.send(xml('presence', { to: `${ROOM}/big` }, xml('nick', { xmlns: 'http://jabber.org/protocol/nick' }, 'x'.repeat(40_000))));
+    const all = [true, true, true, true, true, true, true, true];
+    for (const id of ['p0', 'p1']) await a.send(newPoll(id, ['1', '2', '3', '4', '5', '6', '7', '8']));
+    const size = () => JSON.stringify(s.polls.polls).length;
+    await big.send(answer('p0', all));
+    expect(size()).toBeGreaterThan(320_000);
+    const heard = a.pollsHeard().length;
+    const before = JSON.stringify(s.polls.polls);
+    await big.send(answer('p1', all));
+    expect(JSON.stringify(s.polls.polls)).toBe(before);
+    expect(a.pollsHeard()).toHaveLength(heard);
+    expect(big.conn.stanzas().filter((x) => x.attrs.type === 'error')).toEqual([]);
+    await a.send(answer('p1', all));
+    expect(s.polls.polls[1]!.answers.every((x) => x.voters?.length === 1 && x.voters[0]!.id === 'a')).toBe(true);
+    expect(size()).toBeLessThanOrEqual(524_288);
+  });
+
   it('an answer with more choices than the poll has is dropped; with fewer, the missing ones are not chosen', async () => {
     const s = setup();
     const a = await s.user('a');

@@ -7,8 +7,9 @@
  * Jitsi: at most {@link POLLS_LIMITS} polls per room, a poll id only once (cancel/not-allowed),
  * and when the room metadata's `permissions.pollCreationRestricted` is set only holders of a
  * token whose features allow `create-polls` (or that lists no features) create polls. A command
- * that is too large, not JSON or not a valid poll or answer is dropped, as the module drops it;
- * what it does not handle is refused (service-unavailable). A voter's later answer replaces its
+ * that is too large, not JSON or not a valid poll or answer is dropped, as the module drops it,
+ * and so is one that would make the room's polls outgrow their storage ({@link POLLS_LIMITS}, our
+ * bound); what it does not handle is refused (service-unavailable). A voter's later answer replaces its
  * earlier one (jitsi-meet's clients apply answers that way; the module appends, so its history
  * could count a changed vote twice). The polls live in the room's settings (storage): they survive
  * an eviction and go with the room.
@@ -88,7 +89,7 @@ export class Polls implements RoomComponent {
       pollId: command.pollId, senderId: creator.nick, ...(senderName !== undefined ? { senderName } : {}), question: command.question,
       answers: command.answers.map((a) => ({ name: a.name })),
     };
-    if (!this.#save([...polls, poll])) return;
+    if (!this.#save([...polls, poll], creator.nick)) return;
     this.#o.log.info('polls.created', { pollId: poll.pollId, nick: creator.nick, answers: poll.answers.length });
     this.#broadcast(buildNewPollMessage(poll));
   }
@@ -106,7 +107,7 @@ export class Polls implements RoomComponent {
     const senderName = displayName(voter);
     const next = [...polls];
     next[index] = applyPollAnswer(poll, { id: voter.nick, ...(senderName !== undefined ? { name: senderName } : {}) }, command.answers);
-    if (!this.#save(next)) return;
+    if (!this.#save(next, voter.nick)) return;
     this.#o.log.debug('polls.answered', { pollId: poll.pollId, nick: voter.nick });
     this.#broadcast(buildAnswerPollMessage({ pollId: poll.pollId, senderId: voter.nick, senderName, answers: command.answers }));
   }
@@ -118,9 +119,14 @@ export class Polls implements RoomComponent {
     this.#o.sessions.deliver(occ.sid, buildComponentMessage(this.#o.address, occ.jid, buildOldPollsMessage(polls)));
   }
 
-  #save(polls: Poll[]): boolean {
+  /** Stores the polls; false (and nothing stored) without a room or when they would outgrow {@link POLLS_LIMITS}. */
+  #save(polls: Poll[], nick: string): boolean {
     const settings = this.#o.room.settings;
     if (!settings) return false;
+    if (JSON.stringify(polls).length > POLLS_LIMITS.maxStoredChars) {
+      this.#o.log.warn('polls.dropped', { nick, reason: 'the room\'s polls are full' });
+      return false;
+    }
     this.#o.room.saveSettings({ ...settings, polls });
     return true;
   }

@@ -24,8 +24,12 @@ import type { Element } from '../xml/element.ts';
 import { NS_JITMEET } from '../xml/namespaces.ts';
 import { buildJsonMessage } from './json-message.ts';
 
-/** mod_polls_component's bounds: polls per room, and the JSON text of one command (bytes, exclusive). */
-export const POLLS_LIMITS = Object.freeze({ maxPolls: 128, maxPayloadBytes: 1024 });
+/**
+ * mod_polls_component's bounds: polls per room, and the JSON text of one command (bytes,
+ * exclusive); and ours: the room's polls with their voters, serialized (they live in the room's
+ * storage, where one value is at most 2 MB; Prosody keeps them in memory, unbounded).
+ */
+export const POLLS_LIMITS = Object.freeze({ maxPolls: 128, maxPayloadBytes: 1024, maxStoredChars: 524_288 });
 
 /** Bounds of the JSON walk (the payload is under 1 KB, so these never bind before it does). */
 const POLLS_JSON_LIMITS: JsonLimits = Object.freeze({
