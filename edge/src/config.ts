@@ -4,11 +4,12 @@
  * fails fast with one error naming every bad key.
  * @module
  */
-import { authDomain, breweryJid, isRegion } from '@edgemeet/protocol';
+import { authDomain, breweryJid, focusJid, isRegion } from '@edgemeet/protocol';
 import { parseLoginConfig, parseTokenAuthConfig, type LoginConfig, type TokenAuthConfig } from './config-auth.ts';
-import { ConfigProblems, intOf, str, type Raw } from './config-values.ts';
+import { ConfigProblems, intOf, listOf, str, type Raw } from './config-values.ts';
 import { parseTurnConfig, type TurnConfig } from './turn/external-services.ts';
 import { parseUserRegions, type UserRegions } from './user-regions.ts';
+import type { OccupantLimit } from './room/muc/occupant-limit.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -31,6 +32,8 @@ export interface EdgeConfig {
   readonly conferenceDurationDomain: string;
   /** The lobby MUC (Jitsi's `lobby.<domain>`): a room's lobby is `<room>@lobbyDomain`. */
   readonly lobbyDomain: string;
+  /** Address of the polls component (Jitsi's `polls.<domain>`). */
+  readonly pollsDomain: string;
   /** WebSocket URL published in /config.js; derived from the request's host when empty. */
   readonly websocketUrl: string | undefined;
   /** Largest accepted stanza, in UTF-8 bytes (RFC 7395 message). */
@@ -45,6 +48,8 @@ export interface EdgeConfig {
   readonly smMaxQueue: number;
   /** Occupants per room (XEP-0045 maxusers). */
   readonly maxOccupants: number;
+  /** Jitsi's room size limit (`muc_max_occupants`, `muc_access_whitelist`; muc/occupant-limit.ts). */
+  readonly occupantLimit: OccupantLimit;
   readonly logLevel: LogLevel;
   /** Shared secret media nodes present (SASL PLAIN password) to register; none: no node may register. */
   readonly bridgeSecret: string | undefined;
@@ -114,6 +119,19 @@ function bridgeRegionsOf(raw: Raw, region: string, p: ConfigProblems): readonly 
   return Object.freeze(list);
 }
 
+/**
+ * `MUC_MAX_OCCUPANTS` (unset or `none`: unlimited) and `MUC_ACCESS_WHITELIST` (comma-separated
+ * domains or bare JIDs, exempt besides the focus, which every Jitsi deployment lists).
+ */
+function occupantLimitOf(raw: Raw, domain: string, p: ConfigProblems): OccupantLimit {
+  const v = str(raw, 'MUC_MAX_OCCUPANTS');
+  const max = v === undefined || v.toLowerCase() === 'none' ? null : intOf(raw, 'MUC_MAX_OCCUPANTS', 0, 1, 100_000, p);
+  const listed = listOf(raw, 'MUC_ACCESS_WHITELIST', []).map((e) => e.toLowerCase());
+  const bad = listed.filter((e) => e.includes('/') || !DOMAIN_RE.test(e.slice(e.indexOf('@') + 1)) || e.indexOf('@') !== e.lastIndexOf('@'));
+  if (bad.length > 0) p.add('MUC_ACCESS_WHITELIST', `expected comma-separated domains or bare JIDs, got ${JSON.stringify(bad.join(','))}`);
+  return Object.freeze({ max, exempt: Object.freeze([...new Set([focusJid(domain), ...listed])]) });
+}
+
 function regionOf(raw: Raw, p: ConfigProblems): string {
   const v = str(raw, 'REGION') ?? 'default';
   if (!isRegion(v)) p.add('REGION', 'expected lower-case letters, digits and dashes');
@@ -157,6 +175,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     roomMetadataDomain: `metadata.${domain}`,
     conferenceDurationDomain: `conferenceduration.${domain}`,
     lobbyDomain: `lobby.${domain}`,
+    pollsDomain: `polls.${domain}`,
     websocketUrl,
     maxStanzaBytes: intOf(raw, 'MAX_STANZA_BYTES', 262_144, 1024, 1_000_000, p),
     rateLimitPerSecond: intOf(raw, 'RATE_LIMIT_STANZAS_PER_SECOND', 200, 1, 1_000_000, p),
@@ -164,6 +183,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     resumeTimeoutSeconds: intOf(raw, 'SM_RESUME_TIMEOUT_SECONDS', 60, 0, 3600, p),
     smMaxQueue: intOf(raw, 'SM_MAX_QUEUE', 1000, 10, 100_000, p),
     maxOccupants: intOf(raw, 'MAX_OCCUPANTS', 100, 1, 10_000, p),
+    occupantLimit: occupantLimitOf(raw, domain, p),
     logLevel,
     bridgeSecret: str(raw, 'BRIDGE_SECRET'),
     region,

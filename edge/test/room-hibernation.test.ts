@@ -83,6 +83,40 @@ describe('Room Durable Object', () => {
     expect(await info(carol, 'info2')).toBe(startedBefore);
   });
 
+  it('polls survive evictDurableObject(): a newcomer afterwards gets them with their votes, and answers carry on', async () => {
+    const room = 'hibernate-polls';
+    const roomJid = `${room}@conference.meet.jitsi`;
+    const alice = await connect(room);
+    await alice.login();
+    await alice.join(room, 'alice');
+    const bob = await connect(room);
+    await bob.login();
+    await bob.join(room, 'bob');
+    const fromPolls = (command: string) => (el: Element) => el.name === 'message' && el.attrs.from === 'polls.meet.jitsi' && el.attrs.type !== 'error'
+      && (JSON.parse(el.getChildText('json-message', 'http://jitsi.org/jitmeet') ?? 'null') as Record<string, unknown>)?.command === command;
+    const jsonOf = (el: Element) => JSON.parse(el.getChildText('json-message', 'http://jitsi.org/jitmeet') ?? 'null') as Record<string, unknown>;
+    const send = (c: FrameClient, body: Record<string, unknown>) =>
+      c.send(`<message to="polls.meet.jitsi" type="chat" xmlns="jabber:client"><json-message xmlns="http://jitsi.org/jitmeet">${JSON.stringify({ type: 'polls', ...body })}</json-message></message>`);
+    send(alice, { command: 'new-poll', pollId: 'kept', question: 'Survives?', answers: [{ name: 'Yes' }, { name: 'No' }] });
+    await bob.next(fromPolls('new-poll'));
+    send(bob, { command: 'answer-poll', pollId: 'kept', answers: [true, false] });
+    await alice.next(fromPolls('answer-poll'));
+
+    const stub = env.ROOM.get(env.ROOM.idFromName(room));
+    await evictDurableObject(stub);
+    const stored = await runInDurableObject(stub, (_instance, state) => JSON.parse(String(
+      state.storage.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'settings'`).one().value)) as Record<string, unknown>);
+    expect(stored.polls).toEqual([{ pollId: 'kept', senderId: 'alice', senderName: 'alice', question: 'Survives?', answers: [{ name: 'Yes', voters: [{ id: 'bob', name: 'bob' }] }, { name: 'No' }] }]);
+
+    const carol = await connect(room);
+    await carol.login();
+    carol.send(`<presence to="${roomJid}/carol" xmlns="jabber:client"><x xmlns="http://jabber.org/protocol/muc"/></presence>`);
+    const old = jsonOf(await carol.next(fromPolls('old-polls')));
+    expect(old.polls).toEqual(stored.polls);
+    send(carol, { command: 'answer-poll', pollId: 'kept', answers: [false, true] });
+    expect(jsonOf(await alice.next(fromPolls('answer-poll')))).toMatchObject({ senderId: 'carol', answers: [false, true] });
+  });
+
   it('fetch() without a room answers 400 and creates no object', async () => {
     const { exports } = await import('cloudflare:workers');
     const res = await (exports as { default: Fetcher }).default.fetch('http://edge.test/xmpp-websocket', { headers: { Upgrade: 'websocket' } });

@@ -71,6 +71,7 @@ export class Conference {
     // State saved before per-session source signalling: an active session knew the current sources.
     for (const p of this.participants) {
       p.moving ??= null;
+      p.invited ??= p.jingle !== null || p.bridgeId !== null;
       if (p.signaled === undefined) p.signaled = p.jingle?.state === 'active' ? snapshot(sourcesFor(p, this.participants)) : null;
     }
   }
@@ -267,7 +268,7 @@ export class Conference {
       p.sources = emptySources();
       p.signaled = null;
       p.bridgeId = null;
-      p.jingle = { sid: newSid(), state: 'allocating', since: this.#host.now(), iqId: null };
+      p.jingle = { sid: newSid(), state: 'allocating', since: this.#host.now(), iqId: null, startMuted: this.sessions.decideStartMuted(p) };
     }
     this.#save();
     this.#log.warn('bridge.moving', { bridge: bridgeId, participants: moved.length, alive });

@@ -15,13 +15,16 @@ function setup(bridgeIds = ['b1', 'b2'], clock = { now: Date.now() }, options: {
   const log = { debug() {}, info() {}, warn() {}, error() {}, child() { return log; } };
   /** The room's av_moderation component's state (it owns it; the focus reads it). */
   const moderation: Partial<Record<'audio' | 'video', string[]>> = {};
+  /** The room metadata's start-muted policy (the metadata component owns it). */
+  const policy = { audio: false, video: false };
   const host: FocusHost = {
     send: (s) => sent.push(s), bridges: bridges.directory, log, now: () => clock.now, scheduleWakeUp() {},
     store: { load: () => saved, save: (s) => { saved = JSON.parse(JSON.stringify(s)); } },
     avModeration: () => moderation,
+    startMuted: () => policy,
   };
   const focus = new FocusComponent({ host, config: focusConfig('meet.jitsi'), mucDomain: 'conference.meet.jitsi', room: 'r1', meetingId: () => 'meeting-1', ...options });
-  return { focus, sent, bridges, moderation, saved: () => saved };
+  return { focus, sent, bridges, moderation, policy, saved: () => saved };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 5));
@@ -358,6 +361,81 @@ describe('FocusComponent', () => {
     const forwarded = sent.find((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('mute'));
     expect(forwarded?.getChild('mute')?.attrs.actor).toBe(`${ROOM}/alice`);
     expect(serialize(bridges.requests.at(-1)!.payload)).toContain('force-mute');
+  });
+
+  it('start muted (Jicofo): the room\'s policy mutes newcomers on their first invitation; startAudioMuted/startVideoMuted mute participants beyond the count; AV moderation mutes non-moderators', async () => {
+    const s = setup();
+    const startMutedOf = (nick: string, nth = 0) => {
+      const offers = s.sent.filter((x) => x.attrs.to === `${ROOM}/${nick}` && x.getChild('jingle')?.attrs.action === 'session-initiate');
+      const el = offers[nth]?.getChild('jingle')?.getChild('startmuted', 'http://jitsi.org/jitmeet/start-muted');
+      if (!offers[nth]) throw new Error(`no session-initiate #${nth} to ${nick}`);
+      return el ? el.attrs : null;
+    };
+    // The request that creates the conference sets the thresholds: the 3rd participant on starts video muted.
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM },
+      xml('property', { name: 'startVideoMuted', value: '2' }), xml('property', { name: 'startAudioMuted', value: 'ten' })));
+    // A later request cannot change them (Jicofo keeps the conference's config).
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }, xml('property', { name: 'startVideoMuted', value: '0' })));
+    await s.focus.handleStanza(presence('alice', 'owner'));
+    await s.focus.handleStanza(presence('bob'));
+    await settle();
+    // Nothing to mute: no <startmuted/> at all (Jicofo sends it only when one is true).
+    expect(startMutedOf('alice')).toBeNull();
+    expect(startMutedOf('bob')).toBeNull();
+    await s.focus.handleStanza(presence('carol'));
+    await settle();
+    expect(startMutedOf('carol')).toEqual({ xmlns: 'http://jitsi.org/jitmeet/start-muted', audio: 'false', video: 'true' });
+    // A moderator sets the policy (room metadata): the next newcomer starts muted, those in the room are not re-told.
+    s.policy.audio = true;
+    await s.focus.handleStanza(presence('dave'));
+    await settle();
+    expect(startMutedOf('dave')).toMatchObject({ audio: 'true', video: 'true' });
+    // A re-invitation is not a first one: the policy no longer applies, the threshold still does.
+    s.policy.audio = false;
+    s.policy.video = false;
+    const before = s.sent.length;
+    await s.focus.handleStanza(parseXml(`<iq type="set" id="term" from="${ROOM}/alice" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="session-terminate" sid="${sidOf(s.sent, `${ROOM}/alice`, 'session-initiate')}"><bridge-session xmlns="http://jitsi.org/protocol/focus" restart="true"/></jingle></iq>`));
+    await settle();
+    expect(s.sent.length).toBeGreaterThan(before);
+    expect(startMutedOf('alice', 1)).toMatchObject({ audio: 'false', video: 'true' });
+    // AV moderation on audio: a non-moderator newcomer starts audio muted, a moderator does not.
+    s.moderation.audio = [];
+    await s.focus.handleStanza(presence('erin'));
+    await s.focus.handleStanza(presence('mo', 'owner'));
+    await settle();
+    expect(startMutedOf('erin')).toMatchObject({ audio: 'true' });
+    expect(startMutedOf('mo')).toMatchObject({ audio: 'false', video: 'true' });
+  });
+
+  it('start muted: a participant first offered once a bridge is found again still gets the policy (its first offer)', async () => {
+    const s = setup(['b1']);
+    s.bridges.down.add('b1');
+    s.policy.audio = true;
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await s.focus.handleStanza(presence('alice', 'owner'));
+    await s.focus.handleStanza(presence('bob'));
+    await settle();
+    expect(s.sent.some((x) => x.getChild('jingle')?.attrs.action === 'session-initiate')).toBe(false);
+    s.bridges.down.delete('b1');
+    s.focus.onWakeUp();
+    await settle();
+    for (const nick of ['alice', 'bob']) {
+      const offer = s.sent.find((x) => x.attrs.to === `${ROOM}/${nick}` && x.getChild('jingle')?.attrs.action === 'session-initiate');
+      expect(offer?.getChild('jingle')?.getChild('startmuted')?.attrs, nick).toMatchObject({ audio: 'true', video: 'false' });
+    }
+  });
+
+  it('start muted with a policy but below every threshold: only first invitations carry it', async () => {
+    const s = setup();
+    s.policy.video = true;
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await s.focus.handleStanza(presence('alice', 'owner'));
+    await s.focus.handleStanza(presence('bob'));
+    await settle();
+    for (const nick of ['alice', 'bob']) {
+      const el = s.sent.find((x) => x.attrs.to === `${ROOM}/${nick}` && x.getChild('jingle')?.attrs.action === 'session-initiate')!.getChild('jingle')!.getChild('startmuted');
+      expect(el?.attrs, nick).toMatchObject({ audio: 'false', video: 'true' });
+    }
   });
 
   it('state saved by one instance lets a new instance carry on (hibernation)', async () => {

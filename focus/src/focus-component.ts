@@ -9,7 +9,8 @@
 import {
   FEATURE_SSRC_REWRITING, NS_JINGLE, NS_JINGLE_ERRORS, StanzaError, buildBridgeNotAvailable, buildDiscoInfoGet, parseDiscoFeatures, buildConferenceAnswer, buildConferenceProperties, buildIq,
   buildIqError, buildMucLeave, buildMucPresence, buildMute, findMute, mutedMediaType, parseConferenceRequest,
-  parseJingle, parseJitsiPresence, parseMucUser, sourcesFromContents, tryParseJid, xml, type Element, type EndpointSources, type Jingle, type Mute,
+  parseJingle, parseJitsiPresence, parseMucUser, sourcesFromContents, startMutedThresholds, tryParseJid, xml, type Element, type EndpointSources, type Jingle,
+  type Mute, type StartMutedThresholds,
 } from '@edgemeet/protocol';
 import type { FocusConfig } from './config.ts';
 import { Conference } from './conference.ts';
@@ -103,17 +104,18 @@ export class FocusComponent {
     if (authentication && !requester.authenticated && this.#conference === null) {
       throw new StanzaError('not-authorized', { text: 'not authorized user domain' });
     }
-    if (!this.joined) this.#join();
+    if (!this.joined) this.#join(startMutedThresholds(parseConferenceRequest(conferenceEl).properties));
     return buildConferenceAnswer({
       room: this.#roomJid, ready: true, focusJid: this.#o.config.focusJid,
       properties: { authentication: String(authentication), ...(authentication ? { externalAuth: 'true' } : {}), 'visitors-supported': 'false' },
     });
   }
 
-  #join(): void {
+  /** `thresholds`: the start-muted thresholds of the request that creates the conference (Jicofo keeps the first's). */
+  #join(thresholds: StartMutedThresholds): void {
     const state: ConferenceState = this.#conference?.state ?? {
       room: this.#o.room, meetingId: this.#o.meetingId(), createdMs: this.#o.host.now(), joined: false, bridgeId: null,
-      bridgeConference: false, feedbackSources: null, failedBridges: [], participants: {},
+      bridgeConference: false, feedbackSources: null, failedBridges: [], participants: {}, startMutedThresholds: thresholds,
     };
     this.#conference ??= this.#makeConference(state);
     this.#conference.setJoined(true);

@@ -41,4 +41,9 @@ export interface FocusHost {
    * moderated. Without it (no component), nothing is.
    */
   avModeration?(): Partial<Record<'audio' | 'video', readonly string[]>>;
+  /**
+   * The room's start-muted policy, owned by its metadata (`startMuted`, which moderators set and
+   * Jicofo reads from the room metadata): who joins from now on is invited muted. Without it, none.
+   */
+  startMuted?(): { audio: boolean; video: boolean };
 }

@@ -3,7 +3,7 @@
  * hibernated or restarted room carries on (jitsi-wire-protocol §10.5: Jicofo loses this on restart).
  * @module
  */
-import type { EndpointSourceMap, EndpointSources } from '@edgemeet/protocol';
+import type { EndpointSourceMap, EndpointSources, StartMutedThresholds } from '@edgemeet/protocol';
 
 export type JingleState = 'allocating' | 'initiated' | 'active';
 
@@ -16,7 +16,13 @@ export interface ParticipantState {
   region: string;
   /** Bridge the participant is allocated on, if any. */
   bridgeId: string | null;
-  jingle: { sid: string; state: JingleState; since: number; iqId: string | null } | null;
+  /**
+   * The current invitation and its session; `startMuted`: what its session-initiate tells the
+   * participant to start muted (decided when it was invited, as Jicofo's ParticipantInviteRunnable).
+   */
+  jingle: { sid: string; state: JingleState; since: number; iqId: string | null; startMuted?: StartMuted } | null;
+  /** Offered a session at least once: a later invitation is not its first (the start-muted policy applies to the first). */
+  invited?: boolean;
   /** Sources the participant announced (session-accept / source-add), full (not simulcast-stripped). */
   sources: EndpointSources;
   /**
@@ -64,6 +70,14 @@ export interface ConferenceState {
   /** Bridges that failed for this conference, never selected again. */
   failedBridges: string[];
   participants: Record<string, ParticipantState>;
+  /** The conference request's startAudioMuted/startVideoMuted (Jicofo's JitsiMeetConfig); absent in older states. */
+  startMutedThresholds?: StartMutedThresholds;
+}
+
+/** The `<startmuted/>` of a session-initiate. */
+export interface StartMuted {
+  readonly audio: boolean;
+  readonly video: boolean;
 }
 
 export function emptySources(): EndpointSources {

@@ -74,12 +74,16 @@ export { JSON_MESSAGE_LIMITS, buildJsonMessage, checkJsonMessages, parseJsonMess
 export { parseAvModerationCommand } from './xmpp/av-moderation-command.ts';
 export type { AvModerationCommand, AvModerationMedia } from './xmpp/av-moderation-command.ts';
 export {
-  END_CONFERENCE_REASON, ROOM_METADATA_BLOCKED_KEYS, ROOM_METADATA_LIMITS, buildComponentMessage, buildConferenceDurationMessage,
+  END_CONFERENCE_REASON, ROOM_METADATA_BLOCKED_KEYS, ROOM_METADATA_LIMITS, buildComponentMessage, buildConferenceDurationMessage, buildRoomMetadataCommand,
   buildRoomMetadataMessage, buildSpeakerStatsMessage, isEndConferenceCommand, parseRoomMetadataUpdate, readRoomMetadataCommand,
-  readSpeakerStatsReport, refused,
+  readSpeakerStatsReport, readStartMutedPolicy, refused,
 } from './xmpp/room-features.ts';
 export type { RoomMetadataCommand, SpeakerStatsEntry, SpeakerStatsReport } from './xmpp/room-features.ts';
 export { FEATURE_SSRC_REWRITING, buildDiscoInfoGet, parseDiscoFeatures } from './xmpp/disco-features.ts';
+export {
+  POLLS_LIMITS, applyPollAnswer, buildAnswerPollMessage, buildNewPollMessage, buildOldPollsMessage, buildPollCommand, readPollsEvents, readPollsMessage,
+} from './xmpp/polls.ts';
+export type { AnswerPollCommand, NewPollCommand, Poll, PollCommand, PollVoter, PollsEvent, PollsMessage } from './xmpp/polls.ts';
 export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';
 export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';
@@ -129,8 +133,8 @@ export {
   DEFAULT_PERMISSIONS, buildPermissions, parsePermissions,
 } from './jitsi/presence-extensions.ts';
 export type { JitsiPresence, JitsiIdentity, SourceInfoEntry } from './jitsi/presence-extensions.ts';
-export { buildConferenceRequest, parseConferenceRequest, buildConferenceAnswer, parseConferenceAnswer } from './jitsi/conference-iq.ts';
-export type { ConferenceRequest, ConferenceAnswer } from './jitsi/conference-iq.ts';
+export { buildConferenceRequest, parseConferenceRequest, buildConferenceAnswer, parseConferenceAnswer, startMutedThresholds } from './jitsi/conference-iq.ts';
+export type { ConferenceRequest, ConferenceAnswer, StartMutedThresholds } from './jitsi/conference-iq.ts';
 export { MUTE_NAMESPACES, buildMute, findMute, mutedMediaType } from './jitsi/mute.ts';
 export type { Mute, MuteMedia } from './jitsi/mute.ts';
 export { buildIq, buildIqError } from './xmpp/stanzas.ts';

@@ -83,6 +83,10 @@
     // Room features of today's build (absent from the 2021 one): the meeting's start, room metadata.
     if (C.CONFERENCE_CREATED_TIMESTAMP) conference.on(C.CONFERENCE_CREATED_TIMESTAMP, (ts) => log('created-timestamp', { ts: String(ts) }));
     if (C.METADATA_UPDATED) conference.on(C.METADATA_UPDATED, (metadata) => log('metadata', { metadata }));
+    // Polls (the polls component) and the start-muted policy heard before joining (room metadata).
+    if (C.POLL_RECEIVED) conference.on(C.POLL_RECEIVED, (poll) => log('poll', { poll: JSON.parse(JSON.stringify(poll)) }));
+    if (C.POLL_ANSWER_RECEIVED) conference.on(C.POLL_ANSWER_RECEIVED, (answer) => log('poll-answer', { answer: JSON.parse(JSON.stringify(answer)) }));
+    if (C.START_MUTED_POLICY_CHANGED) conference.on(C.START_MUTED_POLICY_CHANGED, (policy) => log('start-muted-policy', { policy: { ...policy } }));
     conference.on(C.CONFERENCE_ERROR, (e) => { state.errors.push(String(e)); log('error', { e: String(e) }); });
     conference.on(C.USER_JOINED, (id, user) => log('user-joined', { id, name: user.getDisplayName() }));
     conference.on(C.USER_LEFT, (id) => { state.left.push(id); log('user-left', { id }); });

@@ -5,7 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { AppError, IqRouter, NS_FOCUS, parseXml, serialize, type Element } from '@edgemeet/protocol';
+import { AppError, IqRouter, NS_FOCUS, parseXml, readStartMutedPolicy, serialize, type Element } from '@edgemeet/protocol';
 import { FocusComponent, focusConfig, type BridgeDirectory } from '@edgemeet/focus';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -80,6 +80,8 @@ export class FocusLink {
           const nicks = (jids: readonly string[]) => jids.map((j) => j.slice(j.indexOf('/') + 1));
           return { ...(state.audio ? { audio: nicks(state.audio) } : {}), ...(state.video ? { video: nicks(state.video) } : {}) };
         },
+        // The room metadata owns the start-muted policy (moderators set `startMuted`, as with Jitsi).
+        startMuted: () => readStartMutedPolicy(o.room.settings?.metadata ?? {}),
       },
     });
     if (o.store.sessions.has(FOCUS_SID)) this.#bind();

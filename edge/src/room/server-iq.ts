@@ -31,6 +31,7 @@ function serverInfo(ctx: ServerIqContext): Element {
     xml('identity', { category: 'component', type: 'conference_duration', name: ctx.config.conferenceDurationDomain }),
     // mod_muc_lobby_rooms announces the lobby MUC on the main domain.
     xml('identity', { category: 'component', type: LOBBY_IDENTITY_TYPE, name: ctx.config.lobbyDomain }),
+    xml('identity', { category: 'component', type: 'polls', name: ctx.config.pollsDomain }),
     ...SERVER_FEATURES.map((v) => xml('feature', { var: v })));
 }
 

@@ -32,7 +32,7 @@ export interface StanzaRouterOptions {
   focusIq?: IqRouter<FocusIqContext>;
   /** The AV moderation component (`avmoderation.<domain>`). */
   avModeration: AvModeration;
-  /** The other Jitsi components of the room (speaker stats, end conference, metadata, duration), by address. */
+  /** The other Jitsi components of the room (speaker stats, end conference, metadata, duration, polls), by address. */
   components?: readonly RoomComponent[];
   /** The room's lobby (`<room>@lobby.<domain>`) and the IQs to the lobby MUC itself. */
   lobby: Lobby;

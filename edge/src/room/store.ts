@@ -5,6 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
+import type { Poll } from '@edgemeet/protocol';
 import type { TokenContext } from '../auth/token-context.ts';
 
 export interface SessionRow {
@@ -76,6 +77,8 @@ export interface RoomSettings {
   startedAt?: number;
   /** The lobby room's JID while the room has a lobby (lobby.ts; Prosody's `_data.lobbyroom`). */
   lobbyRoom?: string;
+  /** Polls (polls.ts), oldest first, with who voted for what. */
+  polls?: Poll[];
 }
 
 /** What a MUC room keeps (muc-room.ts): the main room's tables here, its lobby's in {@link LobbyStore}. */

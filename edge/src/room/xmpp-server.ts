@@ -18,6 +18,7 @@ import { AvModeration } from './av-moderation.ts';
 import { ConferenceDuration } from './conference-duration.ts';
 import { EndConference } from './end-conference.ts';
 import { Lobby } from './lobby.ts';
+import { Polls } from './polls.ts';
 import { RoomMetadata } from './room-metadata.ts';
 import { SpeakerStats } from './speaker-stats.ts';
 import { FOCUS_SID, FocusLink, type RegistryClient } from './focus-link.ts';
@@ -63,6 +64,7 @@ export class RoomXmppServer implements StreamHost {
   readonly roomMetadata: RoomMetadata;
   readonly conferenceDuration: ConferenceDuration;
   readonly lobby: Lobby;
+  readonly polls: Polls;
 
   constructor(o: RoomXmppServerOptions) {
     this.#log = o.log;
@@ -93,6 +95,7 @@ export class RoomXmppServer implements StreamHost {
         this.avModeration.occupantJoined(occ);
         this.conferenceDuration.occupantJoined(occ);
         this.speakerStats.occupantJoined(occ);
+        this.polls.occupantJoined(occ);
       },
       onLeaving: (occ) => this.speakerStats.occupantLeaving(occ),
     });
@@ -124,12 +127,16 @@ export class RoomXmppServer implements StreamHost {
     this.conferenceDuration = new ConferenceDuration({
       address: o.config.conferenceDurationDomain, room: this.room, sessions: this.sessions, now: this.#now, isService,
     });
+    this.polls = new Polls({
+      address: o.config.pollsDomain, room: this.room, sessions: this.sessions, log: o.log, isService,
+      tokenFeatures: (sid) => o.store.sessionAuth(sid)?.features,
+    });
     this.#router = new StanzaRouter({
       config: o.config, log: o.log, sessions: this.sessions, room: this.room, roomName: o.roomName,
       serverIq: createServerIqRouter(onHandlerError), mucServiceIq: createMucServiceIqRouter(onHandlerError),
       roomIq: createRoomIqRouter(onHandlerError), focusIq: this.focus?.iqRouter(onHandlerError), avModeration: this.avModeration,
       lobby: this.lobby, lobbyServiceIq: this.lobby.serviceIqRouter(onHandlerError),
-      components: [this.speakerStats, this.endConference, this.roomMetadata, this.conferenceDuration],
+      components: [this.speakerStats, this.endConference, this.roomMetadata, this.conferenceDuration, this.polls],
     });
   }
 

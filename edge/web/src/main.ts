@@ -4,24 +4,15 @@
  * moderator actions, raise hand, password, leave). Plain DOM; the protocol is in meeting.ts.
  * @module
  */
+import { h } from './dom.ts';
 import { logInUrl, loginAvailable, logOut, signedInUser, takeTokenFromUrl } from './login.ts';
 import { lobbyPanel, waitingScreen } from './lobby-panel.ts';
 import { Meeting, type ClientConfig, type Participant } from './meeting.ts';
+import { pollsPanel } from './polls-panel.ts';
 import { XmppError } from './xmpp-connection.ts';
 
 declare const config: ClientConfig;
 const app = document.getElementById('app')!;
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: Array<Node | string | null | false>): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener);
-    else if (k === 'dataset') Object.assign(el.dataset, v);
-    else if (v !== undefined && v !== false) el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c !== null && c !== false) el.append(c);
-  return el;
-}
 
 const randomRoom = () => {
   const words = ['amber', 'brisk', 'cedar', 'delta', 'ember', 'fjord', 'glade', 'harbor', 'indigo', 'juniper', 'kestrel', 'lumen'];
@@ -147,6 +138,8 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     lockButton.hidden = !meeting.isModerator;
     lobby.element.hidden = !meeting.isModerator;
     endButton.hidden = !meeting.canEndForAll;
+    startMutedBox.hidden = !meeting.isModerator;
+    polls.element.hidden = !meeting.canPoll;
     // Small tiles get small simulcast layers; the speaker on the large tile gets the full one.
     meeting.setReceiverConstraints(list.length >= 2 ? 180 : 360, list.length >= 2 && dominant ? dominant : undefined);
   };
@@ -173,6 +166,15 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       if (state.knockers.length && meeting.isModerator) side.hidden = false;
     },
     waiting: (name) => waiting.show(name),
+    polls: (list) => { polls.render(list); side.hidden = false; },
+    startMutedPolicy: (policy) => {
+      startAudio.checked = policy.audio;
+      startVideo.checked = policy.video;
+    },
+    startedMuted: (media) => {
+      document.getElementById(media === 'audio' ? 'mute-mic' : 'mute-cam')?.setAttribute('aria-pressed', 'true');
+      status.textContent = media === 'audio' ? 'You joined with your microphone muted.' : 'You joined with your camera off.';
+    },
     ended: (reason) => {
       clearInterval(qualityTimer);
       clearInterval(statsTimer);
@@ -219,6 +221,17 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
   const endButton = h('button', { type: 'button', id: 'end-for-all', class: 'leave', hidden: true, onclick: () => {
     if (confirm('End the meeting for everyone?')) meeting.endForAll();
   } }, 'End meeting for all');
+  const polls = pollsPanel(meeting);
+  polls.element.hidden = true;
+  // Moderators decide who starts muted from now on (the room metadata's startMuted; the focus enforces it).
+  const startAudio = h('input', { type: 'checkbox', id: 'start-audio-muted' });
+  const startVideo = h('input', { type: 'checkbox', id: 'start-video-muted' });
+  const setPolicy = () => meeting.setStartMutedPolicy({ audio: startAudio.checked, video: startVideo.checked });
+  startAudio.addEventListener('change', setPolicy);
+  startVideo.addEventListener('change', setPolicy);
+  const startMutedBox = h('fieldset', { id: 'start-muted', hidden: true }, h('legend', {}, 'Newcomers start'),
+    h('label', {}, startAudio, ' with microphone muted'), h('label', {}, startVideo, ' with camera off'));
+  side.append(polls.element, startMutedBox);
   // Speaking time per participant (the speaker stats component tells a latecomer what came before).
   const speakerList = h('ol', { id: 'speaker-stats', 'aria-label': 'Speaking time' });
   const statsTimer = setInterval(() => {

@@ -8,11 +8,13 @@
 import {
   LOBBY_ROOMINFO_FIELD, NS_DATA_FORMS, NS_DISCO_INFO, NS_JINGLE, NS_JITMEET, NS_MUC_OWNER, NS_MUC_USER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
   buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
-  parseMucUser, serializeBridgeMessage, xml, type Element, type Jingle, type Mute, type StanzaErrorCondition,
+  parseMucUser, buildPollCommand, buildRoomMetadataCommand, readPollsEvents, readStartMutedPolicy, serializeBridgeMessage, xml, type Element,
+  type Jingle, type Mute, type Poll, type StanzaErrorCondition,
 } from '@edgemeet/protocol';
 import { fetchIceServers } from './ice-servers.ts';
 import { LobbyClient, type LobbyState } from './lobby-client.ts';
 import { MediaSession, type Quality } from './media-session.ts';
+import { PollBook } from './poll-book.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
 export interface ClientConfig {
@@ -51,6 +53,12 @@ export interface MeetingEvents {
   lobby(state: LobbyState): void;
   /** Waiting in the lobby under this name (null: not, or no longer). */
   waiting(name: string | null): void;
+  /** The room's polls changed (one created or answered, or the history arrived). */
+  polls(list: Poll[]): void;
+  /** The room's start-muted policy (its metadata), as moderators set it. */
+  startMutedPolicy(policy: { audio: boolean; video: boolean }): void;
+  /** The focus had this participant start muted (Jicofo's `<startmuted/>`). */
+  startedMuted(media: 'audio' | 'video'): void;
 }
 
 /** Dominant-speaker time of one participant (this one included), as lib-jitsi-meet's SpeakerStats keeps it. */
@@ -84,6 +92,11 @@ export class Meeting {
   readonly #speakerNames = new Map<string, string>();
   #speaking: { id: string; since: number } | null = null;
   readonly lobby: LobbyClient;
+  readonly #polls = new PollBook();
+  /** The room metadata's start-muted policy, as last heard. */
+  startMutedPolicy = { audio: false, video: false };
+  /** The first session-initiate's `<startmuted/>` was applied (as lib-jitsi-meet, an initial mute only). */
+  #startMutedApplied = false;
 
   constructor(config: ClientConfig, room: string, local: Meeting['local'], events: MeetingEvents) {
     this.#config = config;
@@ -166,6 +179,34 @@ export class Meeting {
     if (to) this.#xmpp?.send(xml('message', { to }, xml('end_conference')));
   }
 
+  /** The server has a polls component (lib-jitsi-meet's `getPolls().isSupported()`). */
+  get canPoll(): boolean {
+    return this.#components.has('polls');
+  }
+
+  get polls(): PollBook {
+    return this.#polls;
+  }
+
+  /** Creates a poll for everyone (lib-jitsi-meet's createPoll). */
+  createPoll(question: string, answers: readonly string[]): void {
+    const to = this.#components.get('polls');
+    const pollId = crypto.randomUUID().slice(0, 12);
+    if (to) this.#xmpp?.send(xml('message', { to, type: 'chat' }, buildPollCommand({ command: 'new-poll', pollId, question, answers: answers.map((name) => ({ name })) })));
+  }
+
+  /** Answers a poll (lib-jitsi-meet's answerPoll): one choice per answer. */
+  answerPoll(pollId: string, answers: readonly boolean[]): void {
+    const to = this.#components.get('polls');
+    if (to) this.#xmpp?.send(xml('message', { to, type: 'chat' }, buildPollCommand({ command: 'answer-poll', pollId, answers })));
+  }
+
+  /** A moderator sets who starts muted from now on (lib-jitsi-meet's setStartMutedPolicy, through the room metadata). */
+  setStartMutedPolicy(policy: { audio: boolean; video: boolean }): void {
+    const to = this.#components.get('room_metadata');
+    if (to && this.isModerator) this.#xmpp?.send(xml('message', { to }, buildRoomMetadataCommand(this.#roomJid, 'startMuted', policy)));
+  }
+
   /** Everyone's speaking time so far (who left included), longest first. */
   speakerTimes(): SpeakerTime[] {
     const now = Date.now();
@@ -188,15 +229,29 @@ export class Meeting {
     this.#events.dominantSpeaker(id);
   }
 
-  /** Messages from the server's components: the speaker stats a newcomer gets. */
+  /** Messages from the server's components: the speaker stats a newcomer gets, polls, the room metadata. */
   #componentMessage(el: Element): void {
-    if (el.attrs.from !== this.#components.get('speakerstats')) return;
-    let body: { type?: string; users?: Record<string, { displayName?: string; totalDominantSpeakerTime?: number }> };
+    const from = el.attrs.from;
+    let json: unknown;
     try {
-      body = JSON.parse(el.getChildText('json-message', NS_JITMEET) ?? '{}') as typeof body;
+      json = JSON.parse(el.getChildText('json-message', NS_JITMEET) ?? '{}');
     } catch {
       return;
     }
+    if (from === this.#components.get('polls')) {
+      if (this.#polls.apply(readPollsEvents(json))) this.#events.polls(this.#polls.list());
+      return;
+    }
+    if (from === this.#components.get('room_metadata')) {
+      const metadata = (json as { type?: unknown; metadata?: unknown }).metadata;
+      if ((json as { type?: unknown }).type === 'room_metadata' && typeof metadata === 'object' && metadata !== null) {
+        this.startMutedPolicy = readStartMutedPolicy(metadata as Record<string, unknown>);
+        this.#events.startMutedPolicy(this.startMutedPolicy);
+      }
+      return;
+    }
+    if (from !== this.#components.get('speakerstats')) return;
+    const body = json as { type?: string; users?: Record<string, { displayName?: string; totalDominantSpeakerTime?: number }> };
     if (body.type !== 'speakerstats' || !body.users) return;
     for (const [id, u] of Object.entries(body.users)) {
       if (typeof u.totalDominantSpeakerTime === 'number') this.#speakerTotals.set(id, u.totalDominantSpeakerTime);
@@ -424,6 +479,18 @@ export class Meeting {
     this.#events.participants([...this.participants.values()]);
   }
 
+  /** The focus's start-muted policy for this participant, applied before its media starts. */
+  #startMuted(policy: { audio: boolean; video: boolean }): void {
+    if (policy.audio && !this.local.audioMuted) {
+      this.setAudioMuted(true);
+      this.#events.startedMuted('audio');
+    }
+    if (policy.video && !this.local.videoMuted) {
+      this.setVideoMuted(true);
+      this.#events.startedMuted('video');
+    }
+  }
+
   /** The focus asks this participant to mute (it only ever mutes; unmuting is the participant's choice). */
   #mutedByFocus(mute: Mute): void {
     if (!mute.mute) return;
@@ -436,6 +503,8 @@ export class Meeting {
 
   async #jingle(j: Jingle): Promise<void> {
     if (j.action === 'session-initiate') {
+      if (j.startMuted && !this.#startMutedApplied) this.#startMuted(j.startMuted);
+      this.#startMutedApplied = true;
       this.#media?.close();
       this.#media = await MediaSession.accept(j, {
         localStream: this.local.stream, endpointId: this.myId, jid: this.#xmpp?.jid ?? '', iceServers: await this.#iceServers,

@@ -14,6 +14,7 @@ import type { Logger } from '../../log.ts';
 import type { TokenContext } from '../../auth/token-context.ts';
 import type { Sessions } from '../sessions.ts';
 import type { MucStore, OccupantRow, RoomSettings } from '../store.ts';
+import { isFullFor } from './occupant-limit.ts';
 import { STATUS, occupantPresence, storablePresence, type PresenceExtras } from './occupant-presence.ts';
 
 export type Affiliation = 'owner' | 'admin' | 'member' | 'none' | 'outcast';
@@ -189,6 +190,10 @@ export class MucRoom {
     }
     if (holder) return refuse('conflict', 'that nickname is already in use');
     if (this.#store.occupants.size >= settings.maxOccupants) return refuse('service-unavailable', 'the room is full');
+    if (isFullFor(this.#config.occupantLimit, from, [...this.#store.occupants.values()].map((o) => o.jid))) {
+      this.#log.info('occupant.refused_room_full', { nick, max: this.#config.occupantLimit.max });
+      return refuse('service-unavailable');
+    }
 
     if (created) {
       this.#store.saveSettings(settings);
