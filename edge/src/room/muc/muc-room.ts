@@ -7,7 +7,7 @@
  */
 // Internal: not exported from the package entry.
 import {
-  DEFAULT_PERMISSIONS, NS_CLIENT, StanzaError, bareJid, buildPermissions, buildRoomSubject, errorReply, parseMucPresence, jid as makeJid, xml, type Element, type Jid,
+  DEFAULT_PERMISSIONS, NS_CLIENT, StanzaError, bareJid, buildPermissions, tryParseJid, buildRoomSubject, errorReply, parseMucPresence, jid as makeJid, xml, type Element, type Jid,
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
@@ -105,12 +105,14 @@ export class MucRoom {
     if (created && !token && this.#config.auth.policy === 'guests' && this.affiliationOf(from) !== 'owner') {
       return refuse('not-authorized', 'only authenticated users may create this room; wait for the host');
     }
-    // Prosody's token_affiliation: a moderator claim makes an owner.
-    const affiliation = created || token?.moderator ? 'owner' : this.affiliationOf(from);
+    // Prosody's token_affiliation: a moderator claim makes an owner. A hidden occupant (a recorder) never is one.
+    const hidden = this.#isHidden(from);
+    const affiliation = hidden ? 'none' : created || token?.moderator ? 'owner' : this.affiliationOf(from);
     const password = parseMucPresence(presence).join?.password ?? null;
     const holder = this.#store.occupants.get(nick);
     if (affiliation === 'outcast') return refuse('forbidden', 'you are banned from this room');
-    if (settings.password !== null && password !== settings.password) return refuse('not-authorized', 'a password is required');
+    // Recorders were sent by the focus and logged in with RECORDER_SECRET; they cannot know the password.
+    if (settings.password !== null && password !== settings.password && !hidden) return refuse('not-authorized', 'a password is required');
     if (settings.membersOnly && AFFILIATION_RANK[affiliation] < AFFILIATION_RANK.member) {
       return refuse('registration-required', 'this room is members-only');
     }
@@ -221,10 +223,16 @@ export class MucRoom {
    * room, does not count.
    */
   #ensureModerator(): void {
-    const occupants = [...this.#store.occupants.values()].filter((o) => !this.#superOwners.has(bareJid(o.jid)));
+    // Nor do hidden occupants (recorders): Jicofo's role manager skips Jibris.
+    const occupants = [...this.#store.occupants.values()].filter((o) => !this.#superOwners.has(bareJid(o.jid)) && !this.#isHidden(o.jid));
     if (occupants.some((o) => this.affiliationOf(o.jid) === 'owner')) return;
     const next = occupants.sort((a, b) => a.joinedAt - b.joinedAt)[0];
     if (next) this.setAffiliation(bareJid(next.jid), 'owner', null);
+  }
+
+  /** A real JID on the hidden domain (Jitsi's `hiddenDomain`: recorders). */
+  #isHidden(jid: string): boolean {
+    return tryParseJid(jid)?.domain === this.#config.hiddenDomain;
   }
 
   /** Ends the session's presence in the room, e.g. when the session ends. */
