@@ -147,6 +147,9 @@ export class JibriSession {
     }
     if (status !== 'pending') s.pendingDeadline = null;
     if (failureReason) {
+      // The recorder failed this request: not selected again for a while (JibriDetector.instanceFailed),
+      // so a retry goes to another one.
+      await this.#o.recorders.failed(s.recorder.id).catch((err: unknown) => this.#log.warn('jibri.mark_failed_failed', { err }));
       const retry = shouldRetry === true;
       if (retry && !this.#maxRetriesExceeded()) {
         this.#log.info('jibri.retrying', { failed: jid, retries: s.retries });
@@ -199,7 +202,6 @@ export class JibriSession {
     if (s.status !== 'pending' && s.status !== 'undefined') return;
     this.#log.warn('jibri.pending_timeout', { recorder: r.id });
     this.#sendStop(r);
-    await this.#o.recorders.failed(r.id).catch((err: unknown) => this.#log.warn('jibri.mark_failed_failed', { err }));
     await this.statusUpdate(r.jid, 'off', 'error', true);
   }
 }
