@@ -6,6 +6,7 @@
  */
 import { logInUrl, loginAvailable, logOut, signedInUser, takeTokenFromUrl } from './login.ts';
 import { Meeting, type ClientConfig, type Participant } from './meeting.ts';
+import { recordingError } from './recording.ts';
 import { XmppError } from './xmpp-connection.ts';
 
 declare const config: ClientConfig;
@@ -144,6 +145,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
         h('button', { type: 'button', onclick: () => void meeting.grantModerator(p.id), 'aria-label': `Make ${p.name} a moderator` }, 'Moderator'),
         h('button', { type: 'button', onclick: () => void meeting.kick(p.id), 'aria-label': `Remove ${p.name}` }, 'Remove')) : '')));
     lockButton.hidden = !meeting.isModerator;
+    recordButton.hidden = !meeting.isModerator;
     endButton.hidden = !meeting.canEndForAll;
     // Small tiles get small simulcast layers; the speaker on the large tile gets the full one.
     meeting.setReceiverConstraints(list.length >= 2 ? 180 : 360, list.length >= 2 && dominant ? dominant : undefined);
@@ -166,6 +168,15 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       if (code === 'connection-lost') void reconnect();
     },
     left: () => undefined,
+    recording: (view) => {
+      recIndicator.hidden = view.status === 'off';
+      recIndicator.dataset.status = view.status;
+      recIndicator.textContent = view.status === 'pending' ? 'REC starting…' : 'REC';
+      recIndicator.title = view.status === 'on' && view.by ? `Recording started by ${view.by}` : 'Recording';
+      recordButton.textContent = view.status === 'off' ? 'Record' : 'Stop recording';
+      status.textContent = view.status === 'on' ? `Recording${view.by ? `, started by ${view.by}` : ''}.`
+        : view.status === 'off' ? (view.failure ? `The recording stopped: the recorder failed (${view.failure}).` : 'The recording stopped.') : status.textContent;
+    },
     ended: (reason) => {
       clearInterval(qualityTimer);
       clearInterval(statsTimer);
@@ -209,6 +220,16 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
   const endButton = h('button', { type: 'button', id: 'end-for-all', class: 'leave', hidden: true, onclick: () => {
     if (confirm('End the meeting for everyone?')) meeting.endForAll();
   } }, 'End meeting for all');
+  // Recording: REC for everyone, Record / Stop recording for moderators (errors worded as jitsi-meet's).
+  const recIndicator = h('span', { id: 'rec-indicator', class: 'rec', role: 'status', hidden: true }, 'REC');
+  const recordButton = h('button', { type: 'button', id: 'record', hidden: true, onclick: () => {
+    const running = meeting.recording.view.status !== 'off';
+    (running ? meeting.recording.stop() : meeting.recording.start()).catch((err: unknown) => {
+      error.textContent = recordingError(err);
+      error.dataset.code = 'recording';
+      error.hidden = false;
+    });
+  } }, 'Record');
   // Speaking time per participant (the speaker stats component tells a latecomer what came before).
   const speakerList = h('ol', { id: 'speaker-stats', 'aria-label': 'Speaking time' });
   const statsTimer = setInterval(() => {
@@ -246,6 +267,8 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       toggle('Raise hand', 'raise-hand', (on) => meeting.setHandRaised(on)),
       h('button', { type: 'button', id: 'toggle-side', onclick: () => { side.hidden = !side.hidden; } }, 'Chat & people'),
       lockButton,
+      recordButton,
+      recIndicator,
       quality,
       endButton,
       h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => { meeting.leave(); location.assign('/'); } }, 'Leave'))));

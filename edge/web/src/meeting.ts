@@ -8,10 +8,11 @@
 import {
   NS_DATA_FORMS, NS_DISCO_INFO, NS_JINGLE, NS_JITMEET, NS_MUC_OWNER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
   buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
-  parseMucUser, serializeBridgeMessage, xml, type Element, type Jingle, type Mute, type StanzaErrorCondition,
+  parseMucUser, serializeBridgeMessage, tryParseJid, xml, type Element, type Jingle, type Mute, type StanzaErrorCondition,
 } from '@edgemeet/protocol';
 import { fetchIceServers } from './ice-servers.ts';
 import { MediaSession, type Quality } from './media-session.ts';
+import { RecordingControl, type RecordingView } from './recording.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
 export interface ClientConfig {
@@ -22,6 +23,8 @@ export interface ClientConfig {
   token?: string;
   /** jitsi-meet's deploymentInfo; `userRegion` is announced as jitsi_participant_region (bridge selection). */
   deploymentInfo?: { region?: string; userRegion?: string };
+  /** Occupants whose real JID is on this domain (recorders) get no tile and count as no participant. */
+  hiddenDomain?: string;
 }
 
 export interface Participant {
@@ -46,6 +49,8 @@ export interface MeetingEvents {
   left(): void;
   /** A moderator ended the meeting for everyone (the room was destroyed), with the server's reason. */
   ended(reason: string): void;
+  /** The recording's state changed (the focus's jibri-recording-status, or this participant's own start). */
+  recording(view: RecordingView): void;
 }
 
 /** Dominant-speaker time of one participant (this one included), as lib-jitsi-meet's SpeakerStats keeps it. */
@@ -79,12 +84,24 @@ export class Meeting {
   readonly #speakerNames = new Map<string, string>();
   #speaking: { id: string; since: number } | null = null;
 
+  /** Recording: start/stop for moderators, the state for everyone. */
+  readonly recording: RecordingControl;
+  /** Hidden occupants (recorders) in the room: no tile, no participant. */
+  readonly #hidden = new Set<string>();
+
   constructor(config: ClientConfig, room: string, local: Meeting['local'], events: MeetingEvents) {
     this.#config = config;
     this.#room = room.toLowerCase();
     this.#roomJid = `${this.#room}@${config.hosts.muc}`;
     this.local = local;
     this.#events = events;
+    this.recording = new RecordingControl({
+      focus: `${this.#roomJid}/focus`, iq: (el) => this.#xmpp?.iq(el), changed: (view) => this.#events.recording(view),
+      nameOf: (occupant) => {
+        const nick = occupant.slice(occupant.indexOf('/') + 1);
+        return nick === this.myId ? this.local.name : this.participants.get(nick)?.name ?? nick;
+      },
+    });
   }
 
   get peerConnection(): RTCPeerConnection | null { return this.#media?.pc ?? null; }
@@ -347,9 +364,16 @@ export class Meeting {
       return;
     }
     if (nick === 'focus') {
+      this.recording.focusPresence(el);
       if (hasBridgeNotAvailable(el)) {
         this.#events.error('no-bridge', 'No media server is available right now; the meeting will connect when one is.');
       }
+      return;
+    }
+    // A recorder (Jitsi's hiddenDomain): in the room, but nobody to show.
+    if (this.#hidden.has(nick) || (item?.jid && this.#config.hiddenDomain && tryParseJid(item.jid)?.domain === this.#config.hiddenDomain)) {
+      if (el.attrs.type === 'unavailable') this.#hidden.delete(nick);
+      else this.#hidden.add(nick);
       return;
     }
     if (el.attrs.type === 'unavailable') {
