@@ -67,6 +67,8 @@ async function joinHidden(o: ScriptedJibriOptions, roomJid: string, sessionId: s
   xmpp.on('error', () => undefined);
   const stanzas: Element[] = [];
   xmpp.on('stanza', (s: Element) => stanzas.push(s));
+  // The focus invites it like any participant; a scripted Jibri receives nothing, so it only acknowledges.
+  xmpp.iqCallee.set('urn:xmpp:jingle:1', 'jingle', () => true);
   const jid = String(await xmpp.start());
   // As lib-jitsi-meet in Jibri's browser: the conference request to the focus, then the join.
   await xmpp.iqCaller.request(xml('iq', { type: 'set', to: `focus.${o.domain ?? 'meet.jitsi'}` },
