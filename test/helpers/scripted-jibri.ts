@@ -126,7 +126,7 @@ export async function startScriptedJibri(o: ScriptedJibriOptions): Promise<Scrip
       void (async () => {
         await link?.xmpp.stop().catch(() => undefined);
         await xmpp.send(statusPresence(false));
-      })();
+      })().catch(() => undefined); // stopped meanwhile: nothing to announce
       return xml('jibri', { xmlns: NS_JIBRI, status: 'off' });
     }
     if (jibri.answerBusy) return xml('jibri', { xmlns: NS_JIBRI, status: 'off', failure_reason: 'busy', should_retry: 'true' });
