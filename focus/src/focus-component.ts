@@ -164,7 +164,8 @@ export class FocusComponent {
     // Joining a moderated conference: muted until approved (before the first allocation, so it starts muted on the bridge).
     const joined = conference.participant(nick);
     const focus = `${this.#roomJid}/${this.#o.config.focusNick}`;
-    if (joined) {
+    // A recorder sends no media: AV moderation has nothing to mute (Jicofo's shouldSuppressForceMute for Jibri).
+    if (joined && !joined.hidden) {
       for (const media of ['audio', 'video'] as const) {
         this.#moderate(conference, joined, media, focus).catch((err: unknown) => this.#log.error('focus.moderate_failed', { err, endpoint: nick, media }));
       }
