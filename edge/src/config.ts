@@ -4,7 +4,7 @@
  * fails fast with one error naming every bad key.
  * @module
  */
-import { authDomain, breweryJid, focusJid, isRegion } from '@edgemeet/protocol';
+import { authDomain, breweryJid, focusJid, hiddenDomain, isRegion, jibriBreweryJid } from '@edgemeet/protocol';
 import { parseLoginConfig, parseTokenAuthConfig, type LoginConfig, type TokenAuthConfig } from './config-auth.ts';
 import { ConfigProblems, intOf, listOf, str, type Raw } from './config-values.ts';
 import { parseTurnConfig, type TurnConfig } from './turn/external-services.ts';
@@ -67,6 +67,14 @@ export interface EdgeConfig {
   readonly bridgeGraceSeconds: number;
   /** A node that sent no presence for this long is considered gone. */
   readonly bridgeStaleSeconds: number;
+  /** Shared secret recorders present (SASL PLAIN password) to register and to join rooms; none: no recorder may. */
+  readonly recorderSecret: string | undefined;
+  /** The hidden domain recorders join rooms from (Jitsi's `hiddenDomain`, `recorder.<domain>`). */
+  readonly hiddenDomain: string;
+  /** The brewery MUC recorders join (Jicofo's `jicofo.jibri.brewery-jid`, `jibribrewery@internal.auth.<domain>`). */
+  readonly jibriBreweryJid: string;
+  /** Recording sessions: Jicofo's jibri settings and our maximum duration (focus/src/jibri/). */
+  readonly recording: RecordingConfig;
   /** How long the Registry waits for a node's health URL when its control connection drops. */
   readonly bridgeProbeTimeoutMs: number;
   /** How long the focus waits for a Colibri2 answer from a node. */
@@ -86,6 +94,17 @@ export interface EdgeConfig {
   readonly auth: TokenAuthConfig;
   /** OIDC login at the edge (`/oidc/*`); undefined when OIDC_ISSUER_URL is unset. */
   readonly login: LoginConfig | undefined;
+}
+
+export interface RecordingConfig {
+  /** How long a recording may stay pending before another recorder is tried (Jicofo `pending-timeout`, 90 s); 0: forever. */
+  readonly pendingTimeoutSeconds: number;
+  /** Retries on other recorders per session (Jicofo `num-retries`, 5); -1: no limit. */
+  readonly numRetries: number;
+  /** A recording that has been on this long is stopped; 0: no limit. */
+  readonly maxDurationSeconds: number;
+  /** How long the focus waits for a recorder's answer to a start (Smack's reply timeout, 15 s). */
+  readonly requestTimeoutMs: number;
 }
 
 const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -191,6 +210,15 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     userRegions: parseUserRegions(raw, p),
     nodeDomain: authDomain(domain),
     breweryJid: breweryJid(domain),
+    recorderSecret: str(raw, 'RECORDER_SECRET'),
+    hiddenDomain: hiddenDomain(domain),
+    jibriBreweryJid: jibriBreweryJid(domain),
+    recording: Object.freeze({
+      pendingTimeoutSeconds: intOf(raw, 'RECORDING_PENDING_TIMEOUT_SECONDS', 90, 0, 3600, p),
+      numRetries: intOf(raw, 'RECORDING_NUM_RETRIES', 5, -1, 100, p),
+      maxDurationSeconds: intOf(raw, 'RECORDING_MAX_DURATION_SECONDS', 0, 0, 7 * 24 * 3600, p),
+      requestTimeoutMs: intOf(raw, 'RECORDER_REQUEST_TIMEOUT_MS', 15_000, 100, 120_000, p),
+    }),
     bridgeGraceSeconds: intOf(raw, 'BRIDGE_GRACE_SECONDS', 10, 0, 3600, p),
     bridgeStaleSeconds: intOf(raw, 'BRIDGE_STALE_SECONDS', 30, 5, 3600, p),
     bridgeProbeTimeoutMs: intOf(raw, 'BRIDGE_PROBE_TIMEOUT_MS', 1500, 100, 30_000, p),
@@ -204,6 +232,10 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
   };
   const secret = config.bridgeSecret;
   if (secret !== undefined && secret.length < 16) p.add('BRIDGE_SECRET', 'must be at least 16 characters');
+  const recorderSecret = config.recorderSecret;
+  if (recorderSecret !== undefined && recorderSecret.length < 16) p.add('RECORDER_SECRET', 'must be at least 16 characters');
+  // The Registry tells a recorder's login from a node's by which secret verifies: they must differ.
+  if (recorderSecret !== undefined && recorderSecret === secret) p.add('RECORDER_SECRET', 'must differ from BRIDGE_SECRET');
   if (p.problems.length > 0) throw new ConfigError(p.problems);
   return Object.freeze(config);
 }

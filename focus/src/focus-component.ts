@@ -8,13 +8,14 @@
  */
 import {
   FEATURE_SSRC_REWRITING, NS_JINGLE, NS_JINGLE_ERRORS, StanzaError, buildBridgeNotAvailable, buildDiscoInfoGet, parseDiscoFeatures, buildConferenceAnswer, buildConferenceProperties, buildIq,
-  buildIqError, buildMucLeave, buildMucPresence, buildMute, findMute, mutedMediaType, parseConferenceRequest,
+  buildIqError, buildMucLeave, buildMucPresence, buildMute, buildRecordingStatus, findJibri, findMute, mutedMediaType, parseConferenceRequest,
   parseJingle, parseJitsiPresence, parseMucUser, sourcesFromContents, startMutedThresholds, tryParseJid, xml, type Element, type EndpointSources, type Jingle,
   type Mute, type StartMutedThresholds,
 } from '@edgemeet/protocol';
 import type { FocusConfig } from './config.ts';
 import { Conference } from './conference.ts';
 import type { FocusHost, FocusLogger } from './host.ts';
+import { JibriRecorder } from './jibri/jibri-recorder.ts';
 import { mergeSources } from './sources.ts';
 import { emptySources, type ConferenceState, type ParticipantState } from './state.ts';
 
@@ -47,6 +48,7 @@ export class FocusComponent {
   readonly #log: FocusLogger;
   readonly #roomJid: string;
   #conference: Conference | null = null;
+  #jibri: JibriRecorder | null = null;
   #bridgeMissing = false;
   /** disco#info questions in flight: IQ id → nick (lost with an eviction: the wake-up then invites without features). */
   readonly #discoAsked = new Map<string, { nick: string; caps: string }>();
@@ -67,6 +69,13 @@ export class FocusComponent {
   }
 
   #makeConference(state: ConferenceState): Conference {
+    this.#jibri = new JibriRecorder({
+      host: this.#o.host, config: this.#o.config, state, roomJid: this.#roomJid, log: this.#log,
+      save: () => this.#o.host.store.save(state),
+      publish: () => {
+        if (state.joined && this.#conference?.state === state) this.#o.host.send(this.#focusPresence(state, false));
+      },
+    });
     return new Conference({
       host: this.#o.host, config: this.#o.config, mucDomain: this.#o.mucDomain, state,
       onBridgeAvailability: (available) => {
@@ -79,14 +88,18 @@ export class FocusComponent {
   /** The focus's presence in the room (jitsi-wire-protocol §3.2: conference-properties, bridgeNotAvailable). */
   #focusPresence(state: ConferenceState, join: boolean): Element {
     const properties = buildConferenceProperties({ 'support-terminate-restart': 'true', 'created-ms': String(state.createdMs) });
-    return buildMucPresence({
-      to: `${this.#roomJid}/${this.#o.config.focusNick}`, join: join ? {} : undefined,
-      extensions: this.#bridgeMissing ? [properties, buildBridgeNotAvailable()] : [properties],
-    });
+    const extensions = [properties];
+    if (this.#bridgeMissing) extensions.push(buildBridgeNotAvailable());
+    // Jicofo keeps the last recording status in its presence (lib-jitsi-meet ignores repeats).
+    if (state.recordingStatus) extensions.push(buildRecordingStatus(state.recordingStatus));
+    return buildMucPresence({ to: `${this.#roomJid}/${this.#o.config.focusNick}`, join: join ? {} : undefined, extensions });
   }
 
   /** The conference, once the focus runs one in this room. */
   get conference(): Conference | null { return this.#conference; }
+
+  /** Recording and live streaming of the conference. */
+  get jibri(): JibriRecorder | null { return this.#conference ? this.#jibri : null; }
 
   /** True while the focus is an occupant of the room. */
   get joined(): boolean { return this.#conference?.state.joined ?? false; }
@@ -139,7 +152,10 @@ export class FocusComponent {
       return;
     }
     if (presence.attrs.type === 'unavailable') {
-      conference.removeParticipant(nick).then(() => {
+      const leaving = conference.removeParticipant(nick);
+      // Only hidden occupants (recorders) left: nobody to record (the recorder then leaves too).
+      if (!conference.participants.some((p) => !p.hidden)) this.#jibri?.roomEmpty();
+      leaving.then(() => {
         if (conference.participants.length === 0) this.#leave(conference);
       }).catch((err: unknown) => this.#log.error('focus.leave_failed', { err, endpoint: nick }));
       return;
@@ -154,6 +170,7 @@ export class FocusComponent {
       return;
     }
     const extensions = parseJitsiPresence(presence);
+    const hidden = tryParseJid(realJid)?.domain === this.#o.config.hiddenDomain;
     // As Jicofo, the participant's features (disco#info) decide how it is invited (SSRC rewriting).
     // Only clients announcing XEP-0115 caps are asked (lib-jitsi-meet does; a client without caps may never answer).
     const caps = extensions.caps ? `${extensions.caps.node}#${extensions.caps.ver}` : undefined;
@@ -162,7 +179,7 @@ export class FocusComponent {
     const now = this.#o.host.now();
     conference.addParticipant({
       endpointId: nick, realJid, statsId: extensions.statsId ?? null,
-      region: extensions.region ?? '', audioMuted: false, videoMuted: false, isOwner, role,
+      region: extensions.region ?? '', audioMuted: false, videoMuted: false, isOwner, role, ...(hidden ? { hidden } : {}),
       ...(askFeatures ? { featuresAskedAt: now } : {}),
       ...(this.#o.config.ssrcRewriting && known?.includes(FEATURE_SSRC_REWRITING) ? { ssrcRewriting: true } : {}),
     }).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
@@ -175,7 +192,8 @@ export class FocusComponent {
     // Joining a moderated conference: muted until approved (before the first allocation, so it starts muted on the bridge).
     const joined = conference.participant(nick);
     const focus = `${this.#roomJid}/${this.#o.config.focusNick}`;
-    if (joined) {
+    // A recorder sends no media: AV moderation has nothing to mute (Jicofo's shouldSuppressForceMute for Jibri).
+    if (joined && !joined.hidden) {
       for (const media of ['audio', 'video'] as const) {
         this.#moderate(conference, joined, media, focus).catch((err: unknown) => this.#log.error('focus.moderate_failed', { err, endpoint: nick, media }));
       }
@@ -199,6 +217,8 @@ export class FocusComponent {
     const type = iq.attrs.type;
     if (type === 'result' || type === 'error') return this.#reply(conference, iq, nick);
     const p = conference.participant(nick);
+    const jibri = findJibri(iq);
+    if (jibri && type === 'set') return this.#jibriRequest(iq, jibri, p);
     try {
       const jingle = iq.getChild('jingle', NS_JINGLE);
       const mute = findMute(iq);
@@ -218,6 +238,34 @@ export class FocusComponent {
       if (!(err instanceof StanzaError)) this.#log.error('focus.iq_failed', { err, from: nick });
       this.#o.host.send(buildIqError(iq.attrs.from, iq.attrs.id, error));
     }
+  }
+
+  /** A `jibri` IQ from an occupant: answered when the recorder has (Jicofo's JibriRecorder waits for its "pending"). */
+  async #jibriRequest(iq: Element, payload: Element, p: ParticipantState | undefined): Promise<void> {
+    const from = String(iq.attrs.from);
+    try {
+      const answer = await this.#jibri!.handleRequest(from, p, payload);
+      this.#o.host.send(buildIq('result', from, iq.attrs.id, answer ?? undefined));
+    } catch (err) {
+      const error = StanzaError.from(err);
+      if (!(err instanceof StanzaError)) this.#log.error('focus.jibri_failed', { err, from });
+      this.#o.host.send(buildIqError(from, iq.attrs.id, error));
+    }
+  }
+
+  /**
+   * A `jibri` IQ set from a recorder (its status), `from` its brewery occupant JID: throws
+   * StanzaError item-not-found when it is not the recorder of this room's session.
+   */
+  recorderIq(from: string, payload: Element): Promise<void> {
+    const jibri = this.jibri;
+    if (!jibri) return Promise.reject(new StanzaError('item-not-found', { text: 'no conference here' }));
+    return jibri.handleRecorderIq(from, payload);
+  }
+
+  /** The Registry says a recorder is gone: the session on it fails over or ends. */
+  recorderDown(recorderId: string): Promise<void> {
+    return this.jibri?.recorderDown(recorderId) ?? Promise.resolve();
   }
 
   /** Validates synchronously (throwing StanzaError); returns the asynchronous bridge work. */
@@ -333,6 +381,7 @@ export class FocusComponent {
   roomDestroyed(): Promise<void> {
     const conference = this.#conference;
     if (!conference) return Promise.resolve();
+    this.#jibri?.shutdown();
     this.#conference = null;
     this.#bridgeMissing = false;
     this.#o.host.store.save(null);
@@ -347,6 +396,7 @@ export class FocusComponent {
 
   onWakeUp(): void {
     this.#conference?.onWakeUp().catch((err: unknown) => this.#log.error('focus.wake_up_failed', { err }));
+    this.jibri?.onWakeUp().catch((err: unknown) => this.#log.error('focus.jibri_wake_up_failed', { err }));
   }
 }
 

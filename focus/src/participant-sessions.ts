@@ -66,10 +66,13 @@ export class ParticipantSessions {
     return this.#c.queue.run(label, op, () => (this.#current(p) ? null : `${p.endpointId} left`));
   }
 
-  /** Invites everyone without a session once enough participants are here (Jicofo min-participants). */
+  /**
+   * Invites everyone without a session once enough participants are here (Jicofo min-participants;
+   * hidden occupants, recorders, do not count toward it, but are invited with the others).
+   */
   inviteWaiting(): Promise<void> {
     const { config } = this.#c;
-    if (this.#participants.length < config.minParticipants) return Promise.resolve();
+    if (this.#participants.filter((p) => !p.hidden).length < config.minParticipants) return Promise.resolve();
     const waiting = this.#participants.filter((p) => p.jingle === null && !p.mediaDeclined && p.reinvites < config.maxReinvites && p.featuresAskedAt === undefined);
     return Promise.all(waiting.map((p) => this.invite(p))).then(() => undefined);
   }

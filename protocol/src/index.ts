@@ -52,10 +52,12 @@ export {
   NS_JINGLE_SCTP,
   NS_JINGLE_GROUPING,
   NS_XML,
+  NS_JIBRI,
+  NS_HEALTH,
 } from './xml/namespaces.ts';
 
 export type { Logger, LogFields } from './log.ts';
-export { FOCUS_NICK, REGION_PATTERN, authDomain, breweryJid, focusDomain, focusJid, isRegion } from './deployment.ts';
+export { FOCUS_NICK, REGION_PATTERN, authDomain, breweryJid, focusDomain, focusJid, hiddenDomain, isRegion, jibriBreweryJid } from './deployment.ts';
 export { AppError, InvalidStateError, ERROR_TABLE } from './errors.ts';
 export type { ErrorCode, ErrorMapping } from './errors.ts';
 export { DEFAULT_JSON_LIMITS, JsonLimitError, checkJsonLimits, parseBoundedJson } from './json/bounded-json.ts';
@@ -138,3 +140,10 @@ export type { ConferenceRequest, ConferenceAnswer, StartMutedThresholds } from '
 export { MUTE_NAMESPACES, buildMute, findMute, mutedMediaType } from './jitsi/mute.ts';
 export type { Mute, MuteMedia } from './jitsi/mute.ts';
 export { buildIq, buildIqError } from './xmpp/stanzas.ts';
+export {
+  JIBRI_ATTRIBUTE_MAX_CHARS, JibriFormatError, buildJibriIq, buildJibriStatus, buildRecorderOccupant, buildRecordingStatus, findJibri,
+  isJibriAvailable, parseJibriIq, parseJibriStatus, parseRecorderOccupant, parseRecordingStatus,
+} from './jitsi/jibri.ts';
+export type {
+  JibriAction, JibriFailureReason, JibriInstanceStatus, JibriIq, JibriRecordingMode, JibriStatus, RecorderOccupant, RecordingStatus,
+} from './jitsi/jibri.ts';

@@ -110,6 +110,12 @@
     conference.on(C.TRACK_REMOVED, (track) => { if (!track.isLocal()) log('track-removed', { owner: track.getParticipantId(), media: track.getType() }); });
     conference.on(C.TRACK_MUTE_CHANGED, (track) => log('mute-changed', { owner: track.isLocal() ? 'local' : track.getParticipantId(), media: track.getType(), muted: track.isMuted() }));
     conference.on(C.DOMINANT_SPEAKER_CHANGED, (id) => log('dominant-speaker', { id }));
+    // Recording (RecordingManager's JibriSession): its status as the library reports it, with who started or stopped it.
+    conference.on(C.RECORDER_STATE_CHANGED, (session) => {
+      const who = (p) => (p && typeof p === 'object' && p.getId ? p.getId() : p) || null;
+      log('recorder', { status: session.getStatus(), id: session.getID(), mode: session.getMode(), error: session.getError() || null,
+        initiator: who(session.getInitiator()), terminator: who(session.getTerminator()) });
+    });
     conference.on(C.DATA_CHANNEL_OPENED, () => log('bridge-channel-open'));
     conference.on(C.P2P_STATUS, (_c, on) => log('p2p', { on }));
     if (C.FORWARDED_SOURCES_CHANGED) conference.on(C.FORWARDED_SOURCES_CHANGED, (leaving, entering) => log('forwarded-sources', { leaving, entering }));
@@ -146,6 +152,26 @@
     const camera = state.localTracks.find((t) => t.getType() === 'video');
     await state.conference.replaceTrack(camera, desktop);
     return desktop.getVideoType();
+  };
+
+  /** conference.startRecording(options): the session's id, or the error's first condition (JibriSession's getError). */
+  window.ljmStartRecording = async function (options) {
+    try {
+      const session = await state.conference.startRecording(options);
+      return { id: session.getID(), status: session.getStatus() };
+    } catch (err) {
+      const condition = err && err.getElementsByTagName ? err.getElementsByTagName('error')[0]?.children[0]?.tagName : String(err);
+      return { error: condition || 'unknown' };
+    }
+  };
+
+  window.ljmStopRecording = async function (id) {
+    try {
+      await state.conference.stopRecording(id);
+      return { ok: true };
+    } catch (err) {
+      return { error: err && err.getElementsByTagName ? err.getElementsByTagName('error')[0]?.children[0]?.tagName : String(err) };
+    }
   };
 
   window.ljmLeave = async function () {

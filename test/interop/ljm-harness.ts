@@ -244,6 +244,9 @@ export interface LjmPage {
   leave(): Promise<void>;
 }
 
+/** The edge's hidden domain (`recorder.<domain>`), passed to lib-jitsi-meet as jitsi-meet passes `config.hiddenDomain`. */
+export const HIDDEN_DOMAIN = 'recorder.meet.jitsi';
+
 /** The library's logger writes `<timestamp> [<module>] <<function>>: …`; these are its error-level lines. */
 const LIBRARY_LINE = /^\S*\s*\[[^\]\s]+\]/;
 
@@ -290,7 +293,9 @@ export async function openLjm(world: World, opts: {
     p.pageErrors.push(text);
   });
   await page.goto(world.pageUrlFor(build));
-  const { build: _b, ...start } = opts;
+  const { build: _b, ...rest } = opts;
+  // As jitsi-meet passes config.hiddenDomain: recorders' occupants are hidden and decide a recording's "on".
+  const start = { ...rest, conferenceOptions: { hiddenDomain: HIDDEN_DOMAIN, ...(opts.conferenceOptions ?? {}) } };
   await page.evaluate((o) => (window as unknown as { startLjm(o: unknown): Promise<boolean> }).startLjm(o), start);
   return p;
 }

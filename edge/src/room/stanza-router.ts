@@ -67,8 +67,8 @@ export class StanzaRouter {
     const to = rawTo === undefined ? undefined : tryParseJid(rawTo);
     if (rawTo !== undefined && !to) throw new StanzaError('jid-malformed', { text: 'invalid to address' });
     const own = tryParseJid(session.jid);
-    // Guests' JIDs live on the guest domain (policy guests); both are this server's users.
-    const userDomain = to !== undefined && (to.domain === config.domain || to.domain === config.auth.guestDomain);
+    // Guests' JIDs live on the guest domain (policy guests), recorders' on the hidden domain: all are this server's users.
+    const userDomain = to !== undefined && (to.domain === config.domain || to.domain === config.auth.guestDomain || to.domain === config.hiddenDomain);
     if (!to || (userDomain && (to.local === '' || (own && to.bare().equals(own.bare())) && !to.resource))) {
       return this.#toServer(session, stanza, to);
     }

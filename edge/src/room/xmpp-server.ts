@@ -71,7 +71,7 @@ export class RoomXmppServer implements StreamHost {
     this.#now = o.now ?? Date.now;
     this.authenticator = o.authenticator;
     this.#buckets = new TokenBuckets(o.config.rateLimitPerSecond, o.config.rateLimitBurst);
-    this.#negotiator = new StreamNegotiator({ domain: o.config.domain, guestDomain: o.config.auth.guestDomain, maxStanzaBytes: o.config.maxStanzaBytes, log: o.log, host: this });
+    this.#negotiator = new StreamNegotiator({ domain: o.config.domain, guestDomain: o.config.auth.guestDomain, hiddenDomain: o.config.hiddenDomain, maxStanzaBytes: o.config.maxStanzaBytes, log: o.log, host: this });
     this.sessions = new Sessions({
       store: o.store, config: o.config, log: o.log, now: this.#now,
       hooks: {

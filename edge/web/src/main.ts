@@ -9,6 +9,7 @@ import { logInUrl, loginAvailable, logOut, signedInUser, takeTokenFromUrl } from
 import { lobbyPanel, waitingScreen } from './lobby-panel.ts';
 import { Meeting, type ClientConfig, type Participant } from './meeting.ts';
 import { pollsPanel } from './polls-panel.ts';
+import { recordingError } from './recording.ts';
 import { XmppError } from './xmpp-connection.ts';
 
 declare const config: ClientConfig;
@@ -137,6 +138,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
         h('button', { type: 'button', onclick: () => void meeting.kick(p.id), 'aria-label': `Remove ${p.name}` }, 'Remove')) : '')));
     lockButton.hidden = !meeting.isModerator;
     lobby.element.hidden = !meeting.isModerator;
+    recordButton.hidden = !meeting.isModerator;
     endButton.hidden = !meeting.canEndForAll;
     startMutedBox.hidden = !meeting.isModerator;
     polls.element.hidden = !meeting.canPoll;
@@ -174,6 +176,15 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     startedMuted: (media) => {
       document.getElementById(media === 'audio' ? 'mute-mic' : 'mute-cam')?.setAttribute('aria-pressed', 'true');
       status.textContent = media === 'audio' ? 'You joined with your microphone muted.' : 'You joined with your camera off.';
+    },
+    recording: (view) => {
+      recIndicator.hidden = view.status === 'off';
+      recIndicator.dataset.status = view.status;
+      recIndicator.textContent = view.status === 'pending' ? 'REC starting…' : 'REC';
+      recIndicator.title = view.status === 'on' && view.by ? `Recording started by ${view.by}` : 'Recording';
+      recordButton.textContent = view.status === 'off' ? 'Record' : 'Stop recording';
+      status.textContent = view.status === 'on' ? `Recording${view.by ? `, started by ${view.by}` : ''}.`
+        : view.status === 'off' ? (view.failure ? `The recording stopped: the recorder failed (${view.failure}).` : 'The recording stopped.') : status.textContent;
     },
     ended: (reason) => {
       clearInterval(qualityTimer);
@@ -232,6 +243,16 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
   const startMutedBox = h('fieldset', { id: 'start-muted', hidden: true }, h('legend', {}, 'Newcomers start'),
     h('label', {}, startAudio, ' with microphone muted'), h('label', {}, startVideo, ' with camera off'));
   side.append(polls.element, startMutedBox);
+  // Recording: REC for everyone, Record / Stop recording for moderators (errors worded as jitsi-meet's).
+  const recIndicator = h('span', { id: 'rec-indicator', class: 'rec', role: 'status', hidden: true }, 'REC');
+  const recordButton = h('button', { type: 'button', id: 'record', hidden: true, onclick: () => {
+    const running = meeting.recording.view.status !== 'off';
+    (running ? meeting.recording.stop() : meeting.recording.start()).catch((err: unknown) => {
+      error.textContent = recordingError(err);
+      error.dataset.code = 'recording';
+      error.hidden = false;
+    });
+  } }, 'Record');
   // Speaking time per participant (the speaker stats component tells a latecomer what came before).
   const speakerList = h('ol', { id: 'speaker-stats', 'aria-label': 'Speaking time' });
   const statsTimer = setInterval(() => {
@@ -269,6 +290,8 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       toggle('Raise hand', 'raise-hand', (on) => meeting.setHandRaised(on)),
       h('button', { type: 'button', id: 'toggle-side', onclick: () => { side.hidden = !side.hidden; } }, 'Chat & people'),
       lockButton,
+      recordButton,
+      recIndicator,
       quality,
       endButton,
       h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => { meeting.leave(); location.assign('/'); } }, 'Leave'))));

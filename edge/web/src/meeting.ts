@@ -8,13 +8,14 @@
 import {
   LOBBY_ROOMINFO_FIELD, NS_DATA_FORMS, NS_DISCO_INFO, NS_JINGLE, NS_JITMEET, NS_MUC_OWNER, NS_MUC_USER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
   buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
-  parseMucUser, buildPollCommand, buildRoomMetadataCommand, readPollsEvents, readStartMutedPolicy, serializeBridgeMessage, xml, type Element,
+  parseMucUser, buildPollCommand, buildRoomMetadataCommand, readPollsEvents, readStartMutedPolicy, serializeBridgeMessage, tryParseJid, xml, type Element,
   type Jingle, type Mute, type Poll, type StanzaErrorCondition,
 } from '@edgemeet/protocol';
 import { fetchIceServers } from './ice-servers.ts';
 import { LobbyClient, type LobbyState } from './lobby-client.ts';
 import { MediaSession, type Quality } from './media-session.ts';
 import { PollBook } from './poll-book.ts';
+import { RecordingControl, type RecordingView } from './recording.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
 export interface ClientConfig {
@@ -25,6 +26,8 @@ export interface ClientConfig {
   token?: string;
   /** jitsi-meet's deploymentInfo; `userRegion` is announced as jitsi_participant_region (bridge selection). */
   deploymentInfo?: { region?: string; userRegion?: string };
+  /** Occupants whose real JID is on this domain (recorders) get no tile and count as no participant. */
+  hiddenDomain?: string;
 }
 
 export interface Participant {
@@ -59,6 +62,8 @@ export interface MeetingEvents {
   startMutedPolicy(policy: { audio: boolean; video: boolean }): void;
   /** The focus had this participant start muted (Jicofo's `<startmuted/>`). */
   startedMuted(media: 'audio' | 'video'): void;
+  /** The recording's state changed (the focus's jibri-recording-status, or this participant's own start). */
+  recording(view: RecordingView): void;
 }
 
 /** Dominant-speaker time of one participant (this one included), as lib-jitsi-meet's SpeakerStats keeps it. */
@@ -98,12 +103,24 @@ export class Meeting {
   /** The first session-initiate's `<startmuted/>` was applied (as lib-jitsi-meet, an initial mute only). */
   #startMutedApplied = false;
 
+  /** Recording: start/stop for moderators, the state for everyone. */
+  readonly recording: RecordingControl;
+  /** Hidden occupants (recorders) in the room: no tile, no participant. */
+  readonly #hidden = new Set<string>();
+
   constructor(config: ClientConfig, room: string, local: Meeting['local'], events: MeetingEvents) {
     this.#config = config;
     this.#room = room.toLowerCase();
     this.#roomJid = `${this.#room}@${config.hosts.muc}`;
     this.local = local;
     this.#events = events;
+    this.recording = new RecordingControl({
+      focus: `${this.#roomJid}/focus`, iq: (el) => this.#xmpp?.iq(el), changed: (view) => this.#events.recording(view),
+      nameOf: (occupant) => {
+        const nick = occupant.slice(occupant.indexOf('/') + 1);
+        return nick === this.myId ? this.local.name : this.participants.get(nick)?.name ?? nick;
+      },
+    });
     this.lobby = new LobbyClient({
       roomJid: this.#roomJid,
       myId: () => this.myId,
@@ -450,9 +467,16 @@ export class Meeting {
       return;
     }
     if (nick === 'focus') {
+      this.recording.focusPresence(el);
       if (hasBridgeNotAvailable(el)) {
         this.#events.error('no-bridge', 'No media server is available right now; the meeting will connect when one is.');
       }
+      return;
+    }
+    // A recorder (Jitsi's hiddenDomain): in the room, but nobody to show.
+    if (this.#hidden.has(nick) || (item?.jid && this.#config.hiddenDomain && tryParseJid(item.jid)?.domain === this.#config.hiddenDomain)) {
+      if (el.attrs.type === 'unavailable') this.#hidden.delete(nick);
+      else this.#hidden.add(nick);
       return;
     }
     if (el.attrs.type === 'unavailable') {

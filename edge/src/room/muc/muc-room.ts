@@ -7,7 +7,7 @@
  */
 // Internal: not exported from the package entry.
 import {
-  DEFAULT_PERMISSIONS, NS_CLIENT, StanzaError, bareJid, buildConfigChanged, buildPermissions, buildRoomSubject, errorReply, parseMucPresence, jid as makeJid, xml, type Element, type Jid,
+  DEFAULT_PERMISSIONS, NS_CLIENT, StanzaError, bareJid, buildConfigChanged, buildPermissions, buildRoomSubject, errorReply, parseMucPresence, jid as makeJid, tryParseJid, xml, type Element, type Jid,
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
@@ -166,12 +166,14 @@ export class MucRoom {
     if (created && !token && this.#config.auth.policy === 'guests' && this.affiliationOf(from) !== 'owner') {
       return refuse('not-authorized', 'only authenticated users may create this room; wait for the host');
     }
-    // Prosody's token_affiliation: a moderator claim makes an owner.
-    let affiliation: Affiliation = (created || token?.moderator) && !this.#policy.affiliationOf ? 'owner' : this.affiliationOf(from);
+    // Prosody's token_affiliation: a moderator claim makes an owner. A hidden occupant (a recorder) never is one.
+    const hidden = this.#isHidden(from);
+    let affiliation: Affiliation = hidden ? 'none' : (created || token?.moderator) && !this.#policy.affiliationOf ? 'owner' : this.affiliationOf(from);
     const password = parseMucPresence(presence).join?.password ?? null;
     const holder = this.#store.occupants.get(nick);
     if (affiliation === 'outcast') return refuse('forbidden', 'you are banned from this room');
-    const decision = created ? null : this.#policy.preJoin?.({ sid, from, presence, nick, affiliation, token, settings }) ?? null;
+    // Recorders were sent by the focus: no lobby for them (Jitsi whitelists the recorder domain).
+    const decision = created || hidden ? null : this.#policy.preJoin?.({ sid, from, presence, nick, affiliation, token, settings }) ?? null;
     if (decision && 'refuse' in decision) {
       decision.refuse.attrs.from = `${this.jid}/${nick}`;
       decision.refuse.attrs.to = from;
@@ -182,7 +184,8 @@ export class MucRoom {
       affiliation = decision.affiliation;
       this.#store.setAffiliation(bareJid(from), affiliation);
     }
-    if (settings.password !== null && password !== settings.password && !decision?.passwordWaived) {
+    // Recorders logged in with RECORDER_SECRET; they cannot know the password.
+    if (settings.password !== null && password !== settings.password && !decision?.passwordWaived && !hidden) {
       return refuse('not-authorized', 'a password is required');
     }
     if (settings.membersOnly && AFFILIATION_RANK[affiliation] < AFFILIATION_RANK.member) {
@@ -310,10 +313,16 @@ export class MucRoom {
    */
   #ensureModerator(): void {
     if (this.#policy.autoOwner === false) return;
-    const occupants = [...this.#store.occupants.values()].filter((o) => !this.#superOwners.has(bareJid(o.jid)));
+    // Nor do hidden occupants (recorders): Jicofo's role manager skips Jibris.
+    const occupants = [...this.#store.occupants.values()].filter((o) => !this.#superOwners.has(bareJid(o.jid)) && !this.#isHidden(o.jid));
     if (occupants.some((o) => this.affiliationOf(o.jid) === 'owner')) return;
     const next = occupants.sort((a, b) => a.joinedAt - b.joinedAt)[0];
     if (next) this.setAffiliation(bareJid(next.jid), 'owner', null);
+  }
+
+  /** A real JID on the hidden domain (Jitsi's `hiddenDomain`: recorders). */
+  #isHidden(jid: string): boolean {
+    return tryParseJid(jid)?.domain === this.#config.hiddenDomain;
   }
 
   /** Ends the session's presence in the room, e.g. when the session ends. */
