@@ -30,6 +30,7 @@ export interface FocusConfig {
   readonly ssrcRewriting: boolean;
   /** How long to wait for a participant's disco#info answer before inviting it without its features. */
   readonly featuresTimeoutMs: number;
+  /**
    * Occupants whose real JID is on this domain are hidden (recorders: Jitsi's `hiddenDomain`): never
    * moderators, not counted toward min-participants nor as the room's participants.
    */

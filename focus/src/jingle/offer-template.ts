@@ -1,12 +1,12 @@
 /**
  * The codecs and RTP header extensions the focus offers and tells the bridge about, in Jicofo's
  * payload-type numbering and order (jicofo-common reference.conf, CodecUtil): Opus 111,
- * telephone-event 126; VP8 100, VP9 101 and AV1 41, then their RTX 96, 97 and 42, and AV1's
- * dependency descriptor (header extension 11). The node forwards all three (VP8 simulcast, VP9 SVC
- * from its payload descriptor, AV1 SVC from its dependency descriptor). VP8 stays first, so a
- * client that does not reorder (our web app) answers VP8; lib-jitsi-meet reorders by its
- * `codecPreferenceOrder` (AV1 first by default). H.264 (107/99), which Jicofo also offers, is left
- * out until the node forwards it.
+ * telephone-event 126; VP8 100, VP9 101, AV1 41 and H.264 107 (constrained baseline, packetization
+ * mode 1, as Jicofo), then their RTX 96, 97, 42 and 99, and AV1's dependency descriptor (header
+ * extension 11). The node forwards all four (VP8 and H.264 simulcast, VP9 SVC from its payload
+ * descriptor, AV1 SVC from its dependency descriptor). VP8 stays first, so a client that does not
+ * reorder (our web app) answers VP8; lib-jitsi-meet reorders by its `codecPreferenceOrder` (AV1
+ * first by default).
  * Transport-cc (header extension 5, as Jicofo numbers it) on both media: the bridge reports packet
  * arrival times back to each sender, whose send-side estimator adapts to the path; goog-remb lets
  * receivers tell the bridge their own downlink estimate.
@@ -36,6 +36,10 @@ function videoPayloadTypes(): PayloadType[] {
     { id: 100, name: 'VP8', clockrate: 90000, parameters: [], rtcpFeedback: videoFeedback() },
     { id: 101, name: 'VP9', clockrate: 90000, parameters: [], rtcpFeedback: videoFeedback() },
     { id: 41, name: 'AV1', clockrate: 90000, parameters: [], rtcpFeedback: videoFeedback() },
+    {
+      id: 107, name: 'H264', clockrate: 90000, rtcpFeedback: videoFeedback(),
+      parameters: [{ name: 'profile-level-id', value: '42e01f' }, { name: 'level-asymmetry-allowed', value: '1' }, { name: 'packetization-mode', value: '1' }],
+    },
     { id: 96, name: 'rtx', clockrate: 90000, parameters: [{ name: 'apt', value: '100' }], rtcpFeedback: [] },
     {
       id: 97, name: 'rtx', clockrate: 90000, parameters: [{ name: 'apt', value: '101' }],
@@ -43,6 +47,7 @@ function videoPayloadTypes(): PayloadType[] {
       rtcpFeedback: [{ type: 'ccm', subtype: 'fir' }, { type: 'nack' }, { type: 'nack', subtype: 'pli' }],
     },
     { id: 42, name: 'rtx', clockrate: 90000, parameters: [{ name: 'apt', value: '41' }], rtcpFeedback: [] },
+    { id: 99, name: 'rtx', clockrate: 90000, parameters: [{ name: 'apt', value: '107' }], rtcpFeedback: [] },
   ];
 }
 

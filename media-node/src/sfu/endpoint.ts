@@ -64,6 +64,7 @@ export class SfuEndpoint implements EndpointControl {
   /** The payload type of VP9 in this endpoint's Colibri2 media (-1: not offered). */
   #vp9PayloadType = -1;
   #av1PayloadType = -1;
+  #h264PayloadType = -1;
   #videoSources: readonly VideoSource[] = [];
   #downlinkBps: number | null = null;
   /** As a sender: reception statistics per SSRC it sends, for the node's receiver reports. */
@@ -134,12 +135,15 @@ export class SfuEndpoint implements EndpointControl {
     this.#vp9PayloadType = vp9?.id ?? -1;
     const av1 = medias.find((m) => m.type === 'video')?.payloadTypes.find((pt) => pt.name.toUpperCase() === 'AV1');
     this.#av1PayloadType = av1?.id ?? -1;
+    const h264 = medias.find((m) => m.type === 'video')?.payloadTypes.find((pt) => pt.name.toUpperCase() === 'H264');
+    this.#h264PayloadType = h264?.id ?? -1;
     for (const v of this.#videoSources) this.#codecsOf(v);
   }
 
   #codecsOf(v: VideoSource): void {
     v.vp9PayloadType = this.#vp9PayloadType;
     v.av1PayloadType = this.#av1PayloadType;
+    v.h264PayloadType = this.#h264PayloadType;
     v.av1DescriptorId = this.#headerExtensions.av1DependencyDescriptor;
   }
 

@@ -9,6 +9,7 @@
  */
 import type { Colibri2MediaSource } from '@edgemeet/protocol';
 import { Av1Structure, readAv1Descriptor } from './av1-dependency-descriptor.ts';
+import { h264KeyframeHeight } from './h264.ts';
 import { PacketCache } from './packet-cache.ts';
 import type { RewritableSource } from './ssrc-rewriting.ts';
 import { VP9_MAX_SPATIAL, Vp9Descriptor, payloadOffset, readVp9Descriptor, rewriteRtp, seqOf, timestampOf, vp8KeyframeHeight } from './rtp.ts';
@@ -31,7 +32,10 @@ export interface Layer {
 }
 
 /** The video codecs the node forwards. */
-export type VideoCodec = 'vp8' | 'vp9' | 'av1';
+export type VideoCodec = 'vp8' | 'vp9' | 'av1' | 'h264';
+
+/** Codecs sent as simulcast (one SSRC per encoding), forwarded by {@link LayerForwarder}; the others are SVC in one SSRC. */
+export const isSimulcastCodec = (c: VideoCodec): boolean => c === 'vp8' || c === 'h264';
 
 /** Where an SSRC sits in a video source. */
 export interface LayerRef { readonly source: VideoSource; readonly layer: number; readonly rtx: boolean }
@@ -49,6 +53,8 @@ export class VideoSource {
   vp9PayloadType = -1;
   /** The sender's AV1 payload type, and the id of the dependency descriptor extension (-1 if none). */
   av1PayloadType = -1;
+  /** The sender's H.264 payload type, -1 if none. */
+  h264PayloadType = -1;
   av1DescriptorId = -1;
   /** AV1: the last template dependency structure the sender sent (keyframes carry it). */
   readonly av1Structure = new Av1Structure();
@@ -101,11 +107,11 @@ export class VideoSource {
 
   /** Whether choice `i` (see {@link choices}) is being sent. */
   isChoiceActive(i: number): boolean {
-    return this.codec !== 'vp8' ? i < this.#spatialCount && (this.#spatialActive[i] ?? false) : this.isActive(i);
+    return !isSimulcastCodec(this.codec) ? i < this.#spatialCount && (this.#spatialActive[i] ?? false) : this.isActive(i);
   }
 
   #setChoices(): void {
-    this.#choices = this.codec !== 'vp8' ? this.spatial.slice(0, this.#spatialCount) : this.layers;
+    this.#choices = !isSimulcastCodec(this.codec) ? this.spatial.slice(0, this.#spatialCount) : this.layers;
     this.generation++;
   }
 
@@ -158,13 +164,13 @@ export class VideoSource {
       this.generation++;
     }
     const pt = rtp[1]! & 0x7f;
-    const codec: VideoCodec = pt === this.vp9PayloadType ? 'vp9' : pt === this.av1PayloadType ? 'av1' : 'vp8';
+    const codec: VideoCodec = pt === this.vp9PayloadType ? 'vp9' : pt === this.av1PayloadType ? 'av1' : pt === this.h264PayloadType ? 'h264' : 'vp8';
     if (codec !== this.codec) {
       this.codec = codec;
       this.#setChoices();
     }
-    if (codec !== 'vp8') return this.#onSvc(layer, rtp, now);
-    const height = vp8KeyframeHeight(rtp);
+    if (!isSimulcastCodec(codec)) return this.#onSvc(layer, rtp, now);
+    const height = codec === 'h264' ? h264KeyframeHeight(rtp) : vp8KeyframeHeight(rtp);
     if (height > 0 && height !== l.height) {
       l.height = height;
       this.generation++;
@@ -283,9 +289,9 @@ export function chooseLayer(source: VideoSource, maxHeight: number): number {
 const SEQ_MOD = 0x10000;
 const TS_MOD = 0x1_0000_0000;
 
-/** One receiver's view of one sender's video source (VP8). */
+/** One receiver's view of one sender's video source (VP8 or H.264 simulcast). */
 export class LayerForwarder {
-  readonly codec: VideoCodec = 'vp8';
+  readonly codec: VideoCodec;
   readonly source: VideoSource;
   /** The layer being forwarded (-1: none yet). */
   current = -1;
@@ -302,7 +308,8 @@ export class LayerForwarder {
   #keyframeAskedAt = -Infinity;
 
   /** `from`: where another forwarder of the source left the receiver's stream (a codec change): it continues from there. */
-  constructor(source: VideoSource, from?: { readonly seq: number; readonly ts: number; readonly at: number }) {
+  constructor(source: VideoSource, from?: { readonly seq: number; readonly ts: number; readonly at: number }, codec: VideoCodec = 'vp8') {
+    this.codec = codec;
     this.source = source;
     if (from) {
       this.#lastSeq = from.seq;
