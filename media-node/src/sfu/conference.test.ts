@@ -414,6 +414,94 @@ describe('VP9 SVC in the conference', () => {
   });
 });
 
+describe('AV1 SVC', () => {
+  it('forwards today\'s lib-jitsi-meet AV1 L2T3_KEY by spatial layer from its dependency descriptor (fixture of its session-accept, a descriptor Chrome sent)', async () => {
+    await withConference((conference) => {
+      const jingle = parseJingle(parseXml(readFileSync(new URL('../../../test/fixtures/stanzas/ljm-current-av1-session-accept.xml', import.meta.url), 'utf8').trim()));
+      const video = jingle.contents.find((c) => c.name === 'video')!.description!;
+      expect(video.payloadTypes.slice(0, 2).map((pt) => [pt.id, pt.name])).toEqual([[41, 'AV1'], [42, 'rtx']]);
+      const sources = sourcesFromContents(jingle.contents, '6783963e')['6783963e']!;
+      const bob = conference.createEndpoint('6783963e') as SfuEndpoint;
+      bob.setMedia([{ type: 'video', payloadTypes: video.payloadTypes, headerExtensions: video.headerExtensions, extmapAllowMixed: true }]);
+      bob.setSources([{ type: 'video', id: '6783963e-v0', ...sources.video }]);
+      const source = bob.videoSources[0]!;
+      const first = source.layers[0]!.ssrc;
+      const receivers = ['low', 'high'].map((id) => conference.createEndpoint(id) as SfuEndpoint);
+      const got = new Map<string, Buffer[]>(receivers.map((r) => [r.id, []]));
+      for (const ep of [bob, ...receivers]) Object.defineProperty(ep.transport, 'state', { get: () => 'connected', configurable: true });
+      for (const r of receivers) {
+        (r.transport as unknown as Record<string, unknown>).sendRtp = (b: Buffer) => got.get(r.id)!.push(Buffer.from(b));
+        (r.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      }
+      const toBob: Buffer[] = [];
+      (bob.transport as unknown as Record<string, unknown>).sendRtcp = (b: Buffer) => toBob.push(Buffer.from(b));
+      conference.setConstraints(receivers[0]!, new Map(), 180);
+      conference.setConstraints(receivers[1]!, new Map(), 720);
+      // One packet per layer frame: the keyframe's two layers (the first with the structure), then two later pictures.
+      const KEYFRAME_DD = 'c0000d800514853aaaa8018004004002a02a0060010015d34514174d144c700874321651118543276809f8059813f80b38';
+      let seq = 100;
+      const av1 = (dd: Buffer, ts: number) => new RtpPacket(new RtpHeader({ payloadType: 41, sequenceNumber: seq++, timestamp: ts, ssrc: first, extension: true, extensionProfile: 0x1000,
+        extensions: [{ id: 11, payload: dd }] }), Buffer.from([0x18, 1, 2, 3])).serialize();
+      const frame = (template: number, frameNumber: number) => Buffer.from([0xc0 | template, frameNumber >> 8, frameNumber & 0xff]);
+      // Before any keyframe the node cannot read the stream and asks bob for one.
+      conference.routeRtp(bob, av1(frame(6, 12), 0));
+      expect(toBob.map((p) => [p[1], p.readUInt32BE(8)])).toEqual([[206, first]]);
+      for (const p of [av1(Buffer.from(KEYFRAME_DD, 'hex'), 3000), av1(frame(5, 14), 3000), av1(frame(1, 15), 6000), av1(frame(6, 16), 6000)]) conference.routeRtp(bob, p);
+      expect(source.codec).toBe('av1');
+      expect(source.choices.slice(0, 2).map((l) => l.height)).toEqual([180, 360]);
+      const frames = (id: string) => got.get(id)!.map((p) => { const h = RtpPacket.deSerialize(p).header; return [h.ssrc, h.timestamp, h.marker]; });
+      // 180p: the base layer only (keyframe, then the later base frame), each closing its picture.
+      expect(frames('low')).toEqual([[first, 3000, true], [first, 6000, true]]);
+      // 360p: both layers of the keyframe, then only the upper layer (k-SVC: later base frames are no reference for it).
+      expect(frames('high')).toEqual([[first, 3000, false], [first, 3000, true], [first, 6000, true]]);
+      // The dependency descriptor goes on with what is forwarded (the receiver needs it to decode).
+      expect(RtpPacket.deSerialize(got.get('high')![0]!).header.extensions.find((e) => e.id === 11)?.payload.toString('hex')).toBe(KEYFRAME_DD);
+    });
+  });
+});
+
+describe('H.264 simulcast', () => {
+  it('forwards today\'s lib-jitsi-meet H.264 simulcast from the layer its constraint allows, starting at the packet with the SPS (fixture of its session-accept)', async () => {
+    await withConference((conference) => {
+      const jingle = parseJingle(parseXml(readFileSync(new URL('../../../test/fixtures/stanzas/ljm-current-h264-session-accept.xml', import.meta.url), 'utf8').trim()));
+      const video = jingle.contents.find((c) => c.name === 'video')!.description!;
+      expect(video.payloadTypes[0]).toMatchObject({ id: 107, name: 'H264' });
+      const owner = String(jingle.responder ?? '').slice(0, 8);
+      const sources = sourcesFromContents(jingle.contents, owner)[owner]!;
+      const carol = conference.createEndpoint(owner) as SfuEndpoint;
+      const alice = conference.createEndpoint('alice') as SfuEndpoint;
+      carol.setMedia([{ type: 'video', payloadTypes: video.payloadTypes, headerExtensions: video.headerExtensions, extmapAllowMixed: true }]);
+      carol.setSources([{ type: 'video', id: `${owner}-v0`, ...sources.video }]);
+      const layers = carol.videoSources[0]!.layers.map((l) => l.ssrc);
+      expect(layers).toHaveLength(3);
+      const toAlice: Buffer[] = [];
+      for (const ep of [carol, alice]) Object.defineProperty(ep.transport, 'state', { get: () => 'connected', configurable: true });
+      (alice.transport as unknown as Record<string, unknown>).sendRtp = (b: Buffer) => toAlice.push(Buffer.from(b));
+      (alice.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      (carol.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      conference.setConstraints(alice, new Map(), 180);
+      // SPSs written by libx264 (90 is not among them: the lowest layer's height stays unknown and counts as fitting).
+      const sps180 = Buffer.from('6742c00bd901419f9f0110000003001000000300a0f142a480', 'hex');
+      const sps360 = Buffer.from('677a0016bcd940a02ff89c044000000300400000030283c58b6580', 'hex');
+      const stapA = (sps: Buffer) => Buffer.concat([Buffer.from([0x78, 0, sps.length]), sps, Buffer.from([0, 4, 0x68, 0xce, 0x3c, 0x80])]);
+      let seq = 1;
+      const pkt = (ssrc: number, payload: Buffer, ts: number) => new RtpPacket(new RtpHeader({ payloadType: 107, sequenceNumber: seq++, timestamp: ts, ssrc }), payload).serialize();
+      const idrFragment = Buffer.from([0x7c, 0x85, 0xaa, 0xbb]);
+      for (const [layer, sps] of [[1, sps180], [2, sps360]] as const) {
+        conference.routeRtp(carol, pkt(layers[layer]!, stapA(sps), 9000));
+        conference.routeRtp(carol, pkt(layers[layer]!, idrFragment, 9000));
+      }
+      conference.routeRtp(carol, pkt(layers[1]!, Buffer.from([0x41, 0x9a, 1]), 12000));
+      expect(carol.videoSources[0]!.codec).toBe('h264');
+      expect(carol.videoSources[0]!.layers.slice(1).map((l) => l.height)).toEqual([180, 360]);
+      // Alice (180 asked) gets the 180 layer from its SPS packet on, on the first layer's SSRC; nothing of the 360 one.
+      const got = toAlice.map((p) => RtpPacket.deSerialize(p));
+      expect(got.map((p) => p.header.ssrc)).toEqual([layers[0], layers[0], layers[0]]);
+      expect(got.map((p) => p.payload[0]! & 0x1f)).toEqual([24, 28, 1]);
+    });
+  });
+});
+
 describe('SSRC rewriting (Colibri2 capability ssrc-rewriting)', () => {
   it('a receiver gets audio and video on the node\'s SSRCs, hears which source each carries, and its NACKs and PLIs reach the right stream', async () => {
     await withConference((conference) => {
