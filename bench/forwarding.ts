@@ -17,11 +17,16 @@
  *                       every 102 packets); half the receivers ask for 180p (spatial layer 1), half
  *                       for everything (layer 2), so each drops what it does not get. The cost is
  *                       per forwarded packet and per packet looked at for a receiver (sent or not).
+ *   --codec av1         with --path conference: AV1 k-SVC as Chrome sends it for lib-jitsi-meet
+ *                       (L2T3_KEY: two spatial layers on one SSRC, their frames told apart by the
+ *                       dependency descriptor extension, two packets per layer frame, a keyframe
+ *                       picture with the descriptor's template structure, captured from Chrome, every
+ *                       68 packets); half the receivers ask for 180p (the base layer), half for 360p.
  *   --svc ksvc|full     with --codec vp9: k-SVC as above (default), or full SVC (L3T3: every layer
  *                       predicts from the one below) with every receiver asking for everything, so
  *                       that every packet goes to every receiver, as with --codec vp8: the per-packet
  *                       cost of the two paths side by side.
- *   node bench/forwarding.ts [--path own] [--codec vp8] [--receivers 10] [--packets 20000] [--size 1100] [--json]
+ *   node bench/forwarding.ts [--path own] [--codec vp8|vp9|av1] [--receivers 10] [--packets 20000] [--size 1100] [--json]
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -34,6 +39,7 @@ import vm from 'node:vm';
 import {
   ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, SrtpSession, keyLength, saltLength,
 } from 'werift';
+import { HDREXT_AV1_DEPENDENCY_DESCRIPTOR } from '@edgemeet/protocol';
 import { Faults } from '../media-node/src/faults.ts';
 import { createLogger } from '../media-node/src/log.ts';
 import type { SfuEndpoint } from '../media-node/src/sfu/endpoint.ts';
@@ -50,8 +56,9 @@ const { values: o } = parseArgs({ options: {
 const R = Number(o.receivers), N = Number(o.packets), size = Number(o.size);
 const path = o.path as 'own' | 'werift-gcm' | 'werift-cm' | 'conference';
 if (!['own', 'werift-gcm', 'werift-cm', 'conference'].includes(path)) throw new Error(`unknown --path ${path}`);
-const codec = o.codec as 'vp8' | 'vp9';
-if (!['vp8', 'vp9'].includes(codec) || (codec === 'vp9' && path !== 'conference')) throw new Error(`--codec ${codec}: vp8, or vp9 with --path conference`);
+const codec = o.codec as 'vp8' | 'vp9' | 'av1';
+if (!['vp8', 'vp9', 'av1'].includes(codec) || (codec !== 'vp8' && path !== 'conference')) throw new Error(`--codec ${codec}: vp8, or vp9 / av1 with --path conference`);
+if (codec === 'av1' && o.svc === 'full') throw new Error('--svc full: VP9 only (the AV1 structure is the k-SVC one Chrome sent)');
 const fullSvc = o.svc === 'full';
 if (!['ksvc', 'full'].includes(o.svc!)) throw new Error(`--svc ${o.svc}: ksvc or full`);
 const profile = path === 'werift-gcm' ? ProtectionProfileAeadAes128Gcm : ProtectionProfileAes128CmHmacSha1_80;
@@ -106,7 +113,33 @@ function vp9At(i: number): Buffer {
     payloadType: 101, sequenceNumber: i & 0xffff, timestamp: picture * 3000, ssrc: 1234, marker: sid === 2 && !first,
   }));
 }
-const packetAt = codec === 'vp9' ? vp9At : vp8At;
+/**
+ * AV1 L2T3_KEY: pictures of two spatial layers, two packets each; every 17th picture is a keyframe
+ * whose first packet carries the template structure Chrome sent (templates 0/5: the keyframe's
+ * layers; 1/6: later base-temporal-layer frames of each spatial layer).
+ */
+const AV1_KEYFRAME_DD = Buffer.from('c0000d800514853aaaa8018004004002a02a0060010015d34514174d144c700874321651118543276809f8059813f80b38', 'hex');
+const AV1_PER_PICTURE = 4;
+function av1At(i: number): Buffer {
+  const picture = Math.floor(i / AV1_PER_PICTURE);
+  const sid = Math.floor((i % AV1_PER_PICTURE) / 2);
+  const first = i % 2 === 0;
+  const key = picture % 17 === 0;
+  const template = key ? (sid === 0 ? 0 : 5) : (sid === 0 ? 1 : 6);
+  const flags = (first ? 0x80 : 0) | (first ? 0 : 0x40) | template;
+  const frameNumber = (picture * 2 + sid) & 0xffff;
+  let dd = Buffer.from([flags, frameNumber >> 8, frameNumber & 0xff]);
+  if (key && sid === 0 && first) {
+    dd = Buffer.from(AV1_KEYFRAME_DD);
+    dd[0] = flags;
+    dd.writeUInt16BE(frameNumber, 1);
+  }
+  return browser.encrypt(Buffer.concat([Buffer.from([0x18]), payload.subarray(1, size - dd.length)]), new RtpHeader({
+    payloadType: 41, sequenceNumber: i & 0xffff, timestamp: picture * 3000, ssrc: 1234, marker: sid === 1 && !first,
+    extension: true, extensionProfile: 0x1000, extensions: [{ id: 11, payload: dd }],
+  }));
+}
+const packetAt = codec === 'vp9' ? vp9At : codec === 'av1' ? av1At : vp8At;
 const encrypted: Buffer[] = Array.from({ length: N }, (_, i) => packetAt(i));
 
 /** One incoming datagram (a buffer Node would have allocated on receipt) forwarded to every receiver. */
@@ -151,6 +184,10 @@ if (path === 'own') {
   if (codec === 'vp9') {
     endpoints[0]!.setMedia([{ type: 'video', extmapAllowMixed: true, headerExtensions: [], payloadTypes: [{ id: 101, name: 'VP9', clockrate: 90000, parameters: [], rtcpFeedback: [] }] }]);
     if (!fullSvc) for (const ep of endpoints.slice(1, 1 + Math.floor(R / 2))) conference.setConstraints(ep, new Map(), 180);
+  }
+  if (codec === 'av1') {
+    endpoints[0]!.setMedia([{ type: 'video', extmapAllowMixed: true, headerExtensions: [{ id: 11, uri: HDREXT_AV1_DEPENDENCY_DESCRIPTOR }], payloadTypes: [{ id: 41, name: 'AV1', clockrate: 90000, parameters: [], rtcpFeedback: [] }] }]);
+    for (const ep of endpoints.slice(1, 1 + Math.floor(R / 2))) conference.setConstraints(ep, new Map(), 180);
   }
   endpoints[0]!.setSources([{ type: 'video', id: 'e0-v0', sources: [{ ssrc: 1234 }], groups: [] }]);
   forwardedCount = () => conference.forwardedPackets;
@@ -234,7 +271,7 @@ const sendBytes = heapAllocated(() => { for (const d of batchB) forward(d, true)
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const perCore = Math.round(sent / cpuSeconds);
 const result = {
-  date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, path, codec, svc: codec === 'vp9' ? o.svc : undefined, receivers: R, incoming: N, size, forwarded: sent, delivered: sunk,
+  date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, path, codec, svc: codec !== 'vp8' ? o.svc : undefined, receivers: R, incoming: N, size, forwarded: sent, delivered: sunk,
   wallMs: Math.round(wall), cpuMs: Math.round(cpuSeconds * 1000), usPerForwardedPacket: +(cpuSeconds * 1e6 / sent).toFixed(2),
   usPerPacketPerReceiver: +(cpuSeconds * 1e6 / looked).toFixed(2),
   forwardedPacketsPerCoreSecond: perCore, streamsPerCoreAt50pps: Math.round(perCore / 50),
@@ -243,7 +280,7 @@ const result = {
 };
 if (o.json) console.log(JSON.stringify(result));
 else {
-  console.log(`${path}${path === 'conference' ? ` (${codec}${codec === 'vp9' ? ` ${o.svc}` : ''})` : ''}: ${sent} packets forwarded (1→${R}) in ${result.cpuMs} ms CPU: ${result.usPerForwardedPacket} µs each, ${perCore} packets/s per core ≈ ${result.streamsPerCoreAt50pps} streams of 50 packets/s per core (delivered ${sunk})`);
+  console.log(`${path}${path === 'conference' ? ` (${codec}${codec !== 'vp8' ? ` ${o.svc}` : ''})` : ''}: ${sent} packets forwarded (1→${R}) in ${result.cpuMs} ms CPU: ${result.usPerForwardedPacket} µs each, ${perCore} packets/s per core ≈ ${result.streamsPerCoreAt50pps} streams of 50 packets/s per core (delivered ${sunk})`);
   if (sent !== looked) console.log(`${path} (${codec}): ${looked} packets looked at for a receiver (${(100 * sentShare).toFixed(0)} % forwarded): ${result.usPerPacketPerReceiver} µs each`);
   console.log(`${path}: ${gcs.count} garbage collections during the run, ${result.gcMsDuringRun} ms in them`);
   console.log(`${path}: V8 heap allocated per forwarded packet: ${result.heapBytesPerForwardedPacket} bytes without the UDP send, ${result.heapBytesPerForwardedPacketWithSend} bytes with it`);
