@@ -11,7 +11,7 @@
  *   `…/move-to-room` with `participantJid` (a real JID) and `roomJid`;
  * - the component sends `json-message`s `{type: "breakout_rooms", event, …}` from its address:
  *   `…/update` with `roomCounter` and `rooms` (by room node: `id`, `jid`, `name`, `isMainRoom` for
- *   the main room, `participants` by occupant nick: `jid`, `role`, `displayName`) to everyone in the
+ *   the main room, `participants` by occupant JID `room@service/nick`: `jid`, `role`, `displayName`) to everyone in the
  *   main room and its breakout rooms, and `…/move-to-room` with `roomJid` to the participant moved;
  * - a breakout room's disco#info has `muc#roominfo_isbreakout` and `muc#roominfo_breakout_main_room`.
  * @module
@@ -90,7 +90,7 @@ export interface BreakoutRoomInfo {
   readonly jid: string;
   readonly name: string;
   readonly isMainRoom?: true;
-  /** By occupant nick (lib-jitsi-meet's participant id). */
+  /** By occupant JID (`room@service/nick`: Prosody keys them by occupant JID). */
   readonly participants: Readonly<Record<string, BreakoutParticipant>>;
 }
 
@@ -117,7 +117,7 @@ export type BreakoutEvent =
 /** A breakout json-message read back (clients: our web app, tests); null when it is not one. */
 export function readBreakoutEvent(message: Element): BreakoutEvent | null {
   const text = message.getChildText('json-message', NS_JITMEET);
-  if (text === undefined) return null;
+  if (text === undefined || text === null) return null;
   let body: unknown;
   try {
     body = JSON.parse(text);
