@@ -186,7 +186,10 @@ describe('breakout rooms (jitsi-meet\'s mod_muc_breakout_rooms) against the real
       await c.send(xml('message', { to: BREAKOUT, id }, xml('breakout_rooms', attrs)));
       return c.waitFor((s) => s.attrs.id === id && s.attrs.type === 'error');
     };
-    for (const attrs of [{ type: 'features/breakout-rooms/add', subject: 'mine' }, { type: 'features/breakout-rooms/move-to-room', participantJid: mod.jid, roomJid: room.jid }]) {
+    const participantCommands: Array<Record<string, string>> = [
+      { type: 'features/breakout-rooms/add', subject: 'mine' }, { type: 'features/breakout-rooms/move-to-room', participantJid: mod.jid, roomJid: room.jid },
+    ];
+    for (const attrs of participantCommands) {
       const err = await replyError(pat, attrs);
       expect(err.getChild('error')?.attrs.type).toBe('cancel');
       expect(errorCondition(err)).toBe('service-unavailable');

@@ -15,10 +15,14 @@ import type { Logger } from '../log.ts';
 import type { RegistryReply } from '../registry/registry-do.ts';
 import type { BridgeInfo } from '../registry/registry-server.ts';
 import type { Sessions } from './sessions.ts';
-import type { FocusIqContext } from './stanza-router.ts';
-import type { RoomStore } from './store.ts';
+import type { RoomStore, SessionRow } from './store.ts';
 
 export const FOCUS_SID = 'focus';
+
+/** Who sent an IQ to `focus.<domain>`. */
+export interface FocusIqContext {
+  readonly session: SessionRow;
+}
 
 /** What a room needs from the Registry (RPC to the Registry Durable Object in production). */
 export interface RegistryClient {

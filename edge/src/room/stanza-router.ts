@@ -12,6 +12,7 @@ import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { AvModeration } from './av-moderation.ts';
 import type { BreakoutRooms } from './breakout-rooms.ts';
+import type { FocusIqContext } from './focus-link.ts';
 import type { Lobby } from './lobby.ts';
 import type { RoomComponent } from './component.ts';
 import type { MucRoom } from './muc/muc-room.ts';
@@ -43,9 +44,7 @@ export interface StanzaRouterOptions {
   breakoutServiceIq?: IqRouter<null>;
 }
 
-export interface FocusIqContext {
-  readonly session: SessionRow;
-}
+export type { FocusIqContext } from './focus-link.ts';
 
 export class StanzaRouter {
   readonly #o: StanzaRouterOptions;
