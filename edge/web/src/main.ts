@@ -5,6 +5,7 @@
  * @module
  */
 import { logInUrl, loginAvailable, logOut, signedInUser, takeTokenFromUrl } from './login.ts';
+import { breakoutPanel } from './breakout-panel.ts';
 import { lobbyPanel, waitingScreen } from './lobby-panel.ts';
 import { Meeting, type ClientConfig, type Participant } from './meeting.ts';
 import { XmppError } from './xmpp-connection.ts';
@@ -146,6 +147,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
         h('button', { type: 'button', onclick: () => void meeting.kick(p.id), 'aria-label': `Remove ${p.name}` }, 'Remove')) : '')));
     lockButton.hidden = !meeting.isModerator;
     lobby.element.hidden = !meeting.isModerator;
+    breakouts.update(meeting.breakout.rooms, meeting.roomJid);
     endButton.hidden = !meeting.canEndForAll;
     // Small tiles get small simulcast layers; the speaker on the large tile gets the full one.
     meeting.setReceiverConstraints(list.length >= 2 ? 180 : 360, list.length >= 2 && dominant ? dominant : undefined);
@@ -173,6 +175,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       if (state.knockers.length && meeting.isModerator) side.hidden = false;
     },
     waiting: (name) => waiting.show(name),
+    breakoutRooms: (rooms, current) => breakouts.update(rooms, current),
     ended: (reason) => {
       clearInterval(qualityTimer);
       clearInterval(statsTimer);
@@ -185,6 +188,8 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
   const lobby = lobbyPanel(h, meeting.lobby, (text) => { error.textContent = text; error.hidden = false; });
   const waiting = waitingScreen(h);
   side.prepend(lobby.element);
+  const breakouts = breakoutPanel(h, meeting);
+  side.append(breakouts.element);
   // Closing or reloading the tab leaves the room at once; otherwise the resumable session would
   // keep a ghost participant until the server gives up on it.
   window.addEventListener('pagehide', () => meeting.leave());
