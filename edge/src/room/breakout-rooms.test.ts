@@ -167,6 +167,19 @@ describe('BreakoutRooms', () => {
     expect(ALL_LEFT_REASON).toBe('All occupants left.');
   });
 
+  it('a nick is one user\'s across the meeting\'s rooms; a members-only main room keeps non-members out of its breakout rooms too', async () => {
+    const { srv, mod, room } = await meeting();
+    await join(mod, room.jid, 'mod');
+    const eve = user(srv, 'eve');
+    // pat holds "pat" in the main room: another user cannot take it in the breakout room.
+    await join(eve, room.jid, 'pat');
+    expect(eve.fresh().find((s) => s.attrs.type === 'error')?.getChild('error')?.getChild('conflict')).toBeDefined();
+    srv.s.room.saveSettings({ ...srv.s.room.settings!, membersOnly: true });
+    await join(eve, room.jid, 'eve');
+    expect(eve.fresh().find((s) => s.attrs.type === 'error')?.getChild('error')?.getChild('registration-required')).toBeDefined();
+    expect(srv.s.breakoutRooms.roomFor(room.id)?.occupants.has('eve')).toBe(false);
+  });
+
   it('another meeting\'s object knows nothing of these rooms', async () => {
     const { room } = await meeting();
     const other = server(memorySql(), { now: 1000 }, 'r2');

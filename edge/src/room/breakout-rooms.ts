@@ -34,7 +34,7 @@ import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { RoomComponent } from './component.ts';
 import type { FocusHub } from './focus-link.ts';
-import { MucRoom, type JoinAttempt, type JoinDecision, type RoomInfoField } from './muc/muc-room.ts';
+import { MucRoom, atLeast, type JoinAttempt, type JoinDecision, type RoomInfoField } from './muc/muc-room.ts';
 import type { Sessions } from './sessions.ts';
 import type { BreakoutEntry, BreakoutState, BreakoutStore, OccupantRow, RoomStore, SessionRow } from './store.ts';
 
@@ -119,7 +119,7 @@ export class BreakoutRooms implements RoomComponent {
         autoOwner: false, restrictCreation: this.#o.focus !== null,
         newRoom: () => ({ name: entry.id, subject: entry.name, meetingId: entry.meetingId }),
         roomInfo: () => this.#roomInfo(),
-        preJoin: (attempt) => this.#nickTaken(room, attempt),
+        preJoin: (attempt) => this.#preJoin(room, attempt),
       },
       onJoined: (occ) => this.#changed(occ),
       onLeaving: (occ) => this.#changed(occ),
@@ -144,8 +144,15 @@ export class BreakoutRooms implements RoomComponent {
     ];
   }
 
-  /** A nick is one participant's across the main room and its breakout rooms (another user holding it: conflict). */
-  #nickTaken(room: MucRoom, a: JoinAttempt): JoinDecision {
+  /**
+   * Joining a breakout room: members-only as its main room is (Prosody's breakout rooms take the
+   * main room's `get_members_only`: nobody waiting in the lobby gets in this way); a nick is one
+   * participant's across the main room and its breakout rooms (another user holding it: conflict).
+   */
+  #preJoin(room: MucRoom, a: JoinAttempt): JoinDecision {
+    if (this.#o.main.settings?.membersOnly && !atLeast(a.affiliation, 'member')) {
+      return { refuse: errorReply(a.presence, new StanzaError('registration-required', { text: 'this room is members-only' })) };
+    }
     const bare = bareJid(a.from);
     const holders = [this.#o.main, ...this.rooms].filter((r) => r !== room).map((r) => r.occupants.get(a.nick));
     if (holders.some((h) => h !== undefined && bareJid(h.jid) !== bare)) {

@@ -94,9 +94,9 @@ export class RoomXmppServer implements StreamHost {
       superOwners,
       policy: { preJoin: (attempt) => this.lobby.preJoin(attempt), persistent: () => this.breakoutRooms.keepsMainRoom },
       onConfigured: (actor, before, after) => this.lobby.configured(actor, before, after),
-      onDestroyed: () => {
+      onDestroyed: (reason) => {
         this.lobby.mainDestroyed();
-        this.breakoutRooms.mainDestroyed();
+        this.breakoutRooms.mainDestroyed(reason);
       },
       onJoining: (occ) => this.roomMetadata.occupantJoining(occ),
       onJoined: (occ) => {

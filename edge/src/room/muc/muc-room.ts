@@ -89,7 +89,7 @@ export class MucRoom {
   readonly #onJoining: ((occ: OccupantRow) => void) | undefined;
   readonly #onLeaving: ((occ: OccupantRow) => void) | undefined;
   readonly #onKicked: ((occ: OccupantRow, actor: OccupantRow | null) => void) | undefined;
-  readonly #onDestroyed: (() => void) | undefined;
+  readonly #onDestroyed: ((reason?: string) => void) | undefined;
   readonly #onConfigured: ((actor: OccupantRow, before: RoomSettings, after: RoomSettings) => void) | undefined;
 
   /** Bare JIDs that own every room (the focus user, as Jitsi's Prosody makes focus@auth an admin). */
@@ -106,8 +106,8 @@ export class MucRoom {
     onLeaving?: (occ: OccupantRow) => void;
     /** Called when a moderator kicked an occupant (status 307), after it left. */
     onKicked?: (occ: OccupantRow, actor: OccupantRow | null) => void;
-    /** Called once the room is gone (destroyed, or left by its last occupant). */
-    onDestroyed?: () => void;
+    /** Called once the room is gone (destroyed, with the owner's reason; or left by its last occupant). */
+    onDestroyed?: (reason?: string) => void;
     /** Called after an owner submitted the room's configuration (Prosody's muc-config-submitted). */
     onConfigured?: (actor: OccupantRow, before: RoomSettings, after: RoomSettings) => void;
   }) {
@@ -407,7 +407,7 @@ export class MucRoom {
     }
     this.#store.clearRoom();
     this.#log.info('room.destroyed', { room: this.jid, reason: 'owner' });
-    this.#onDestroyed?.();
+    this.#onDestroyed?.(reason);
   }
 
   /** Creates the room empty with these settings (a lobby is made by its main room, not by a join). */
