@@ -34,6 +34,8 @@ export interface EdgeConfig {
   readonly lobbyDomain: string;
   /** Address of the polls component (Jitsi's `polls.<domain>`). */
   readonly pollsDomain: string;
+  /** The breakout rooms MUC (Jitsi's `breakout.<domain>`): a room's breakout rooms are `<uuid>@breakoutDomain`. */
+  readonly breakoutDomain: string;
   /** WebSocket URL published in /config.js; derived from the request's host when empty. */
   readonly websocketUrl: string | undefined;
   /** Largest accepted stanza, in UTF-8 bytes (RFC 7395 message). */
@@ -195,6 +197,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     conferenceDurationDomain: `conferenceduration.${domain}`,
     lobbyDomain: `lobby.${domain}`,
     pollsDomain: `polls.${domain}`,
+    breakoutDomain: `breakout.${domain}`,
     websocketUrl,
     maxStanzaBytes: intOf(raw, 'MAX_STANZA_BYTES', 262_144, 1024, 1_000_000, p),
     rateLimitPerSecond: intOf(raw, 'RATE_LIMIT_STANZAS_PER_SECOND', 200, 1, 1_000_000, p),

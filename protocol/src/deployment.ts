@@ -81,3 +81,27 @@ export const REGION_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export function isRegion(s: string): boolean {
   return REGION_PATTERN.test(s);
 }
+
+/**
+ * The key under which a room's bridge conference is placed on a media node (the Registry's
+ * bookkeeping, and whom it tells when the node goes): the room's name, or `<room>/<breakout id>`
+ * for a breakout room's own conference. `/` never occurs in a room name (a JID local part).
+ *
+ * @example
+ * placementKey('r1'); // 'r1'
+ * placementKey('r1', '5f0c…'); // 'r1/5f0c…'
+ */
+export function placementKey(room: string, breakoutId?: string): string {
+  return breakoutId === undefined ? room : `${room}/${breakoutId}`;
+}
+
+/**
+ * The room (its Durable Object's name) a placement key belongs to.
+ *
+ * @example
+ * roomOfPlacement('r1/5f0c…'); // 'r1'
+ */
+export function roomOfPlacement(key: string): string {
+  const slash = key.indexOf('/');
+  return slash < 0 ? key : key.slice(0, slash);
+}

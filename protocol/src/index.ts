@@ -57,7 +57,9 @@ export {
 } from './xml/namespaces.ts';
 
 export type { Logger, LogFields } from './log.ts';
-export { FOCUS_NICK, REGION_PATTERN, authDomain, breweryJid, focusDomain, focusJid, hiddenDomain, isRegion, jibriBreweryJid } from './deployment.ts';
+export {
+  FOCUS_NICK, REGION_PATTERN, authDomain, breweryJid, focusDomain, focusJid, hiddenDomain, isRegion, jibriBreweryJid, placementKey, roomOfPlacement,
+} from './deployment.ts';
 export { AppError, InvalidStateError, ERROR_TABLE } from './errors.ts';
 export type { ErrorCode, ErrorMapping } from './errors.ts';
 export { DEFAULT_JSON_LIMITS, JsonLimitError, checkJsonLimits, parseBoundedJson } from './json/bounded-json.ts';
@@ -130,6 +132,12 @@ export {
   presenceDisplayName,
 } from './muc/lobby.ts';
 export type { LobbyRefusal, MediatedInvite, LobbyNotice, LobbyNotifyEvent } from './muc/lobby.ts';
+export {
+  BREAKOUT_ROOMS_IDENTITY_TYPE, BREAKOUT_ROOMS_RENAME_FEATURE, BREAKOUT_ROOMINFO_IS_BREAKOUT, BREAKOUT_ROOMINFO_MAIN_ROOM,
+  BREAKOUT_ROOM_REMOVED_REASON, SWITCH_ROOM_STATUS, BREAKOUT_ADD, BREAKOUT_REMOVE, BREAKOUT_RENAME, BREAKOUT_MOVE_TO_ROOM, BREAKOUT_UPDATE,
+  readBreakoutCommand, buildBreakoutCommand, buildBreakoutRoomsUpdate, buildMoveToRoom, readBreakoutEvent,
+} from './muc/breakout-rooms.ts';
+export type { BreakoutCommand, BreakoutParticipant, BreakoutRoomInfo, BreakoutRoomsUpdate, BreakoutEvent } from './muc/breakout-rooms.ts';
 export {
   buildJitsiPresence, parseJitsiPresence, buildIdentity, buildConferenceProperties, parseConferenceProperties, buildBridgeNotAvailable, hasBridgeNotAvailable,
   DEFAULT_PERMISSIONS, buildPermissions, parsePermissions,

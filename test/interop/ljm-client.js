@@ -73,10 +73,23 @@
     }
     const tracks = await JitsiMeetJS.createLocalTracks({ devices: ['audio', 'video'], resolution: 360 });
     state.localTracks = tracks;
+    state.opts = opts;
+    await joinConference(connection, room, opts, {});
+    return true;
+  };
+
+  /**
+   * A conference on the page's connection, as jitsi-meet creates one: `room` on the configured MUC,
+   * or with `extra.customDomain` on another (a breakout room), its events logged, the local tracks
+   * added, then joined.
+   */
+  async function joinConference(connection, room, opts, extra) {
+    const { nick, p2p, password } = opts;
     const conference = connection.initJitsiConference(room, build === 'current'
-      ? { ...config, ...(opts.conferenceOptions || {}), p2p: { ...(config.p2p || {}), enabled: !!p2p, stunServers: [] } }
-      : { openBridgeChannel: 'websocket', p2p: { enabled: !!p2p, stunServers: [] }, enableLayerSuspension: true, ...(opts.conferenceOptions || {}) });
+      ? { ...config, ...(opts.conferenceOptions || {}), p2p: { ...(config.p2p || {}), enabled: !!p2p, stunServers: [] }, ...extra }
+      : { openBridgeChannel: 'websocket', p2p: { enabled: !!p2p, stunServers: [] }, enableLayerSuspension: true, ...(opts.conferenceOptions || {}), ...extra });
     state.conference = conference;
+    state.joinedAt = 0;
     const C = JitsiMeetJS.events.conference;
     conference.on(C.CONFERENCE_JOINED, () => { state.joinedAt = performance.now(); log('joined', { myId: conference.myUserId() }); });
     conference.on(C.CONFERENCE_FAILED, (e, ...params) => { state.errors.push(String(e)); log('failed', { e: String(e), params: params.map(String) }); });
@@ -137,11 +150,35 @@
     if (C.LOBBY_USER_UPDATED) conference.on(C.LOBBY_USER_UPDATED, (id, p) => log('lobby-updated', { id, email: p && p.email }));
     if (C.LOBBY_USER_LEFT) conference.on(C.LOBBY_USER_LEFT, (id) => log('lobby-left', { id }));
     if (C.MEMBERS_ONLY_CHANGED) conference.on(C.MEMBERS_ONLY_CHANGED, (on) => log('members-only', { on }));
+    // Breakout rooms (today's build): the list, and moves, which the page follows as jitsi-meet does.
+    if (C.BREAKOUT_ROOMS_UPDATED) conference.on(C.BREAKOUT_ROOMS_UPDATED, (u) => { state.breakoutRooms = u.rooms; log('breakout-updated', { rooms: u.rooms }); });
+    if (C.BREAKOUT_ROOMS_MOVE_TO_ROOM) {
+      conference.on(C.BREAKOUT_ROOMS_MOVE_TO_ROOM, (roomJid) => {
+        log('breakout-move', { roomJid });
+        window.ljmSwitchRoom(roomJid).catch((err) => log('breakout-move-failed', { err: String(err) }));
+      });
+    }
     conference.setDisplayName(nick);
-    for (const t of tracks) await conference.addTrack(t);
+    for (const t of state.localTracks) await conference.addTrack(t);
     state.joinRequestedAt = performance.now();
     conference.join(password);
-    return true;
+  }
+
+  /**
+   * jitsi-meet's moveToRoom: leave the conference with reason `switch_room`, then create the one of
+   * `roomJid` (node and MUC domain) on the same connection with the same tracks.
+   */
+  window.ljmSwitchRoom = async function (roomJid) {
+    const at = roomJid.indexOf('@');
+    const node = roomJid.slice(0, at);
+    const domain = roomJid.slice(at + 1);
+    const old = state.conference;
+    await old.leave('switch_room');
+    state.remoteTracks = [];
+    for (const el of document.querySelectorAll('[data-owner]')) el.remove();
+    const mainMuc = config.hosts && config.hosts.muc;
+    await joinConference(state.connection, node, state.opts, domain === mainMuc ? {} : { customDomain: domain });
+    state.switchedTo = roomJid;
   };
 
   /** Replaces the camera with a (fake) screen capture, as jitsi-meet's screen sharing does. */

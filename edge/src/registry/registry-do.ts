@@ -5,7 +5,7 @@
  * {@link RegistryServer}; node sockets hibernate, state lives in SQLite.
  * @module
  */
-import { AppError, type ErrorCode } from '@edgemeet/protocol';
+import { AppError, roomOfPlacement, type ErrorCode } from '@edgemeet/protocol';
 import { DurableObject } from 'cloudflare:workers';
 import { configFromEnv } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -34,7 +34,8 @@ export class RegistryDurableObject extends DurableObject<Env> {
     this.#server = new RegistryServer({
       config, log: this.#log, store: new RegistryStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn)),
       scheduleWakeUp: (at) => this.#sockets.scheduleWakeUp(at),
-      notifyRoom: (room, bridgeId, alive) => env.ROOM.get(env.ROOM.idFromName(room)).bridgeDown(bridgeId, alive),
+      // A placement is a room or one of its breakout rooms (`room/<id>`): both live in the room's object.
+      notifyRoom: (placement, bridgeId, alive) => env.ROOM.get(env.ROOM.idFromName(roomOfPlacement(placement))).bridgeDown(bridgeId, alive),
       probe: (url) => probeHealth(url, config.bridgeProbeTimeoutMs),
       recorders: new RecorderStore(ctx.storage.sql),
       notifyRecorderStatus: (room, recorderJid, payloadXml) => env.ROOM.get(env.ROOM.idFromName(room)).recorderStatus(recorderJid, payloadXml),

@@ -7,7 +7,7 @@
  */
 // Internal: not exported from the package entry.
 import {
-  IqRouter, LOBBY_IDENTITY_TYPE, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_EXTDISCO, NS_MUC, NS_PING, NS_SESSION, NS_SM, xml, type Element,
+  BREAKOUT_ROOMS_IDENTITY_TYPE, IqRouter, LOBBY_IDENTITY_TYPE, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_EXTDISCO, NS_MUC, NS_PING, NS_SESSION, NS_SM, xml, type Element,
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 import { externalServices, queryOf } from '../turn/external-services.ts';
@@ -32,6 +32,8 @@ function serverInfo(ctx: ServerIqContext): Element {
     // mod_muc_lobby_rooms announces the lobby MUC on the main domain.
     xml('identity', { category: 'component', type: LOBBY_IDENTITY_TYPE, name: ctx.config.lobbyDomain }),
     xml('identity', { category: 'component', type: 'polls', name: ctx.config.pollsDomain }),
+    // mod_muc_breakout_rooms announces the breakout MUC the same way.
+    xml('identity', { category: 'component', type: BREAKOUT_ROOMS_IDENTITY_TYPE, name: ctx.config.breakoutDomain }),
     ...SERVER_FEATURES.map((v) => xml('feature', { var: v })));
 }
 

@@ -11,6 +11,8 @@ import {
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { AvModeration } from './av-moderation.ts';
+import type { BreakoutRooms } from './breakout-rooms.ts';
+import type { FocusIqContext } from './focus-link.ts';
 import type { Lobby } from './lobby.ts';
 import type { RoomComponent } from './component.ts';
 import type { MucRoom } from './muc/muc-room.ts';
@@ -37,11 +39,12 @@ export interface StanzaRouterOptions {
   /** The room's lobby (`<room>@lobby.<domain>`) and the IQs to the lobby MUC itself. */
   lobby: Lobby;
   lobbyServiceIq: IqRouter<null>;
+  /** The room's breakout rooms (`<id>@breakout.<domain>`), their component and the IQs to the breakout MUC itself. */
+  breakoutRooms?: BreakoutRooms;
+  breakoutServiceIq?: IqRouter<null>;
 }
 
-export interface FocusIqContext {
-  readonly session: SessionRow;
-}
+export type { FocusIqContext } from './focus-link.ts';
 
 export class StanzaRouter {
   readonly #o: StanzaRouterOptions;
@@ -87,6 +90,20 @@ export class StanzaRouter {
       }
       return this.#toRoom(session, stanza, to, this.#o.lobby.room);
     }
+    const breakout = this.#o.breakoutRooms;
+    if (breakout && to.domain === config.breakoutDomain) {
+      if (to.local === '') {
+        if (stanza.name === 'message') return breakout.handle(session, stanza);
+        return this.#iqOnly(session, stanza, this.#o.breakoutServiceIq!, null);
+      }
+      const room = breakout.roomFor(to.local);
+      // Rooms the main room does not list cannot be created (Prosody: restrict_room_creation, pre-create refused).
+      if (!room) {
+        if (stanza.name === 'presence' && stanza.attrs.type === 'unavailable') return;
+        throw new StanzaError(stanza.name === 'presence' ? 'not-allowed' : 'item-not-found', { text: 'no such breakout room in this meeting' });
+      }
+      return this.#toRoom(session, stanza, to, room);
+    }
     if (to.domain === config.avModerationDomain && to.local === '') return this.#o.avModeration.handle(session, stanza);
     const component = to.local === '' ? this.#o.components?.find((c) => c.address === to.domain) : undefined;
     if (component) return component.handle(session, stanza);
@@ -106,6 +123,7 @@ export class StanzaRouter {
       if (!to && stanza.attrs.type === 'unavailable') {
         this.#o.room.removeSession(session.sid);
         this.#o.lobby.removeSession(session.sid);
+        this.#o.breakoutRooms?.removeSession(session.sid);
       }
       return;
     }

@@ -79,6 +79,25 @@ export interface RoomSettings {
   lobbyRoom?: string;
   /** Polls (polls.ts), oldest first, with who voted for what. */
   polls?: Poll[];
+  /** The main room's breakout rooms (breakout-rooms.ts; Prosody's `_data.breakout_rooms*`), while it has any. */
+  breakout?: BreakoutState;
+}
+
+/** One breakout room as its main room lists it. */
+export interface BreakoutEntry {
+  /** Its node: a random UUID, `<id>@breakout.<domain>`. */
+  readonly id: string;
+  name: string;
+  /** Its own conference's meeting id (the Colibri2 meeting-id of its bridge conference). */
+  readonly meetingId: string;
+}
+
+export interface BreakoutState {
+  /** Rooms created so far (lib-jitsi-meet's `roomCounter`: names the next one). */
+  counter: number;
+  rooms: BreakoutEntry[];
+  /** Epoch ms when the main room closes because nobody is in any of its rooms (Prosody's close timer). */
+  closeAt?: number;
 }
 
 /** What a MUC room keeps (muc-room.ts): the main room's tables here, its lobby's in {@link LobbyStore}. */
@@ -109,6 +128,9 @@ const SCHEMA = [
   /** The lobby room's occupants (its settings are the meta key `lobby`). */
   `CREATE TABLE IF NOT EXISTS lobby_occupants (nick TEXT PRIMARY KEY, sid TEXT NOT NULL, jid TEXT NOT NULL, role TEXT NOT NULL,
      presence TEXT NOT NULL, joined_at INTEGER NOT NULL)`,
+  /** The breakout rooms' occupants (each room's settings are the meta key `breakout:<id>`, its focus `focus:<id>`). */
+  `CREATE TABLE IF NOT EXISTS breakout_occupants (room TEXT NOT NULL, nick TEXT NOT NULL, sid TEXT NOT NULL, jid TEXT NOT NULL,
+     role TEXT NOT NULL, presence TEXT NOT NULL, joined_at INTEGER NOT NULL, PRIMARY KEY (room, nick))`,
 ];
 
 function occupantOf(r: SqlRow): OccupantRow {
@@ -238,6 +260,11 @@ export class RoomStore implements MucStore {
     }
   }
 
+  /** The tables of breakout room `id` (its occupants, settings and focus state, in this storage). */
+  breakout(id: string): BreakoutStore {
+    return new BreakoutStore(this.#sql, this, id);
+  }
+
   /** The focus's state document (see focus/src/state.ts), or null when no conference runs. */
   get focusState(): unknown { return this.#focus; }
   set focusState(state: unknown) {
@@ -315,5 +342,73 @@ export class LobbyStore implements MucStore {
 
   sessionAuth(sid: string): TokenContext | undefined {
     return this.#main.sessionAuth(sid);
+  }
+}
+
+/**
+ * One breakout room's tables (Prosody keeps it as a room on the `breakout.<domain>` MUC): its
+ * occupants (rows of `breakout_occupants` under its id), its settings (meta `breakout:<id>`) and
+ * its focus's state (meta `focus:<id>`). Affiliations are its main room's, as for the lobby.
+ */
+export class BreakoutStore implements MucStore {
+  readonly #sql: SqlStorage;
+  readonly #main: RoomStore;
+  readonly #id: string;
+  readonly occupants = new Map<string, OccupantRow>();
+  readonly affiliations: ReadonlyMap<string, string> = new Map();
+  #settings: RoomSettings | null = null;
+  #focus: unknown = null;
+
+  constructor(sql: SqlStorage, main: RoomStore, id: string) {
+    this.#sql = sql;
+    this.#main = main;
+    this.#id = id;
+    for (const r of sql.exec<SqlRow>('SELECT * FROM breakout_occupants WHERE room = ? ORDER BY joined_at', id)) this.occupants.set(String(r.nick), occupantOf(r));
+    for (const r of sql.exec<SqlRow>('SELECT key, value FROM meta WHERE key IN (?, ?)', `breakout:${id}`, `focus:${id}`)) {
+      if (r.key === `breakout:${id}`) this.#settings = JSON.parse(String(r.value)) as RoomSettings;
+      else this.#focus = JSON.parse(String(r.value)) as unknown;
+    }
+  }
+
+  get settings(): RoomSettings | null { return this.#settings; }
+
+  saveSettings(settings: RoomSettings): void {
+    this.#settings = settings;
+    this.#sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, `breakout:${this.#id}`, JSON.stringify(settings));
+  }
+
+  putOccupant(o: OccupantRow): void {
+    this.occupants.set(o.nick, o);
+    this.#sql.exec(
+      `INSERT OR REPLACE INTO breakout_occupants (room, nick, sid, jid, role, presence, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      this.#id, o.nick, o.sid, o.jid, o.role, o.presence, o.joinedAt,
+    );
+  }
+
+  deleteOccupant(nick: string): void {
+    this.occupants.delete(nick);
+    this.#sql.exec(`DELETE FROM breakout_occupants WHERE room = ? AND nick = ?`, this.#id, nick);
+  }
+
+  /** Affiliations are the main room's: nothing to keep here. */
+  setAffiliation(): void {}
+
+  clearRoom(): void {
+    this.occupants.clear();
+    this.#settings = null;
+    this.#sql.exec(`DELETE FROM breakout_occupants WHERE room = ?`, this.#id);
+    this.#sql.exec(`DELETE FROM meta WHERE key = ?`, `breakout:${this.#id}`);
+  }
+
+  sessionAuth(sid: string): TokenContext | undefined {
+    return this.#main.sessionAuth(sid);
+  }
+
+  /** The breakout room's focus state (focus/src/state.ts), or null. */
+  get focusState(): unknown { return this.#focus; }
+  set focusState(state: unknown) {
+    this.#focus = state;
+    if (state === null) this.#sql.exec(`DELETE FROM meta WHERE key = ?`, `focus:${this.#id}`);
+    else this.#sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, `focus:${this.#id}`, JSON.stringify(state));
   }
 }

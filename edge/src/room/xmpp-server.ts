@@ -5,7 +5,8 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { NS_SM, StanzaError, StreamError, bareJid, errorReply, focusJid, jid, serialize, type Element } from '@edgemeet/protocol';
+import { NS_SM, StanzaError, StreamError, bareJid, errorReply, focusJid, jid, placementKey, readStartMutedPolicy, serialize, type Element } from '@edgemeet/protocol';
+import type { FocusComponent } from '@edgemeet/focus';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Authenticator } from '../xmpp/authenticator.ts';
@@ -21,7 +22,8 @@ import { Lobby } from './lobby.ts';
 import { Polls } from './polls.ts';
 import { RoomMetadata } from './room-metadata.ts';
 import { SpeakerStats } from './speaker-stats.ts';
-import { FOCUS_SID, FocusLink, type RegistryClient } from './focus-link.ts';
+import { BreakoutRooms } from './breakout-rooms.ts';
+import { FOCUS_SID, FocusHub, type RegistryClient } from './focus-link.ts';
 import { createMucServiceIqRouter, createServerIqRouter } from './server-iq.ts';
 import { Sessions } from './sessions.ts';
 import { StanzaRouter } from './stanza-router.ts';
@@ -57,7 +59,11 @@ export class RoomXmppServer implements StreamHost {
   readonly sessions: Sessions;
   readonly room: MucRoom;
   readonly #router: StanzaRouter;
-  readonly focus: FocusLink | null;
+  /** The focus session and the conference of each room this object holds. */
+  readonly focusHub: FocusHub | null;
+  /** The main room's focus. */
+  readonly focus: FocusComponent | null;
+  readonly breakoutRooms: BreakoutRooms;
   readonly avModeration: AvModeration;
   readonly speakerStats: SpeakerStats;
   readonly endConference: EndConference;
@@ -78,6 +84,7 @@ export class RoomXmppServer implements StreamHost {
         sessionEnded: (sid) => {
           this.room.removeSession(sid);
           this.lobby.removeSession(sid);
+          this.breakoutRooms.removeSession(sid);
         },
         scheduleWakeUp: o.scheduleWakeUp,
       },
@@ -87,37 +94,63 @@ export class RoomXmppServer implements StreamHost {
     this.room = new MucRoom({
       jid: jid(o.roomName, o.config.mucDomain), store: o.store, sessions: this.sessions, config: o.config, log: o.log, now: this.#now,
       superOwners,
-      policy: { preJoin: (attempt) => this.lobby.preJoin(attempt) },
+      policy: { preJoin: (attempt) => this.lobby.preJoin(attempt), persistent: () => this.breakoutRooms.keepsMainRoom },
       onConfigured: (actor, before, after) => this.lobby.configured(actor, before, after),
-      onDestroyed: () => this.lobby.mainDestroyed(),
+      onDestroyed: (reason) => {
+        this.lobby.mainDestroyed();
+        this.breakoutRooms.mainDestroyed(reason);
+      },
       onJoining: (occ) => this.roomMetadata.occupantJoining(occ),
       onJoined: (occ) => {
         this.avModeration.occupantJoined(occ);
         this.conferenceDuration.occupantJoined(occ);
         this.speakerStats.occupantJoined(occ);
         this.polls.occupantJoined(occ);
+        this.breakoutRooms.mainOccupantChanged(occ);
       },
-      onLeaving: (occ) => this.speakerStats.occupantLeaving(occ),
+      onLeaving: (occ) => {
+        this.speakerStats.occupantLeaving(occ);
+        this.breakoutRooms.mainOccupantChanged(occ);
+      },
     });
     const isService = (occ: OccupantRow) => occ.sid === FOCUS_SID;
     const onHandlerError = (err: unknown, iq: Element) => this.#log.error('iq.handler_failed', { err, iq: serialize(iq).slice(0, 512) });
-    this.focus = o.registry
-      ? new FocusLink({
-        config: o.config, log: o.log, store: o.store, sessions: this.sessions, room: this.room, roomName: o.roomName,
+    this.focusHub = o.registry
+      ? new FocusHub({
+        config: o.config, log: o.log, store: o.store, sessions: this.sessions,
         registry: o.registry, now: this.#now, scheduleWakeUp: o.scheduleWakeUp,
         route: (stanza) => this.#routeFromFocus(stanza), kick: o.kick,
       })
       : null;
+    this.focus = this.focusHub?.add({
+      room: o.roomName, mucDomain: o.config.mucDomain, placement: placementKey(o.roomName),
+      store: { load: () => o.store.focusState, save: (state) => { o.store.focusState = state; } },
+      meetingId: () => this.room.settings?.meetingId ?? crypto.randomUUID(),
+      // The av_moderation component owns the state (occupant JIDs); the focus reads nicks.
+      avModeration: () => {
+        const state = this.room.settings?.avModeration ?? {};
+        const nicks = (jids: readonly string[]) => jids.map((j) => j.slice(j.indexOf('/') + 1));
+        return { ...(state.audio ? { audio: nicks(state.audio) } : {}), ...(state.video ? { video: nicks(state.video) } : {}) };
+      },
+      // The room metadata owns the start-muted policy (moderators set `startMuted`, as with Jitsi).
+      startMuted: () => readStartMutedPolicy(this.room.settings?.metadata ?? {}),
+      // Recorders' status comes back to this Room DO (the main room records; breakout rooms do not).
+      recordingRoom: o.roomName,
+    }) ?? null;
+    this.breakoutRooms = new BreakoutRooms({
+      config: o.config, log: o.log, roomName: o.roomName, main: this.room, store: o.store, sessions: this.sessions, now: this.#now,
+      superOwners, focus: this.focusHub, mainFocus: () => this.focus, scheduleWakeUp: o.scheduleWakeUp,
+    });
     this.avModeration = new AvModeration({
       address: o.config.avModerationDomain, room: this.room, sessions: this.sessions, log: o.log,
-      onChange: this.focus ? (media, enabled, actor) => this.focus!.focus.avModeration(media, enabled, actor) : undefined,
+      onChange: this.focus ? (media, enabled, actor) => this.focus!.avModeration(media, enabled, actor) : undefined,
     });
     this.speakerStats = new SpeakerStats({
       address: o.config.speakerStatsDomain, room: this.room, sessions: this.sessions, log: o.log, now: this.#now, isService,
     });
     this.endConference = new EndConference({
       address: o.config.endConferenceDomain, room: this.room, log: o.log,
-      onEnd: this.focus ? () => this.focus!.focus.roomDestroyed() : undefined,
+      onEnd: this.focus ? () => this.focus!.roomDestroyed() : undefined,
     });
     this.roomMetadata = new RoomMetadata({ address: o.config.roomMetadataDomain, room: this.room, sessions: this.sessions, log: o.log, isService });
     this.lobby = new Lobby({
@@ -134,8 +167,9 @@ export class RoomXmppServer implements StreamHost {
     this.#router = new StanzaRouter({
       config: o.config, log: o.log, sessions: this.sessions, room: this.room, roomName: o.roomName,
       serverIq: createServerIqRouter(onHandlerError), mucServiceIq: createMucServiceIqRouter(onHandlerError),
-      roomIq: createRoomIqRouter(onHandlerError), focusIq: this.focus?.iqRouter(onHandlerError), avModeration: this.avModeration,
+      roomIq: createRoomIqRouter(onHandlerError), focusIq: this.focusHub?.iqRouter(onHandlerError), avModeration: this.avModeration,
       lobby: this.lobby, lobbyServiceIq: this.lobby.serviceIqRouter(onHandlerError),
+      breakoutRooms: this.breakoutRooms, breakoutServiceIq: this.breakoutRooms.serviceIqRouter(onHandlerError),
       components: [this.speakerStats, this.endConference, this.roomMetadata, this.conferenceDuration, this.polls],
     });
   }
@@ -153,12 +187,13 @@ export class RoomXmppServer implements StreamHost {
    */
   async settle(): Promise<void> {
     await this.sessions.drainLocal((err) => this.#log.error('local.stanza_failed', { err }));
+    this.breakoutRooms.flush();
     this.sessions.flush();
   }
 
   /** RPC from the Registry: a media node is gone or shutting down; the focus moves its participants. */
   async bridgeDown(bridgeId: string, alive: boolean): Promise<void> {
-    await this.focus?.focus.bridgeDown(bridgeId, alive);
+    await this.focusHub?.bridgeDown(bridgeId, alive);
   }
 
   /** Takes over a connection that existed before hibernation. */
@@ -180,8 +215,9 @@ export class RoomXmppServer implements StreamHost {
   /** Alarm: expire sessions whose resumption window passed, wake the focus; returns the next deadline. */
   async onWakeUp(): Promise<number | null> {
     const next = this.sessions.expire();
-    this.focus?.focus.onWakeUp();
-    return next;
+    this.focusHub?.onWakeUp();
+    const close = this.breakoutRooms.onWakeUp();
+    return next === null ? close : close === null ? next : Math.min(next, close);
   }
 
   // StreamHost

@@ -6,6 +6,7 @@
  */
 import { h } from './dom.ts';
 import { logInUrl, loginAvailable, logOut, signedInUser, takeTokenFromUrl } from './login.ts';
+import { breakoutPanel } from './breakout-panel.ts';
 import { lobbyPanel, waitingScreen } from './lobby-panel.ts';
 import { Meeting, type ClientConfig, type Participant } from './meeting.ts';
 import { pollsPanel } from './polls-panel.ts';
@@ -139,6 +140,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     lockButton.hidden = !meeting.isModerator;
     lobby.element.hidden = !meeting.isModerator;
     recordButton.hidden = !meeting.isModerator;
+    breakouts.update(meeting.breakout.rooms, meeting.roomJid);
     endButton.hidden = !meeting.canEndForAll;
     startMutedBox.hidden = !meeting.isModerator;
     polls.element.hidden = !meeting.canPoll;
@@ -186,6 +188,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       status.textContent = view.status === 'on' ? `Recording${view.by ? `, started by ${view.by}` : ''}.`
         : view.status === 'off' ? (view.failure ? `The recording stopped: the recorder failed (${view.failure}).` : 'The recording stopped.') : status.textContent;
     },
+    breakoutRooms: (rooms, current) => breakouts.update(rooms, current),
     ended: (reason) => {
       clearInterval(qualityTimer);
       clearInterval(statsTimer);
@@ -198,6 +201,8 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
   const lobby = lobbyPanel(h, meeting.lobby, (text) => { error.textContent = text; error.hidden = false; });
   const waiting = waitingScreen(h);
   side.prepend(lobby.element);
+  const breakouts = breakoutPanel(h, meeting);
+  side.append(breakouts.element);
   // Closing or reloading the tab leaves the room at once; otherwise the resumable session would
   // keep a ghost participant until the server gives up on it.
   window.addEventListener('pagehide', () => meeting.leave());

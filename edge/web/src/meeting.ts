@@ -8,9 +8,10 @@
 import {
   LOBBY_ROOMINFO_FIELD, NS_DATA_FORMS, NS_DISCO_INFO, NS_JINGLE, NS_JITMEET, NS_MUC_OWNER, NS_MUC_USER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
   buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
-  parseMucUser, buildPollCommand, buildRoomMetadataCommand, readPollsEvents, readStartMutedPolicy, serializeBridgeMessage, tryParseJid, xml, type Element,
-  type Jingle, type Mute, type Poll, type StanzaErrorCondition,
+  parseMucUser, buildPollCommand, buildRoomMetadataCommand, readPollsEvents, readStartMutedPolicy, serializeBridgeMessage, tryParseJid, xml, SWITCH_ROOM_STATUS,
+  type BreakoutRoomInfo, type Element, type Jingle, type Mute, type Poll, type StanzaErrorCondition,
 } from '@edgemeet/protocol';
+import { BreakoutClient } from './breakout-client.ts';
 import { fetchIceServers } from './ice-servers.ts';
 import { LobbyClient, type LobbyState } from './lobby-client.ts';
 import { MediaSession, type Quality } from './media-session.ts';
@@ -64,6 +65,8 @@ export interface MeetingEvents {
   startedMuted(media: 'audio' | 'video'): void;
   /** The recording's state changed (the focus's jibri-recording-status, or this participant's own start). */
   recording(view: RecordingView): void;
+  /** The meeting's rooms (main room first) and who is in each; `current` is the room this page is in. */
+  breakoutRooms(rooms: readonly BreakoutRoomInfo[], current: string): void;
 }
 
 /** Dominant-speaker time of one participant (this one included), as lib-jitsi-meet's SpeakerStats keeps it. */
@@ -76,7 +79,9 @@ const LAST_N = 25;
 export class Meeting {
   readonly #config: ClientConfig;
   readonly #room: string;
-  readonly #roomJid: string;
+  /** The room this page is in: the main room, or one of its breakout rooms after a move. */
+  #roomJid: string;
+  readonly #mainRoomJid: string;
   readonly #events: MeetingEvents;
   #xmpp: XmppConnection | null = null;
   #media: MediaSession | null = null;
@@ -107,11 +112,13 @@ export class Meeting {
   readonly recording: RecordingControl;
   /** Hidden occupants (recorders) in the room: no tile, no participant. */
   readonly #hidden = new Set<string>();
+  readonly breakout: BreakoutClient;
 
   constructor(config: ClientConfig, room: string, local: Meeting['local'], events: MeetingEvents) {
     this.#config = config;
     this.#room = room.toLowerCase();
     this.#roomJid = `${this.#room}@${config.hosts.muc}`;
+    this.#mainRoomJid = this.#roomJid;
     this.local = local;
     this.#events = events;
     this.recording = new RecordingControl({
@@ -134,6 +141,44 @@ export class Meeting {
       waiting: (name) => events.waiting(name),
       denied: (reason) => events.error('lobby-denied', reason),
     });
+    this.breakout = new BreakoutClient({
+      component: () => this.#components.get('breakout_rooms'),
+      send: (el) => this.#xmpp?.send(el),
+      moveTo: (roomJid) => this.moveTo(roomJid),
+      rooms: (rooms) => events.breakoutRooms(rooms, this.#roomJid),
+    });
+  }
+
+  /** The room this page is in now. */
+  get roomJid(): string { return this.#roomJid; }
+
+  /**
+   * Moves to another room of the meeting on the same connection, as jitsi-meet's moveToRoom does:
+   * leave this room (`switch_room`), drop its media session and participants, then the `conference`
+   * IQ and the join of the other room, whose focus invites this page to its own bridge conference.
+   */
+  async moveTo(roomJid: string): Promise<void> {
+    const xmpp = this.#xmpp;
+    if (!xmpp || roomJid === this.#roomJid || this.#leaving) return;
+    xmpp.send(xml('presence', { to: `${this.#roomJid}/${this.myId}`, type: 'unavailable' }, xml('status', null, SWITCH_ROOM_STATUS)));
+    this.#media?.close();
+    this.#media = null;
+    this.participants.clear();
+    this.#realJids.clear();
+    this.#focusMuted.clear();
+    this.#roomJid = roomJid;
+    this.joinedAt = 0;
+    this.#emit();
+    this.#events.breakoutRooms(this.breakout.rooms, roomJid);
+    this.#events.status('Joining…');
+    try {
+      await xmpp.iq(buildIq('set', this.#config.hosts.focus, undefined,
+        buildConferenceRequest({ room: roomJid, machineUid: this.myId, properties: { startAudioMuted: '9' } })));
+      if (this.#roomJid === roomJid) xmpp.send(this.#presence(true));
+    } catch (err) {
+      this.#events.error('move-failed', `Could not join the other room (${err instanceof XmppError ? err.condition : 'error'}).`);
+      if (roomJid !== this.#mainRoomJid) void this.moveTo(this.#mainRoomJid);
+    }
   }
 
   /** The room's disco#info: members-only and its lobby room (lib-jitsi-meet reads it after joining and on status 104). */
@@ -404,7 +449,7 @@ export class Meeting {
       return;
     }
     if (el.name === 'message' && el.attrs.type !== 'groupchat' && el.attrs.type !== 'error' && [...this.#components.values()].includes(from)) {
-      this.#componentMessage(el);
+      if (!this.breakout.message(el)) this.#componentMessage(el);
       return;
     }
     if (el.name === 'message' && el.attrs.type === 'groupchat') {
@@ -450,6 +495,8 @@ export class Meeting {
     if (nick === this.myId) {
       if (el.attrs.type === 'unavailable') {
         if (statuses.includes('307')) this.#events.error('kicked', 'A moderator removed you from the meeting.');
+        // A breakout room removed: its people go to the room it names (the main room).
+        if (muc?.destroy?.jid && this.#roomJid !== this.#mainRoomJid) return void this.moveTo(muc.destroy.jid);
         if (muc?.destroy) this.#ended(muc.destroy.reason ?? 'The meeting has ended');
         return;
       }
@@ -457,7 +504,7 @@ export class Meeting {
       if (first) {
         this.joinedAt = performance.now();
         this.#events.status('');
-        this.lobby.mainJoined();
+        if (this.#roomJid === this.#mainRoomJid) this.lobby.mainJoined();
       }
       const wasModerator = this.isModerator;
       this.isModerator = item?.role === 'moderator';

@@ -54,16 +54,28 @@ export interface MucPolicy {
   affiliationOf?(bare: string): Affiliation;
   /** Elect an owner when none is present (Jicofo's AutoOwnerRoleManager); default true. */
   readonly autoOwner?: boolean;
-  /** Kept when its last occupant leaves; default false (temporary rooms). */
-  readonly persistent?: boolean;
+  /** Kept when its last occupant leaves; default false (temporary rooms). A function is asked each time (a main room with breakout rooms). */
+  readonly persistent?: boolean | (() => boolean);
   /** Joining does not create it (Prosody's restrict_room_creation); default false. */
   readonly restrictCreation?: boolean;
   /** Moderators are told their permissions (mod_jitsi_permissions); default true. */
   readonly permissions?: boolean;
+  /** Settings of the room when a join creates it, over the defaults (a breakout room's name and meeting id). */
+  newRoom?(): Partial<RoomSettings>;
+  /** Extra muc#roominfo fields of its disco#info (a breakout room names its main room). */
+  roomInfo?(): readonly RoomInfoField[];
   /** Runs before the password and members-only checks. */
   preJoin?(attempt: JoinAttempt): JoinDecision;
   /** Whether `to` gets `about`'s presence or message; default: everyone gets everything. */
   visible?(to: OccupantRow, about: OccupantRow, kind: 'presence' | 'message', unavailable: boolean): boolean;
+}
+
+/** A muc#roominfo field a policy adds to the room's disco#info. */
+export interface RoomInfoField {
+  readonly var: string;
+  readonly label: string;
+  readonly type: 'boolean' | 'text-single';
+  readonly value: string;
 }
 
 export class MucRoom {
@@ -78,7 +90,7 @@ export class MucRoom {
   readonly #onJoining: ((occ: OccupantRow) => void) | undefined;
   readonly #onLeaving: ((occ: OccupantRow) => void) | undefined;
   readonly #onKicked: ((occ: OccupantRow, actor: OccupantRow | null) => void) | undefined;
-  readonly #onDestroyed: (() => void) | undefined;
+  readonly #onDestroyed: ((reason?: string) => void) | undefined;
   readonly #onConfigured: ((actor: OccupantRow, before: RoomSettings, after: RoomSettings) => void) | undefined;
 
   /** Bare JIDs that own every room (the focus user, as Jitsi's Prosody makes focus@auth an admin). */
@@ -95,8 +107,8 @@ export class MucRoom {
     onLeaving?: (occ: OccupantRow) => void;
     /** Called when a moderator kicked an occupant (status 307), after it left. */
     onKicked?: (occ: OccupantRow, actor: OccupantRow | null) => void;
-    /** Called once the room is gone (destroyed, or left by its last occupant). */
-    onDestroyed?: () => void;
+    /** Called once the room is gone (destroyed, with the owner's reason; or left by its last occupant). */
+    onDestroyed?: (reason?: string) => void;
     /** Called after an owner submitted the room's configuration (Prosody's muc-config-submitted). */
     onConfigured?: (actor: OccupantRow, before: RoomSettings, after: RoomSettings) => void;
   }) {
@@ -223,7 +235,21 @@ export class MucRoom {
     return {
       name: this.jid.slice(0, this.jid.indexOf('@')), createdAt: this.#now(), meetingId: crypto.randomUUID(),
       password: null, membersOnly: false, subject: '', title: '', maxOccupants: this.#config.maxOccupants,
+      ...this.#policy.newRoom?.(),
     };
+  }
+
+  /** The policy's extra disco#info fields. */
+  roomInfoFields(): readonly RoomInfoField[] {
+    return this.#policy.roomInfo?.() ?? [];
+  }
+
+  /** Sets the subject (Prosody's set_subject): kept, and told to every occupant. */
+  setSubject(subject: string): void {
+    const settings = this.#store.settings;
+    if (!settings) return;
+    this.#store.saveSettings({ ...settings, subject });
+    for (const occ of this.#store.occupants.values()) this.#sessions.deliver(occ.sid, buildRoomSubject(this.jid, occ.jid, subject));
   }
 
   #update(occ: OccupantRow, presence: Element): void {
@@ -290,7 +316,8 @@ export class MucRoom {
     this.#store.deleteOccupant(occ.nick);
     this.#permissionsSent.delete(occ.sid);
     this.#log.info('occupant.left', { nick: occ.nick, statuses: extras.statuses, occupants: this.#store.occupants.size });
-    if (this.#store.occupants.size === 0 && !this.#policy.persistent) {
+    const persistent = typeof this.#policy.persistent === 'function' ? this.#policy.persistent() : this.#policy.persistent === true;
+    if (this.#store.occupants.size === 0 && !persistent) {
       this.#store.clearRoom();
       this.#log.info('room.destroyed', { room: this.jid, reason: 'empty' });
       this.#onDestroyed?.();
@@ -394,7 +421,7 @@ export class MucRoom {
     }
     this.#store.clearRoom();
     this.#log.info('room.destroyed', { room: this.jid, reason: 'owner' });
-    this.#onDestroyed?.();
+    this.#onDestroyed?.(reason);
   }
 
   /** Creates the room empty with these settings (a lobby is made by its main room, not by a join). */

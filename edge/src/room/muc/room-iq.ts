@@ -54,6 +54,8 @@ function discoInfo(ctx: RoomIqContext): Element {
     { var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Title', values: [s.title || s.name] },
     // mod_muc_lobby_rooms: the lobby room to knock at, while the room is members-only with one.
     ...(s.lobbyRoom && s.membersOnly ? [{ var: LOBBY_ROOMINFO_FIELD, type: 'text-single' as const, label: 'Lobby room jid', values: [s.lobbyRoom] }] : []),
+    // The room's policy (a breakout room: mod_muc_breakout_rooms' fields).
+    ...ctx.room.roomInfoFields().map((f) => ({ var: f.var, type: f.type, label: f.label, values: [f.value] })),
   ];
   return xml('query', { xmlns: NS_DISCO_INFO },
     xml('identity', { category: 'conference', type: 'text', name: s.title || s.name }),
