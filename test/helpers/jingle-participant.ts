@@ -9,6 +9,7 @@ import {
 } from '@edgemeet/protocol';
 import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket } from 'werift';
 import { connectClient, xml, type TestClient } from './xmpp-client.ts';
+import { stampSenderReportsRight } from './werift-sender-reports.ts';
 
 const NS_JINGLE = 'urn:xmpp:jingle:1';
 const loopbackOnly = {
@@ -94,6 +95,7 @@ export async function joinConference(
   async function negotiate(): Promise<void> {
     await pc.setRemoteDescription({ type: 'offer', sdp: jingleToSdp({ sid, contents, groups }, { role: 'initiator', version: version++ }) });
     for (const t of pc.getTransceivers()) {
+      stampSenderReportsRight(t.sender);
       if (t.kind === 'audio') {
         t.setDirection('sendrecv');
         await t.sender.replaceTrack(track);

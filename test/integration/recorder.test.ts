@@ -1,7 +1,8 @@
 /**
  * The recorder end to end (issue 14's "done when"): the real edge, a real media node process,
- * three participants sending known VP8 + Opus (ffmpeg: participant A flashes white and beeps at
- * the start of every second), a recording started through the recorder's session API, a fourth
+ * three participants sending known VP8 + Opus (encoded by ffmpeg, replayed in real time by
+ * rtp-media-source.ts: participant A flashes white and beeps at the start of every second; their
+ * werift senders' SRs carry the capture time, as a browser's do), a recording started through the recorder's session API, a fourth
  * participant joining and one leaving during it, then stop. ffprobe checks every per-participant
  * WebM and the composed MP4 (streams, codecs, durations), ffmpeg filters find A's flashes and
  * beeps in the composed file (within 80 ms of each other), and the manifest says what happened.
@@ -73,8 +74,7 @@ function beepOnsets(path: string): number[] {
   return [...r.stderr.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
 }
 
-// Not yet passing (see docs/architecture.md, "The recorder"): run with RECORDER_E2E=1.
-describe.skipIf(!haveFfmpeg || !process.env.RECORDER_E2E)('the recorder records a three-party call', () => {
+describe.skipIf(!haveFfmpeg)('the recorder records a three-party call', () => {
   let edge: RunningEdge;
   let node: MediaNodeProcess;
   const people: Participant[] = [];
@@ -84,6 +84,7 @@ describe.skipIf(!haveFfmpeg || !process.env.RECORDER_E2E)('the recorder records 
   let manifest: Manifest;
   let recordedMs = 0;
   let sessionDir = '';
+  let tracks: Array<{ owner: string; kind: string; clock: string | null; srDistrusted: boolean; frames: number; dropped: number }> = [];
 
   async function join3(nick: string, name: string, marked: boolean): Promise<Participant> {
     const media = await startRtpMediaSource({ marked });
@@ -117,6 +118,7 @@ describe.skipIf(!haveFfmpeg || !process.env.RECORDER_E2E)('the recorder records 
     await people[1]!.leave();
     await sleep(3000);
     recordedMs = Date.now() - t0;
+    tracks = session.toJSON().tracks as typeof tracks;
     await recorder.stop(session.req.sessionId);
     manifest = JSON.parse(readFileSync(join(sessionDir, 'manifest.json'), 'utf8')) as Manifest;
   }, 120_000);
@@ -182,5 +184,8 @@ describe.skipIf(!haveFfmpeg || !process.env.RECORDER_E2E)('the recorder records 
     const gaps = flashes.map((f) => Math.min(...beeps.map((b) => Math.abs(b - f))));
     console.log(`A/V offsets of A's flashes to beeps (ms): ${gaps.map((g) => Math.round(g * 1000)).join(' ')}`);
     expect(gaps.filter((g) => g <= 0.08).length).toBeGreaterThanOrEqual(gaps.length - 1);
+    // …because A's audio and video were placed through its sender reports (not by arrival alone).
+    expect(tracks.filter((t) => t.owner === 'alice001').map((t) => `${t.kind}:${t.clock}`).sort()).toEqual(['audio:sr', 'video:sr']);
+    expect(tracks.every((t) => !t.srDistrusted)).toBe(true);
   });
 });

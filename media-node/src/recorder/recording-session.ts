@@ -253,8 +253,8 @@ export class RecordingSession {
       if (!sender) this.#senders.set(source.owner, sender = new SenderClock());
       const owner = source.owner;
       track = new TrackRecorder({
-        ssrc, kind: source.kind, clockRate: pt.clockrate, assembler, sender, jitterMs: this.#config.jitterMs,
-        feedback: { nack: (m, seqs) => this.#media.nack(m, seqs), pli: (m) => this.#media.pli(m) },
+        ssrc, owner, kind: source.kind, clockRate: pt.clockrate, assembler, sender, jitterMs: this.#config.jitterMs,
+        feedback: { nack: (m, seqs) => this.#media.nack(m, seqs), pli: (m) => this.#media.pli(m) }, log: this.#log,
         onFrame: (f) => this.#recordingOf(owner).onFrame(f, this.#now()),
       });
       this.#tracks.set(ssrc, track);

@@ -1,12 +1,23 @@
 /**
- * RTP timestamps → one local clock (ms), so that everyone's audio and video line up. A sender
- * stamps its SRs (RFC 3550 §6.4.1) from one NTP clock for all its streams, so each stream's
- * RTP → sender-NTP relation comes from its SRs, and one offset per sender takes sender NTP to the
- * local clock. Both are minimum filters, robust to delay: a stream's relation is the median
- * `NTP − RTP` of its last SRs (one stray SR does not move it), and the sender's offset is the smallest `arrival − NTP` of its packets (the least
- * delayed packet). Before a stream's first SR it is placed by arrival, through the same
- * filter: nothing is held back waiting for an SR, and the first SR moves nothing. Muted spans
- * keep their length: the RTP clock runs on through them.
+ * RTP timestamps → one local clock (ms, performance.now() scale), so that a participant's audio
+ * and video line up and everyone's streams share one timeline.
+ *
+ * Per stream (SSRC): the 32-bit RTP timestamp is unwrapped to a running media time. Before the
+ * stream has sender reports it can trust, it is placed by arrival: media time + the smallest
+ * `arrival − media time` seen (the least delayed packet). Once it has them, it is placed through
+ * them (RFC 3550 §6.4.1): the latest SR maps media time to the sender's NTP clock, and one offset
+ * per sender (its streams share that NTP clock) maps sender NTP to the local clock — the smallest
+ * `arrival − NTP` of its streams' packets, so the least delayed stream keeps its place and the
+ * others are placed relative to it, as their SRs say.
+ *
+ * A stream's SRs are trusted while they agree with each other (`NTP − media time` moves by less
+ * than {@link SR_TOLERANCE_MS} between two SRs, as it does for a sender whose NTP and RTP clocks
+ * both run). One that does not is a jump of the sender's RTP clock (werift re-bases its timestamps
+ * when a track is replaced) or a sender whose SRs are wrong (werift's NTP fraction is garbage, see
+ * test/helpers/werift-sender-reports.ts): the stream is placed by arrival again, from its packets
+ * after that SR, until two more SRs agree; after {@link MAX_DISAGREEMENTS} such SRs it stays placed
+ * by arrival for good. Muted spans keep their length: the RTP clock runs on through them. That
+ * the output never goes backwards is the track's job (track-recorder.ts).
  * @module
  */
 // Internal: not exported from the package entry
@@ -15,7 +26,7 @@
 export class SenderClock {
   readonly streams = new Set<StreamClock>();
 
-  /** local ms − sender NTP ms: the smallest over its streams that have an SR. */
+  /** local ms − sender NTP ms: the smallest over its streams whose SRs are trusted; null if none. */
   offsetMs(): number | null {
     let best: number | null = null;
     for (const s of this.streams) {
@@ -31,25 +42,47 @@ export function ntpToMs(ntp: bigint): number {
   return Number(ntp >> 32n) * 1000 + (Number(ntp & 0xffffffffn) * 1000) / 2 ** 32;
 }
 
-/** The most an SR may move a stream from where its arrival places it. */
-const MAX_SR_CORRECTION_MS = 300;
-/** SRs whose median places a stream. */
-const SR_WINDOW = 9;
+/** Two SRs of one stream agree when their `NTP − media time` differ by less than this (+ drift). */
+export const SR_TOLERANCE_MS = 15;
+/** Clock drift allowed between two SRs, per second between them (200 ppm). */
+const SR_DRIFT_PER_S = 0.2;
+/** A stream whose SRs disagreed this many times is placed by arrival for good. */
+export const MAX_DISAGREEMENTS = 3;
+
+/** How a frame was placed: what the debug log and the stats say. */
+export type ClockMode = 'arrival' | 'sr';
+
+export interface SenderReportVerdict {
+  /** The SR agrees with the stream's previous one (null: the first). */
+  readonly consistent: boolean | null;
+  /** `NTP − media time` moved by this much since the previous SR (ms). */
+  readonly movedMs: number | null;
+}
 
 export class StreamClock {
   readonly #rate: number;
   readonly #sender: SenderClock;
   #highest = -1;
-  /** min(arrival − RTP ms) over the stream's packets. */
+  /** min(arrival − media ms) over the stream's packets. */
   #arrivalOffset = Infinity;
-  /** median(NTP ms − RTP ms) over the stream's last SRs (Infinity: none yet). */
-  #srOffset = Infinity;
-  readonly #srOffsets: number[] = [];
+  /** min(arrival − sender NTP ms) over its packets since SRs are trusted. */
+  #ntpArrivalOffset = Infinity;
+  /** NTP ms − media ms of the latest SR, and when (NTP ms) it was stamped. */
+  #sr: { offset: number; ntpMs: number } | null = null;
+  /** SRs in a row that agreed with the one before, and SRs that did not, in all. */
+  #agreed = 0;
+  #disagreements = 0;
+  /** The next packet sets the arrival offset afresh (after an SR that disagreed). */
+  #reanchor = false;
 
   constructor(clockRate: number, sender: SenderClock) {
     this.#rate = clockRate;
     this.#sender = sender;
     sender.streams.add(this);
+  }
+
+  get clockRate(): number {
+    return this.#rate;
   }
 
   /** A 32-bit RTP timestamp, unwrapped next to the highest seen (a running 53-bit count). */
@@ -67,41 +100,81 @@ export class StreamClock {
     return t;
   }
 
-  #ms(rtp: number): number {
+  /** Media ms of an unwrapped timestamp. */
+  ms(rtp: number): number {
     return (rtp * 1000) / this.#rate;
   }
 
-  /** A packet arrived at `localMs`. */
+  /** A packet (its 32-bit timestamp) arrived at `localMs`. */
   onPacket(ts32: number, localMs: number): void {
-    const o = localMs - this.#ms(this.unwrap(ts32));
-    if (o < this.#arrivalOffset) this.#arrivalOffset = o;
+    const media = this.ms(this.unwrap(ts32));
+    const o = localMs - media;
+    if (o < this.#arrivalOffset || this.#reanchor) this.#arrivalOffset = o;
+    this.#reanchor = false;
+    if (this.srTrusted && this.#sr) {
+      const n = localMs - (media + this.#sr.offset);
+      if (n < this.#ntpArrivalOffset) this.#ntpArrivalOffset = n;
+    }
   }
 
-  get hasSenderReport(): boolean {
-    return this.#srOffset !== Infinity;
+  /** Placed through the SRs: the last ones agree (two; three after a disagreement), and not given up on. */
+  get srTrusted(): boolean {
+    return !this.srDistrusted && this.#agreed >= (this.#disagreements === 0 ? 1 : 2);
   }
 
-  onSenderReport(ntp: bigint, rtp32: number): void {
-    // A median, not a minimum: one SR with a stray RTP timestamp (a forwarder's first one, say)
-    // must not move the stream for good.
-    this.#srOffsets.push(ntpToMs(ntp) - this.#ms(this.unwrap(rtp32)));
-    if (this.#srOffsets.length > SR_WINDOW) this.#srOffsets.shift();
-    const sorted = [...this.#srOffsets].sort((a, b) => a - b);
-    this.#srOffset = sorted[Math.floor(sorted.length / 2)]!;
+  /** Its SRs disagreed too often: placed by arrival for good. */
+  get srDistrusted(): boolean {
+    return this.#disagreements >= MAX_DISAGREEMENTS;
   }
 
-  /** This stream's estimate of (local − sender NTP); null before its first SR and packet. */
+  onSenderReport(ntp: bigint, rtp32: number): SenderReportVerdict {
+    const ntpMs = ntpToMs(ntp);
+    const offset = ntpMs - this.ms(this.unwrap(rtp32));
+    const prev = this.#sr;
+    this.#sr = { offset, ntpMs };
+    if (!prev) return { consistent: null, movedMs: null };
+    const moved = offset - prev.offset;
+    const consistent = Math.abs(moved) <= SR_TOLERANCE_MS + (SR_DRIFT_PER_S * Math.abs(ntpMs - prev.ntpMs)) / 1000;
+    const wasTrusted = this.srTrusted;
+    if (consistent) {
+      this.#agreed++;
+    } else {
+      this.#agreed = 0;
+      this.#disagreements++;
+      // The stream's clock moved: what its earlier packets said about delays no longer holds; the
+      // next packet anchors it again (until then it stays where it was).
+      this.#reanchor = true;
+      this.#ntpArrivalOffset = Infinity;
+    }
+    if (this.srTrusted && !wasTrusted) {
+      // From now on its packets are also placed through the SR: seed the NTP → local offset from
+      // the least delayed packet so far, as seen through this SR.
+      this.#ntpArrivalOffset = this.#arrivalOffset - offset;
+    }
+    return { consistent, movedMs: moved };
+  }
+
+  /** This stream's estimate of (local − sender NTP); null while its SRs are not trusted. */
   ntpToLocal(): number | null {
-    return this.#srOffset === Infinity || this.#arrivalOffset === Infinity ? null : this.#arrivalOffset - this.#srOffset;
+    return this.srTrusted && this.#ntpArrivalOffset !== Infinity ? this.#ntpArrivalOffset : null;
   }
 
-  /** Local ms of an unwrapped RTP timestamp; null before the stream's first packet. */
-  toLocalMs(rtp: number): number | null {
-    const sender = this.#srOffset === Infinity ? null : this.#sender.offsetMs();
-    const own = this.ntpToLocal();
-    // The SRs move a stream only by what they can plausibly correct (capture and send-path offsets
-    // between a sender's streams); SRs that disagree by more are not trusted (see the report).
-    if (sender !== null && own !== null && own - sender <= MAX_SR_CORRECTION_MS) return this.#ms(rtp) + this.#srOffset + sender;
-    return this.#arrivalOffset === Infinity ? null : this.#ms(rtp) + this.#arrivalOffset;
+  /** Local ms of an unwrapped timestamp by arrival alone; null before the first packet. */
+  arrivalMs(rtp: number): number | null {
+    return this.#arrivalOffset === Infinity ? null : this.ms(rtp) + this.#arrivalOffset;
+  }
+
+  /** Local ms of an unwrapped timestamp through the SRs; null while they are not trusted. */
+  senderReportMs(rtp: number): number | null {
+    const sender = this.srTrusted ? this.#sender.offsetMs() : null;
+    return sender === null || !this.#sr ? null : this.ms(rtp) + this.#sr.offset + sender;
+  }
+
+  /** Local ms of an unwrapped timestamp, and how it was placed; null before the first packet. */
+  toLocalMs(rtp: number): { ms: number; mode: ClockMode } | null {
+    const sr = this.senderReportMs(rtp);
+    if (sr !== null) return { ms: sr, mode: 'sr' };
+    const arrival = this.arrivalMs(rtp);
+    return arrival === null ? null : { ms: arrival, mode: 'arrival' };
   }
 }
