@@ -7,7 +7,7 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: fileURLToPath(new URL('../wrangler.toml', import.meta.url)) },
-      miniflare: { bindings: { LOG_LEVEL: 'warn', BRIDGE_SECRET: 'test-bridge-secret-0123456789', BRIDGE_GRACE_SECONDS: '0', SESSION_ACCEPT_TIMEOUT_MS: '1500' } },
+      miniflare: { bindings: { LOG_LEVEL: 'warn', BRIDGE_SECRET: 'test-bridge-secret-0123456789', RECORDER_SECRET: 'test-recorder-secret-0123456789', RECORDING_PENDING_TIMEOUT_SECONDS: '3', BRIDGE_GRACE_SECONDS: '0', SESSION_ACCEPT_TIMEOUT_MS: '1500' } },
     }),
   ],
   test: {

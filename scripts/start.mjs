@@ -36,6 +36,9 @@ function fail(message) {
 const secret = process.env.BRIDGE_SECRET ?? randomBytes(24).toString('hex');
 // It goes into a dotenv file (quoting and $-expansion rules), so only plain characters.
 if (!/^[A-Za-z0-9._~+/=-]{16,}$/.test(secret)) fail('BRIDGE_SECRET: at least 16 characters out of A-Z a-z 0-9 . _ ~ + / = -');
+// Likewise the recorders' credential (Registry login and the rooms' hidden domain); it must differ from the node's.
+const recorderSecret = process.env.RECORDER_SECRET ?? randomBytes(24).toString('hex');
+if (!/^[A-Za-z0-9._~+/=-]{16,}$/.test(recorderSecret) || recorderSecret === secret) fail('RECORDER_SECRET: at least 16 characters out of A-Z a-z 0-9 . _ ~ + / = -, not BRIDGE_SECRET');
 const mediaNodes = Number(process.env.MEDIA_NODES ?? '1');
 if (!Number.isInteger(mediaNodes) || mediaNodes < 1 || mediaNodes > 16) fail('MEDIA_NODES: a whole number from 1 to 16');
 const baseUdpPort = Number(process.env.MEDIA_UDP_PORT ?? '10000');
@@ -61,7 +64,7 @@ if ((spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', env }).s
 // `--env-file` wrangler reads no .dev.vars or .env of its own, so the developer's go first.
 const secretsDir = mkdtempSync(join(tmpdir(), 'edgemeet-start-'));
 const secretsFile = join(secretsDir, 'secrets.env');
-writeFileSync(secretsFile, `BRIDGE_SECRET=${secret}\n`, { mode: 0o600 });
+writeFileSync(secretsFile, `BRIDGE_SECRET=${secret}\nRECORDER_SECRET=${recorderSecret}\n`, { mode: 0o600 });
 const ownEnvFiles = existsSync(join(root, '.dev.vars'))
   ? ['.dev.vars']
   : process.env.CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV === 'false' ? [] : ['.env', '.env.local'].filter((f) => existsSync(join(root, f)));

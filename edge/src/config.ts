@@ -4,11 +4,12 @@
  * fails fast with one error naming every bad key.
  * @module
  */
-import { authDomain, breweryJid, isRegion } from '@edgemeet/protocol';
+import { authDomain, breweryJid, focusJid, hiddenDomain, isRegion, jibriBreweryJid } from '@edgemeet/protocol';
 import { parseLoginConfig, parseTokenAuthConfig, type LoginConfig, type TokenAuthConfig } from './config-auth.ts';
-import { ConfigProblems, intOf, str, type Raw } from './config-values.ts';
+import { ConfigProblems, intOf, listOf, str, type Raw } from './config-values.ts';
 import { parseTurnConfig, type TurnConfig } from './turn/external-services.ts';
 import { parseUserRegions, type UserRegions } from './user-regions.ts';
+import type { OccupantLimit } from './room/muc/occupant-limit.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -29,6 +30,10 @@ export interface EdgeConfig {
   readonly roomMetadataDomain: string;
   /** Address of the conference duration component (Jitsi's `conferenceduration.<domain>`, for older clients). */
   readonly conferenceDurationDomain: string;
+  /** The lobby MUC (Jitsi's `lobby.<domain>`): a room's lobby is `<room>@lobbyDomain`. */
+  readonly lobbyDomain: string;
+  /** Address of the polls component (Jitsi's `polls.<domain>`). */
+  readonly pollsDomain: string;
   /** WebSocket URL published in /config.js; derived from the request's host when empty. */
   readonly websocketUrl: string | undefined;
   /** Largest accepted stanza, in UTF-8 bytes (RFC 7395 message). */
@@ -43,6 +48,8 @@ export interface EdgeConfig {
   readonly smMaxQueue: number;
   /** Occupants per room (XEP-0045 maxusers). */
   readonly maxOccupants: number;
+  /** Jitsi's room size limit (`muc_max_occupants`, `muc_access_whitelist`; muc/occupant-limit.ts). */
+  readonly occupantLimit: OccupantLimit;
   readonly logLevel: LogLevel;
   /** Shared secret media nodes present (SASL PLAIN password) to register; none: no node may register. */
   readonly bridgeSecret: string | undefined;
@@ -60,6 +67,14 @@ export interface EdgeConfig {
   readonly bridgeGraceSeconds: number;
   /** A node that sent no presence for this long is considered gone. */
   readonly bridgeStaleSeconds: number;
+  /** Shared secret recorders present (SASL PLAIN password) to register and to join rooms; none: no recorder may. */
+  readonly recorderSecret: string | undefined;
+  /** The hidden domain recorders join rooms from (Jitsi's `hiddenDomain`, `recorder.<domain>`). */
+  readonly hiddenDomain: string;
+  /** The brewery MUC recorders join (Jicofo's `jicofo.jibri.brewery-jid`, `jibribrewery@internal.auth.<domain>`). */
+  readonly jibriBreweryJid: string;
+  /** Recording sessions: Jicofo's jibri settings and our maximum duration (focus/src/jibri/). */
+  readonly recording: RecordingConfig;
   /** How long the Registry waits for a node's health URL when its control connection drops. */
   readonly bridgeProbeTimeoutMs: number;
   /** How long the focus waits for a Colibri2 answer from a node. */
@@ -79,6 +94,17 @@ export interface EdgeConfig {
   readonly auth: TokenAuthConfig;
   /** OIDC login at the edge (`/oidc/*`); undefined when OIDC_ISSUER_URL is unset. */
   readonly login: LoginConfig | undefined;
+}
+
+export interface RecordingConfig {
+  /** How long a recording may stay pending before another recorder is tried (Jicofo `pending-timeout`, 90 s); 0: forever. */
+  readonly pendingTimeoutSeconds: number;
+  /** Retries on other recorders per session (Jicofo `num-retries`, 5); -1: no limit. */
+  readonly numRetries: number;
+  /** A recording that has been on this long is stopped; 0: no limit. */
+  readonly maxDurationSeconds: number;
+  /** How long the focus waits for a recorder's answer to a start (Smack's reply timeout, 15 s). */
+  readonly requestTimeoutMs: number;
 }
 
 const DOMAIN_RE = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -110,6 +136,19 @@ function bridgeRegionsOf(raw: Raw, region: string, p: ConfigProblems): readonly 
   const bad = list.filter((r) => !isRegion(r));
   if (bad.length > 0 || list.length === 0 || list.length > 16) p.add('BRIDGE_REGIONS', `expected 1 to 16 comma-separated regions (lower-case letters, digits, dashes), got ${JSON.stringify(v)}`);
   return Object.freeze(list);
+}
+
+/**
+ * `MUC_MAX_OCCUPANTS` (unset or `none`: unlimited) and `MUC_ACCESS_WHITELIST` (comma-separated
+ * domains or bare JIDs, exempt besides the focus, which every Jitsi deployment lists).
+ */
+function occupantLimitOf(raw: Raw, domain: string, p: ConfigProblems): OccupantLimit {
+  const v = str(raw, 'MUC_MAX_OCCUPANTS');
+  const max = v === undefined || v.toLowerCase() === 'none' ? null : intOf(raw, 'MUC_MAX_OCCUPANTS', 0, 1, 100_000, p);
+  const listed = listOf(raw, 'MUC_ACCESS_WHITELIST', []).map((e) => e.toLowerCase());
+  const bad = listed.filter((e) => e.includes('/') || !DOMAIN_RE.test(e.slice(e.indexOf('@') + 1)) || e.indexOf('@') !== e.lastIndexOf('@'));
+  if (bad.length > 0) p.add('MUC_ACCESS_WHITELIST', `expected comma-separated domains or bare JIDs, got ${JSON.stringify(bad.join(','))}`);
+  return Object.freeze({ max, exempt: Object.freeze([...new Set([focusJid(domain), ...listed])]) });
 }
 
 function regionOf(raw: Raw, p: ConfigProblems): string {
@@ -154,6 +193,8 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     endConferenceDomain: `endconference.${domain}`,
     roomMetadataDomain: `metadata.${domain}`,
     conferenceDurationDomain: `conferenceduration.${domain}`,
+    lobbyDomain: `lobby.${domain}`,
+    pollsDomain: `polls.${domain}`,
     websocketUrl,
     maxStanzaBytes: intOf(raw, 'MAX_STANZA_BYTES', 262_144, 1024, 1_000_000, p),
     rateLimitPerSecond: intOf(raw, 'RATE_LIMIT_STANZAS_PER_SECOND', 200, 1, 1_000_000, p),
@@ -161,6 +202,7 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     resumeTimeoutSeconds: intOf(raw, 'SM_RESUME_TIMEOUT_SECONDS', 60, 0, 3600, p),
     smMaxQueue: intOf(raw, 'SM_MAX_QUEUE', 1000, 10, 100_000, p),
     maxOccupants: intOf(raw, 'MAX_OCCUPANTS', 100, 1, 10_000, p),
+    occupantLimit: occupantLimitOf(raw, domain, p),
     logLevel,
     bridgeSecret: str(raw, 'BRIDGE_SECRET'),
     region,
@@ -168,6 +210,15 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
     userRegions: parseUserRegions(raw, p),
     nodeDomain: authDomain(domain),
     breweryJid: breweryJid(domain),
+    recorderSecret: str(raw, 'RECORDER_SECRET'),
+    hiddenDomain: hiddenDomain(domain),
+    jibriBreweryJid: jibriBreweryJid(domain),
+    recording: Object.freeze({
+      pendingTimeoutSeconds: intOf(raw, 'RECORDING_PENDING_TIMEOUT_SECONDS', 90, 0, 3600, p),
+      numRetries: intOf(raw, 'RECORDING_NUM_RETRIES', 5, -1, 100, p),
+      maxDurationSeconds: intOf(raw, 'RECORDING_MAX_DURATION_SECONDS', 0, 0, 7 * 24 * 3600, p),
+      requestTimeoutMs: intOf(raw, 'RECORDER_REQUEST_TIMEOUT_MS', 15_000, 100, 120_000, p),
+    }),
     bridgeGraceSeconds: intOf(raw, 'BRIDGE_GRACE_SECONDS', 10, 0, 3600, p),
     bridgeStaleSeconds: intOf(raw, 'BRIDGE_STALE_SECONDS', 30, 5, 3600, p),
     bridgeProbeTimeoutMs: intOf(raw, 'BRIDGE_PROBE_TIMEOUT_MS', 1500, 100, 30_000, p),
@@ -181,6 +232,10 @@ export function parseEdgeConfig(raw: Raw): EdgeConfig {
   };
   const secret = config.bridgeSecret;
   if (secret !== undefined && secret.length < 16) p.add('BRIDGE_SECRET', 'must be at least 16 characters');
+  const recorderSecret = config.recorderSecret;
+  if (recorderSecret !== undefined && recorderSecret.length < 16) p.add('RECORDER_SECRET', 'must be at least 16 characters');
+  // The Registry tells a recorder's login from a node's by which secret verifies: they must differ.
+  if (recorderSecret !== undefined && recorderSecret === secret) p.add('RECORDER_SECRET', 'must differ from BRIDGE_SECRET');
   if (p.problems.length > 0) throw new ConfigError(p.problems);
   return Object.freeze(config);
 }

@@ -41,11 +41,12 @@ const ssrcs = (iq: Element): string[] => {
   return out;
 };
 
-async function participant(nick: string, room = ROOM): Promise<FrameClient> {
+async function participant(nick: string, room = ROOM, properties: Record<string, string> = {}): Promise<FrameClient> {
   const muc = `${room}@conference.meet.jitsi`;
   const c = await connect(room);
   await c.login();
-  c.send(`<iq type="set" id="conf-${nick}" to="focus.meet.jitsi" xmlns="jabber:client"><conference xmlns="http://jitsi.org/protocol/focus" room="${muc}" machine-uid="m-${nick}"/></iq>`);
+  const props = Object.entries(properties).map(([name, value]) => `<property name="${name}" value="${value}"/>`).join('');
+  c.send(`<iq type="set" id="conf-${nick}" to="focus.meet.jitsi" xmlns="jabber:client"><conference xmlns="http://jitsi.org/protocol/focus" room="${muc}" machine-uid="m-${nick}">${props}</conference></iq>`);
   const ready = (await c.next(where.id(`conf-${nick}`))).getChild('conference');
   expect(ready?.attrs).toMatchObject({ ready: 'true', focusjid: 'focus@auth.meet.jitsi' });
   await c.join(room, nick);
@@ -122,6 +123,31 @@ describe('focus in the Room Durable Object', () => {
     erin.send('<presence to="ownerroom@conference.meet.jitsi/erin" type="unavailable" xmlns="jabber:client"/>');
     await finn.next(ownerNow('finn'));
   });
+
+  it('start muted: a moderator\'s startMuted policy (room metadata) and the first request\'s startVideoMuted reach later joiners as <startmuted/> in their session-initiate; a participant cannot set the policy', async () => {
+    await scriptedNode('node-sm');
+    const room = 'mutedroom';
+    const muc = `${room}@conference.meet.jitsi`;
+    const startMuted = (offer: Element) => find(offer, all(where.name('startmuted'), (e) => e.attrs.xmlns === 'http://jitsi.org/jitmeet/start-muted'))?.attrs;
+    const setPolicy = (c: FrameClient, audio: boolean) => c.send(`<message to="metadata.meet.jitsi" xmlns="jabber:client"><room_metadata xmlns="http://jitsi.org/jitmeet" room="${muc}">` +
+      `{"key":"startMuted","data":{"audio":${audio},"video":false}}</room_metadata></message>`);
+    // jitsi-meet's startVideoMuted: 2 (the conference request that creates the conference).
+    const mod = await participant('mod', room, { startVideoMuted: '2' });
+    const pat = await participant('pat', room);
+    expect(startMuted(await mod.next(where.jingle('session-initiate')))).toBeUndefined();
+    expect(startMuted(await pat.next(where.jingle('session-initiate')))).toBeUndefined();
+    // Pat is no moderator: refused (the metadata component's service-unavailable), nothing set.
+    setPolicy(pat, true);
+    const refusal = await pat.next(all(where.name('message'), (e) => e.attrs.type === 'error'));
+    expect(refusal.getChild('error')?.getChild('service-unavailable')).toBeDefined();
+    const third = await participant('third', room);
+    expect(startMuted(await third.next(where.jingle('session-initiate')))).toEqual({ xmlns: 'http://jitsi.org/jitmeet/start-muted', audio: 'false', video: 'true' });
+    // The moderator sets it: everyone hears the metadata, and the next joiner starts audio muted too.
+    setPolicy(mod, true);
+    await pat.next(all(where.name('message'), where.from('metadata.meet.jitsi'), where.text('startMuted')));
+    const late = await participant('late', room);
+    expect(startMuted(await late.next(where.jingle('session-initiate')))).toMatchObject({ audio: 'true', video: 'true' });
+  }, 15_000);
 
   it('a conference IQ for another room is refused with not-allowed', async () => {
     const c = await connect(ROOM);

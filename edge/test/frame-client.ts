@@ -5,7 +5,7 @@
 import { exports } from 'cloudflare:workers';
 import { FrameClient } from '../../test/helpers/frame-client.ts';
 
-export { FrameClient, all, find, where } from '../../test/helpers/frame-client.ts';
+export { FrameClient, all, conditionOf, find, where } from '../../test/helpers/frame-client.ts';
 
 export async function connect(room: string, path = `/xmpp-websocket?room=${room}`): Promise<FrameClient> {
   const res = await (exports as { default: Fetcher }).default.fetch(`http://edge.test${path}`, {

@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  AppError, NS_COLIBRI2, StanzaError, buildConferenceModify, parseColibri2Error, parseConferenceModified,
+  AppError, CAP_SOURCE_NAMES, CAP_SSRC_REWRITING, NS_COLIBRI2, StanzaError, buildConferenceModify, parseColibri2Error, parseConferenceModified,
   type Colibri2ConferenceModified, type Colibri2Endpoint, type EndpointSources, type IceUdpTransport,
 } from '@edgemeet/protocol';
 import type { Allocation, ColibriListener, ColibriSessions } from './colibri-sessions.ts';
@@ -75,7 +75,7 @@ export class ColibriSessionManager implements ColibriSessions {
     const create = !conf.bridgeConference;
     const answer: Colibri2ConferenceModified = await this.#watched(bridgeId, () => this.#send(conf, bridgeId, [{
       id: p.endpointId, create: true, statsId: p.statsId ?? undefined, medias: colibriMedia(),
-      transport: { iceControlling: true }, sources: [], capabilities: ['source-names'],
+      transport: { iceControlling: true }, sources: [], capabilities: p.ssrcRewriting ? [CAP_SOURCE_NAMES, CAP_SSRC_REWRITING] : [CAP_SOURCE_NAMES],
     }], { create }));
     const ep = answer.endpoints.find((e) => e.id === p.endpointId);
     if (!ep?.transport) {

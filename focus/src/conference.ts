@@ -6,6 +6,7 @@
  * bridge-queue.ts; the stanza plumbing is focus-component.ts.
  * @module
  */
+import { FEATURE_SSRC_REWRITING } from '@edgemeet/protocol';
 import { SingleBridgeSelectionStrategy, type BridgeSelectionStrategy } from './bridge-selector.ts';
 import { BridgeQueue } from './bridge-queue.ts';
 import { ColibriSessionManager } from './colibri-session.ts';
@@ -70,6 +71,7 @@ export class Conference {
     // State saved before per-session source signalling: an active session knew the current sources.
     for (const p of this.participants) {
       p.moving ??= null;
+      p.invited ??= p.jingle !== null || p.bridgeId !== null;
       if (p.signaled === undefined) p.signaled = p.jingle?.state === 'active' ? snapshot(sourcesFor(p, this.participants)) : null;
     }
   }
@@ -102,6 +104,20 @@ export class Conference {
     p.isOwner = change.isOwner;
     p.role = change.role;
     this.#save();
+  }
+
+  /**
+   * A participant's features arrived (its disco#info answer; null: it did not answer in time or
+   * refused): it may now be invited, with SSRC rewriting if it supports it and the focus allows it.
+   */
+  setFeatures(endpointId: string, features: readonly string[] | null): Promise<void> {
+    const p = this.state.participants[endpointId];
+    if (!p || p.featuresAskedAt === undefined) return Promise.resolve();
+    delete p.featuresAskedAt;
+    p.ssrcRewriting = this.#config.ssrcRewriting && (features?.includes(FEATURE_SSRC_REWRITING) ?? false);
+    this.#save();
+    this.#log.info('participant.features', { endpoint: endpointId, answered: features !== null, ssrcRewriting: p.ssrcRewriting });
+    return this.sessions.inviteWaiting();
   }
 
   #save(): void {
@@ -252,7 +268,7 @@ export class Conference {
       p.sources = emptySources();
       p.signaled = null;
       p.bridgeId = null;
-      p.jingle = { sid: newSid(), state: 'allocating', since: this.#host.now(), iqId: null };
+      p.jingle = { sid: newSid(), state: 'allocating', since: this.#host.now(), iqId: null, startMuted: this.sessions.decideStartMuted(p) };
     }
     this.#save();
     this.#log.warn('bridge.moving', { bridge: bridgeId, participants: moved.length, alive });
@@ -265,6 +281,8 @@ export class Conference {
 
   /** Wake-up: retry waiting invitations; re-invite participants that never accepted. */
   onWakeUp(): Promise<void> {
-    return this.sessions.onWakeUp();
+    const now = this.#host.now();
+    const late = this.participants.filter((p) => p.featuresAskedAt !== undefined && now - p.featuresAskedAt >= this.#config.featuresTimeoutMs);
+    return Promise.all([...late.map((p) => this.setFeatures(p.endpointId, null)), this.sessions.onWakeUp()]).then(() => undefined);
   }
 }

@@ -21,3 +21,24 @@ export class ColibriAllocationFailedError extends AppError {
     this.bridgeFailed = bridgeFailed;
   }
 }
+
+/** Why a recording session could not start on a recorder (Jicofo's JibriSession.StartException). */
+export type JibriStartFailure = 'all-busy' | 'not-available' | 'internal' | 'unexpected-response' | 'one-busy';
+
+const START_CODES: Readonly<Record<JibriStartFailure, 'resource-constraint' | 'service-unavailable' | 'internal'>> = {
+  'all-busy': 'resource-constraint', 'not-available': 'service-unavailable', internal: 'internal', 'unexpected-response': 'internal', 'one-busy': 'internal',
+};
+
+const START_MESSAGES: Readonly<Record<JibriStartFailure, string>> = {
+  'all-busy': 'all Jibris are busy', 'not-available': 'no Jibris available', internal: 'Internal server error',
+  'unexpected-response': 'Unexpected response', 'one-busy': 'This Jibri instance was busy',
+};
+
+export class JibriStartError extends AppError {
+  override name = 'JibriStartError';
+  readonly failure: JibriStartFailure;
+  constructor(failure: JibriStartFailure, options?: { cause?: unknown }) {
+    super(START_CODES[failure], START_MESSAGES[failure], options);
+    this.failure = failure;
+  }
+}

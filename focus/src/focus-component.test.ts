@@ -15,13 +15,16 @@ function setup(bridgeIds = ['b1', 'b2'], clock = { now: Date.now() }, options: {
   const log = { debug() {}, info() {}, warn() {}, error() {}, child() { return log; } };
   /** The room's av_moderation component's state (it owns it; the focus reads it). */
   const moderation: Partial<Record<'audio' | 'video', string[]>> = {};
+  /** The room metadata's start-muted policy (the metadata component owns it). */
+  const policy = { audio: false, video: false };
   const host: FocusHost = {
     send: (s) => sent.push(s), bridges: bridges.directory, log, now: () => clock.now, scheduleWakeUp() {},
     store: { load: () => saved, save: (s) => { saved = JSON.parse(JSON.stringify(s)); } },
     avModeration: () => moderation,
+    startMuted: () => policy,
   };
   const focus = new FocusComponent({ host, config: focusConfig('meet.jitsi'), mucDomain: 'conference.meet.jitsi', room: 'r1', meetingId: () => 'meeting-1', ...options });
-  return { focus, sent, bridges, moderation, saved: () => saved };
+  return { focus, sent, bridges, moderation, policy, saved: () => saved };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 5));
@@ -360,6 +363,81 @@ describe('FocusComponent', () => {
     expect(serialize(bridges.requests.at(-1)!.payload)).toContain('force-mute');
   });
 
+  it('start muted (Jicofo): the room\'s policy mutes newcomers on their first invitation; startAudioMuted/startVideoMuted mute participants beyond the count; AV moderation mutes non-moderators', async () => {
+    const s = setup();
+    const startMutedOf = (nick: string, nth = 0) => {
+      const offers = s.sent.filter((x) => x.attrs.to === `${ROOM}/${nick}` && x.getChild('jingle')?.attrs.action === 'session-initiate');
+      const el = offers[nth]?.getChild('jingle')?.getChild('startmuted', 'http://jitsi.org/jitmeet/start-muted');
+      if (!offers[nth]) throw new Error(`no session-initiate #${nth} to ${nick}`);
+      return el ? el.attrs : null;
+    };
+    // The request that creates the conference sets the thresholds: the 3rd participant on starts video muted.
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM },
+      xml('property', { name: 'startVideoMuted', value: '2' }), xml('property', { name: 'startAudioMuted', value: 'ten' })));
+    // A later request cannot change them (Jicofo keeps the conference's config).
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }, xml('property', { name: 'startVideoMuted', value: '0' })));
+    await s.focus.handleStanza(presence('alice', 'owner'));
+    await s.focus.handleStanza(presence('bob'));
+    await settle();
+    // Nothing to mute: no <startmuted/> at all (Jicofo sends it only when one is true).
+    expect(startMutedOf('alice')).toBeNull();
+    expect(startMutedOf('bob')).toBeNull();
+    await s.focus.handleStanza(presence('carol'));
+    await settle();
+    expect(startMutedOf('carol')).toEqual({ xmlns: 'http://jitsi.org/jitmeet/start-muted', audio: 'false', video: 'true' });
+    // A moderator sets the policy (room metadata): the next newcomer starts muted, those in the room are not re-told.
+    s.policy.audio = true;
+    await s.focus.handleStanza(presence('dave'));
+    await settle();
+    expect(startMutedOf('dave')).toMatchObject({ audio: 'true', video: 'true' });
+    // A re-invitation is not a first one: the policy no longer applies, the threshold still does.
+    s.policy.audio = false;
+    s.policy.video = false;
+    const before = s.sent.length;
+    await s.focus.handleStanza(parseXml(`<iq type="set" id="term" from="${ROOM}/alice" to="${ROOM}/focus"><jingle xmlns="urn:xmpp:jingle:1" action="session-terminate" sid="${sidOf(s.sent, `${ROOM}/alice`, 'session-initiate')}"><bridge-session xmlns="http://jitsi.org/protocol/focus" restart="true"/></jingle></iq>`));
+    await settle();
+    expect(s.sent.length).toBeGreaterThan(before);
+    expect(startMutedOf('alice', 1)).toMatchObject({ audio: 'false', video: 'true' });
+    // AV moderation on audio: a non-moderator newcomer starts audio muted, a moderator does not.
+    s.moderation.audio = [];
+    await s.focus.handleStanza(presence('erin'));
+    await s.focus.handleStanza(presence('mo', 'owner'));
+    await settle();
+    expect(startMutedOf('erin')).toMatchObject({ audio: 'true' });
+    expect(startMutedOf('mo')).toMatchObject({ audio: 'false', video: 'true' });
+  });
+
+  it('start muted: a participant first offered once a bridge is found again still gets the policy (its first offer)', async () => {
+    const s = setup(['b1']);
+    s.bridges.down.add('b1');
+    s.policy.audio = true;
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await s.focus.handleStanza(presence('alice', 'owner'));
+    await s.focus.handleStanza(presence('bob'));
+    await settle();
+    expect(s.sent.some((x) => x.getChild('jingle')?.attrs.action === 'session-initiate')).toBe(false);
+    s.bridges.down.delete('b1');
+    s.focus.onWakeUp();
+    await settle();
+    for (const nick of ['alice', 'bob']) {
+      const offer = s.sent.find((x) => x.attrs.to === `${ROOM}/${nick}` && x.getChild('jingle')?.attrs.action === 'session-initiate');
+      expect(offer?.getChild('jingle')?.getChild('startmuted')?.attrs, nick).toMatchObject({ audio: 'true', video: 'false' });
+    }
+  });
+
+  it('start muted with a policy but below every threshold: only first invitations carry it', async () => {
+    const s = setup();
+    s.policy.video = true;
+    s.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await s.focus.handleStanza(presence('alice', 'owner'));
+    await s.focus.handleStanza(presence('bob'));
+    await settle();
+    for (const nick of ['alice', 'bob']) {
+      const el = s.sent.find((x) => x.attrs.to === `${ROOM}/${nick}` && x.getChild('jingle')?.attrs.action === 'session-initiate')!.getChild('jingle')!.getChild('startmuted');
+      expect(el?.attrs, nick).toMatchObject({ audio: 'false', video: 'true' });
+    }
+  });
+
   it('state saved by one instance lets a new instance carry on (hibernation)', async () => {
     const a = setup();
     a.focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
@@ -569,5 +647,83 @@ describe('FocusComponent: moving a conference off a bridge (Jicofo reInviteParti
     await focus.handleStanza(accept('alice', String(offers.at(-1)!.getChild('jingle')!.attrs.sid), 1, 2));
     await settle();
     expect(sent.find((s) => s.attrs.id === 'acc-alice')?.attrs.type).toBe('result');
+  });
+});
+
+describe('FocusComponent: SSRC rewriting (Jicofo use-ssrc-rewriting)', () => {
+  const withCaps = (nick: string) => {
+    const p = presence(nick);
+    p.children.push(xml('c', { xmlns: 'http://jabber.org/protocol/caps', hash: 'sha-1', node: 'https://jitsi.org/jitsi-meet', ver: `ver-${nick}` }));
+    return p;
+  };
+  const discoTo = (sent: Element[], nick: string) => sent.find((s) => s.attrs.to === `${ROOM}/${nick}` && s.getChild('query')?.attrs.xmlns === 'http://jabber.org/protocol/disco#info');
+  const answer = (nick: string, id: string, features: string[]) => xml('iq', { type: 'result', id, from: `${ROOM}/${nick}` },
+    xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }, ...features.map((v) => xml('feature', { var: v }))));
+
+  it('asks a participant with caps for its features before inviting it; with ssrc-rewriting-1 its endpoint gets the capability and the focus signals it no sources', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(presence('alice'));
+    await focus.handleStanza(withCaps('bob'));
+    await settle();
+    // Bob is not invited before he answers; alice (no caps) is not asked.
+    expect(discoTo(sent, 'alice')).toBeUndefined();
+    const question = discoTo(sent, 'bob')!;
+    expect(question.attrs.type).toBe('get');
+    expect(bridges.requests.map((r) => r.payload.getChild('endpoint')?.attrs.id)).toEqual(['alice']);
+    await focus.handleStanza(answer('bob', String(question.attrs.id), ['urn:xmpp:jingle:1', 'http://jitsi.org/ssrc-rewriting-1']));
+    await settle();
+    const bobAllocation = bridges.requests.find((r) => r.payload.getChild('endpoint')?.attrs.id === 'bob')!.payload.getChild('endpoint')!;
+    expect(bobAllocation.getChildren('capability').map((c) => c.attrs.name)).toEqual(['source-names', 'ssrc-rewriting']);
+    expect(bridges.requests[0]!.payload.getChild('endpoint')!.getChildren('capability').map((c) => c.attrs.name)).toEqual(['source-names']);
+
+    const aliceSid = sidOf(sent, `${ROOM}/alice`, 'session-initiate');
+    const bobSid = sidOf(sent, `${ROOM}/bob`, 'session-initiate');
+    await focus.handleStanza(accept('alice', aliceSid, 1111, 2222));
+    await focus.handleStanza(accept('bob', bobSid, 3333, 4444));
+    await settle();
+    // Bob's offer carried the bridge's feedback sources only, and he never gets a source-add; alice gets bob's.
+    const bobJingle = sent.filter((s) => s.attrs.to === `${ROOM}/bob` && s.getChild('jingle'));
+    expect(bobJingle.map((s) => s.getChild('jingle')!.attrs.action)).toEqual(['session-initiate']);
+    const offered = bobJingle[0]!.getChild('jingle')!.getChildren('content').flatMap((c) => c.getChild('description')!.getChildren('source')).map((s) => s.getChild('ssrc-info')?.attrs.owner);
+    expect(new Set(offered)).toEqual(new Set(['jvb']));
+    expect(serialize(sent.find((s) => s.attrs.to === `${ROOM}/alice` && s.getChild('jingle')?.attrs.action === 'source-add')!)).toContain('ssrc="3333"');
+  });
+
+  it('a second participant with the same caps is not asked again: the answer for those caps serves it (Smack\'s caps cache)', async () => {
+    const { focus, sent, bridges } = setup();
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    const sameCaps = (nick: string) => {
+      const p = presence(nick);
+      p.children.push(xml('c', { xmlns: 'http://jabber.org/protocol/caps', hash: 'sha-1', node: 'https://jitsi.org/jitsi-meet', ver: 'same-ver' }));
+      return p;
+    };
+    await focus.handleStanza(sameCaps('alice'));
+    const question = discoTo(sent, 'alice')!;
+    await focus.handleStanza(answer('alice', String(question.attrs.id), ['http://jitsi.org/ssrc-rewriting-1']));
+    await focus.handleStanza(sameCaps('bob'));
+    await settle();
+    expect(discoTo(sent, 'bob')).toBeUndefined();
+    const caps = (id: string) => bridges.requests.find((r) => r.payload.getChild('endpoint')?.attrs.id === id)!.payload.getChild('endpoint')!.getChildren('capability').map((c) => c.attrs.name);
+    expect(caps('alice')).toContain('ssrc-rewriting');
+    expect(caps('bob')).toContain('ssrc-rewriting');
+  });
+
+  it('a participant that does not answer in time, or refuses, is invited as usual', async () => {
+    const clock = { now: Date.now() };
+    const { focus, sent, bridges } = setup(['b1'], clock);
+    focus.handleConferenceIq(xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: ROOM }));
+    await focus.handleStanza(withCaps('alice'));
+    await focus.handleStanza(withCaps('bob'));
+    await settle();
+    expect(bridges.requests).toEqual([]);
+    const toAlice = discoTo(sent, 'alice')!;
+    await focus.handleStanza(xml('iq', { type: 'error', id: toAlice.attrs.id, from: `${ROOM}/alice` }, xml('error', { type: 'cancel' })));
+    clock.now += 3_000;
+    focus.onWakeUp();
+    await settle();
+    const endpoints = bridges.requests.map((r) => r.payload.getChild('endpoint')!);
+    expect(endpoints.map((e) => e.attrs.id).sort()).toEqual(['alice', 'bob']);
+    expect(endpoints.every((e) => e.getChildren('capability').map((c) => c.attrs.name).join() === 'source-names')).toBe(true);
   });
 });

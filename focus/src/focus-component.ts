@@ -7,13 +7,15 @@
  * @module
  */
 import {
-  NS_JINGLE, NS_JINGLE_ERRORS, StanzaError, buildBridgeNotAvailable, buildConferenceAnswer, buildConferenceProperties, buildIq,
-  buildIqError, buildMucLeave, buildMucPresence, buildMute, findMute, mutedMediaType, parseConferenceRequest,
-  parseJingle, parseJitsiPresence, parseMucUser, sourcesFromContents, tryParseJid, xml, type Element, type EndpointSources, type Jingle, type Mute,
+  FEATURE_SSRC_REWRITING, NS_JINGLE, NS_JINGLE_ERRORS, StanzaError, buildBridgeNotAvailable, buildDiscoInfoGet, parseDiscoFeatures, buildConferenceAnswer, buildConferenceProperties, buildIq,
+  buildIqError, buildMucLeave, buildMucPresence, buildMute, buildRecordingStatus, findJibri, findMute, mutedMediaType, parseConferenceRequest,
+  parseJingle, parseJitsiPresence, parseMucUser, sourcesFromContents, startMutedThresholds, tryParseJid, xml, type Element, type EndpointSources, type Jingle,
+  type Mute, type StartMutedThresholds,
 } from '@edgemeet/protocol';
 import type { FocusConfig } from './config.ts';
 import { Conference } from './conference.ts';
 import type { FocusHost, FocusLogger } from './host.ts';
+import { JibriRecorder } from './jibri/jibri-recorder.ts';
 import { mergeSources } from './sources.ts';
 import { emptySources, type ConferenceState, type ParticipantState } from './state.ts';
 
@@ -38,12 +40,25 @@ export interface ConferenceRequester {
   readonly authenticated: boolean;
 }
 
+/** Distinct client caps whose features a room remembers. */
+const MAX_CACHED_CAPS = 32;
+
 export class FocusComponent {
   readonly #o: FocusComponentOptions;
   readonly #log: FocusLogger;
   readonly #roomJid: string;
   #conference: Conference | null = null;
+  #jibri: JibriRecorder | null = null;
   #bridgeMissing = false;
+  /** disco#info questions in flight: IQ id → nick (lost with an eviction: the wake-up then invites without features). */
+  readonly #discoAsked = new Map<string, { nick: string; caps: string }>();
+  /**
+   * Features by XEP-0115 caps (`node#ver`), as Smack's caps cache serves Jicofo: a participant
+   * whose client announces caps already answered in this room is invited at once, without asking.
+   * Bounded; in memory (after an eviction the next participant is asked again).
+   */
+  readonly #capsFeatures = new Map<string, readonly string[]>();
+  #discoSeq = 0;
 
   constructor(o: FocusComponentOptions) {
     this.#o = o;
@@ -54,6 +69,13 @@ export class FocusComponent {
   }
 
   #makeConference(state: ConferenceState): Conference {
+    this.#jibri = new JibriRecorder({
+      host: this.#o.host, config: this.#o.config, state, roomJid: this.#roomJid, log: this.#log,
+      save: () => this.#o.host.store.save(state),
+      publish: () => {
+        if (state.joined && this.#conference?.state === state) this.#o.host.send(this.#focusPresence(state, false));
+      },
+    });
     return new Conference({
       host: this.#o.host, config: this.#o.config, mucDomain: this.#o.mucDomain, state,
       onBridgeAvailability: (available) => {
@@ -66,14 +88,18 @@ export class FocusComponent {
   /** The focus's presence in the room (jitsi-wire-protocol §3.2: conference-properties, bridgeNotAvailable). */
   #focusPresence(state: ConferenceState, join: boolean): Element {
     const properties = buildConferenceProperties({ 'support-terminate-restart': 'true', 'created-ms': String(state.createdMs) });
-    return buildMucPresence({
-      to: `${this.#roomJid}/${this.#o.config.focusNick}`, join: join ? {} : undefined,
-      extensions: this.#bridgeMissing ? [properties, buildBridgeNotAvailable()] : [properties],
-    });
+    const extensions = [properties];
+    if (this.#bridgeMissing) extensions.push(buildBridgeNotAvailable());
+    // Jicofo keeps the last recording status in its presence (lib-jitsi-meet ignores repeats).
+    if (state.recordingStatus) extensions.push(buildRecordingStatus(state.recordingStatus));
+    return buildMucPresence({ to: `${this.#roomJid}/${this.#o.config.focusNick}`, join: join ? {} : undefined, extensions });
   }
 
   /** The conference, once the focus runs one in this room. */
   get conference(): Conference | null { return this.#conference; }
+
+  /** Recording and live streaming of the conference. */
+  get jibri(): JibriRecorder | null { return this.#conference ? this.#jibri : null; }
 
   /** True while the focus is an occupant of the room. */
   get joined(): boolean { return this.#conference?.state.joined ?? false; }
@@ -91,17 +117,18 @@ export class FocusComponent {
     if (authentication && !requester.authenticated && this.#conference === null) {
       throw new StanzaError('not-authorized', { text: 'not authorized user domain' });
     }
-    if (!this.joined) this.#join();
+    if (!this.joined) this.#join(startMutedThresholds(parseConferenceRequest(conferenceEl).properties));
     return buildConferenceAnswer({
       room: this.#roomJid, ready: true, focusJid: this.#o.config.focusJid,
       properties: { authentication: String(authentication), ...(authentication ? { externalAuth: 'true' } : {}), 'visitors-supported': 'false' },
     });
   }
 
-  #join(): void {
+  /** `thresholds`: the start-muted thresholds of the request that creates the conference (Jicofo keeps the first's). */
+  #join(thresholds: StartMutedThresholds): void {
     const state: ConferenceState = this.#conference?.state ?? {
       room: this.#o.room, meetingId: this.#o.meetingId(), createdMs: this.#o.host.now(), joined: false, bridgeId: null,
-      bridgeConference: false, feedbackSources: null, failedBridges: [], participants: {},
+      bridgeConference: false, feedbackSources: null, failedBridges: [], participants: {}, startMutedThresholds: thresholds,
     };
     this.#conference ??= this.#makeConference(state);
     this.#conference.setJoined(true);
@@ -125,7 +152,10 @@ export class FocusComponent {
       return;
     }
     if (presence.attrs.type === 'unavailable') {
-      conference.removeParticipant(nick).then(() => {
+      const leaving = conference.removeParticipant(nick);
+      // Only hidden occupants (recorders) left: nobody to record (the recorder then leaves too).
+      if (!conference.participants.some((p) => !p.hidden)) this.#jibri?.roomEmpty();
+      leaving.then(() => {
         if (conference.participants.length === 0) this.#leave(conference);
       }).catch((err: unknown) => this.#log.error('focus.leave_failed', { err, endpoint: nick }));
       return;
@@ -140,14 +170,30 @@ export class FocusComponent {
       return;
     }
     const extensions = parseJitsiPresence(presence);
+    const hidden = tryParseJid(realJid)?.domain === this.#o.config.hiddenDomain;
+    // As Jicofo, the participant's features (disco#info) decide how it is invited (SSRC rewriting).
+    // Only clients announcing XEP-0115 caps are asked (lib-jitsi-meet does; a client without caps may never answer).
+    const caps = extensions.caps ? `${extensions.caps.node}#${extensions.caps.ver}` : undefined;
+    const known = caps === undefined ? undefined : this.#capsFeatures.get(caps);
+    const askFeatures = this.#o.config.ssrcRewriting && caps !== undefined && known === undefined;
+    const now = this.#o.host.now();
     conference.addParticipant({
       endpointId: nick, realJid, statsId: extensions.statsId ?? null,
-      region: extensions.region ?? '', audioMuted: false, videoMuted: false, isOwner, role,
+      region: extensions.region ?? '', audioMuted: false, videoMuted: false, isOwner, role, ...(hidden ? { hidden } : {}),
+      ...(askFeatures ? { featuresAskedAt: now } : {}),
+      ...(this.#o.config.ssrcRewriting && known?.includes(FEATURE_SSRC_REWRITING) ? { ssrcRewriting: true } : {}),
     }).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
+    if (askFeatures) {
+      const id = `disco-${++this.#discoSeq}`;
+      this.#discoAsked.set(id, { nick, caps: caps! });
+      this.#o.host.send(buildDiscoInfoGet(`${this.#roomJid}/${nick}`, id));
+      this.#o.host.scheduleWakeUp(now + this.#o.config.featuresTimeoutMs);
+    }
     // Joining a moderated conference: muted until approved (before the first allocation, so it starts muted on the bridge).
     const joined = conference.participant(nick);
     const focus = `${this.#roomJid}/${this.#o.config.focusNick}`;
-    if (joined) {
+    // A recorder sends no media: AV moderation has nothing to mute (Jicofo's shouldSuppressForceMute for Jibri).
+    if (joined && !joined.hidden) {
       for (const media of ['audio', 'video'] as const) {
         this.#moderate(conference, joined, media, focus).catch((err: unknown) => this.#log.error('focus.moderate_failed', { err, endpoint: nick, media }));
       }
@@ -171,6 +217,8 @@ export class FocusComponent {
     const type = iq.attrs.type;
     if (type === 'result' || type === 'error') return this.#reply(conference, iq, nick);
     const p = conference.participant(nick);
+    const jibri = findJibri(iq);
+    if (jibri && type === 'set') return this.#jibriRequest(iq, jibri, p);
     try {
       const jingle = iq.getChild('jingle', NS_JINGLE);
       const mute = findMute(iq);
@@ -190,6 +238,34 @@ export class FocusComponent {
       if (!(err instanceof StanzaError)) this.#log.error('focus.iq_failed', { err, from: nick });
       this.#o.host.send(buildIqError(iq.attrs.from, iq.attrs.id, error));
     }
+  }
+
+  /** A `jibri` IQ from an occupant: answered when the recorder has (Jicofo's JibriRecorder waits for its "pending"). */
+  async #jibriRequest(iq: Element, payload: Element, p: ParticipantState | undefined): Promise<void> {
+    const from = String(iq.attrs.from);
+    try {
+      const answer = await this.#jibri!.handleRequest(from, p, payload);
+      this.#o.host.send(buildIq('result', from, iq.attrs.id, answer ?? undefined));
+    } catch (err) {
+      const error = StanzaError.from(err);
+      if (!(err instanceof StanzaError)) this.#log.error('focus.jibri_failed', { err, from });
+      this.#o.host.send(buildIqError(from, iq.attrs.id, error));
+    }
+  }
+
+  /**
+   * A `jibri` IQ set from a recorder (its status), `from` its brewery occupant JID: throws
+   * StanzaError item-not-found when it is not the recorder of this room's session.
+   */
+  recorderIq(from: string, payload: Element): Promise<void> {
+    const jibri = this.jibri;
+    if (!jibri) return Promise.reject(new StanzaError('item-not-found', { text: 'no conference here' }));
+    return jibri.handleRecorderIq(from, payload);
+  }
+
+  /** The Registry says a recorder is gone: the session on it fails over or ends. */
+  recorderDown(recorderId: string): Promise<void> {
+    return this.jibri?.recorderDown(recorderId) ?? Promise.resolve();
   }
 
   /** Validates synchronously (throwing StanzaError); returns the asynchronous bridge work. */
@@ -282,6 +358,15 @@ export class FocusComponent {
   }
 
   #reply(conference: Conference, iq: Element, nick: string): void {
+    const asked = this.#discoAsked.get(iq.attrs.id as string);
+    if (asked !== undefined) {
+      this.#discoAsked.delete(iq.attrs.id as string);
+      if (asked.nick !== nick) return;
+      const features = parseDiscoFeatures(iq);
+      if (features && this.#capsFeatures.size < MAX_CACHED_CAPS) this.#capsFeatures.set(asked.caps, features);
+      conference.setFeatures(nick, features).catch((err: unknown) => this.#log.error('focus.invite_failed', { err, endpoint: nick }));
+      return;
+    }
     const p = conference.participant(nick);
     if (!p?.jingle || p.jingle.iqId !== iq.attrs.id) return;
     if (iq.attrs.type === 'error') conference.sessions.reinvite(p, 'session-initiate refused').catch((err: unknown) => this.#log.error('focus.reinvite_failed', { err, endpoint: nick }));
@@ -296,6 +381,7 @@ export class FocusComponent {
   roomDestroyed(): Promise<void> {
     const conference = this.#conference;
     if (!conference) return Promise.resolve();
+    this.#jibri?.shutdown();
     this.#conference = null;
     this.#bridgeMissing = false;
     this.#o.host.store.save(null);
@@ -310,6 +396,7 @@ export class FocusComponent {
 
   onWakeUp(): void {
     this.#conference?.onWakeUp().catch((err: unknown) => this.#log.error('focus.wake_up_failed', { err }));
+    this.jibri?.onWakeUp().catch((err: unknown) => this.#log.error('focus.jibri_wake_up_failed', { err }));
   }
 }
 

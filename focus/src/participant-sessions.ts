@@ -66,19 +66,43 @@ export class ParticipantSessions {
     return this.#c.queue.run(label, op, () => (this.#current(p) ? null : `${p.endpointId} left`));
   }
 
-  /** Invites everyone without a session once enough participants are here (Jicofo min-participants). */
+  /**
+   * Invites everyone without a session once enough participants are here (Jicofo min-participants;
+   * hidden occupants, recorders, do not count toward it, but are invited with the others).
+   */
   inviteWaiting(): Promise<void> {
     const { config } = this.#c;
-    if (this.#participants.length < config.minParticipants) return Promise.resolve();
-    const waiting = this.#participants.filter((p) => p.jingle === null && !p.mediaDeclined && p.reinvites < config.maxReinvites);
+    if (this.#participants.filter((p) => !p.hidden).length < config.minParticipants) return Promise.resolve();
+    const waiting = this.#participants.filter((p) => p.jingle === null && !p.mediaDeclined && p.reinvites < config.maxReinvites && p.featuresAskedAt === undefined);
     return Promise.all(waiting.map((p) => this.invite(p))).then(() => undefined);
   }
 
   /** A new invitation for `p`: allocated and offered when its turn in the bridge queue comes. */
   invite(p: ParticipantState): Promise<void> {
-    p.jingle = { sid: newSid(), state: 'allocating', since: this.#c.host.now(), iqId: null };
+    const startMuted = this.decideStartMuted(p);
+    p.jingle = { sid: newSid(), state: 'allocating', since: this.#c.host.now(), iqId: null, startMuted };
     this.#c.save();
     return this.allocateAndOffer(p);
+  }
+
+  /**
+   * What `p`'s invitation tells it to start muted, decided as Jicofo's inviteParticipant does: on
+   * its first invitation the room's start-muted policy (room metadata) applies; on every
+   * invitation the conference request's thresholds (startAudioMuted/startVideoMuted: muted when the
+   * participants, counting it, are more than that; on a first invitation those invited before it
+   * and itself); and AV moderation mutes a non-moderator (ParticipantInviteRunnable's force-mute).
+   */
+  decideStartMuted(p: ParticipantState): { audio: boolean; video: boolean } {
+    const { host, state } = this.#c;
+    const first = p.invited !== true;
+    const count = first ? this.#participants.filter((x) => x !== p && (x.invited === true || x.jingle !== null)).length + 1 : this.#participants.length;
+    const policy = host.startMuted?.() ?? { audio: false, video: false };
+    const thresholds = state.startMutedThresholds ?? { audio: null, video: null };
+    const moderated = host.avModeration?.() ?? {};
+    const muted = (media: 'audio' | 'video') => (first && policy[media])
+      || (thresholds[media] !== null && count > thresholds[media]!)
+      || (moderated[media] !== undefined && p.role !== 'moderator');
+    return { audio: muted('audio'), video: muted('video') };
   }
 
   /** Queues the allocation and offer for `p`'s current invitation (already in state `allocating`). */
@@ -140,15 +164,17 @@ export class ParticipantSessions {
       p.moving = null;
     }
     const id = this.#c.nextId('si');
-    p.jingle = { sid: p.jingle!.sid, state: 'initiated', since: host.now(), iqId: id };
+    const startMuted = p.jingle!.startMuted;
+    p.jingle = { sid: p.jingle!.sid, state: 'initiated', since: host.now(), iqId: id, startMuted };
+    p.invited = true;
     p.signaled = snapshot(known);
     this.#c.save();
     host.send(sessionInitiate({
       to: this.#c.occupant(p.endpointId), id, sid: p.jingle.sid, initiator: `${config.focusJid}/${config.focusNick}`,
-      transport, sources, bridgeSessionId: `${state.meetingId}:${p.bridgeId}`,
+      transport, sources, bridgeSessionId: `${state.meetingId}:${p.bridgeId}`, startMuted,
     }));
     host.scheduleWakeUp(host.now() + config.sessionAcceptTimeoutMs);
-    log.info('jingle.session_initiate', { endpoint: p.endpointId, bridge: p.bridgeId, sources: Object.keys(sources).length });
+    log.info('jingle.session_initiate', { endpoint: p.endpointId, bridge: p.bridgeId, sources: Object.keys(sources).length, startMuted: startMuted ?? null });
   }
 
   // Jingle from participants (already matched to the participant's session by the component)

@@ -29,6 +29,8 @@ export interface SourceUpdate {
  */
 export function sourcesFor(p: ParticipantState, participants: Iterable<ParticipantState>): EndpointSourceMap {
   const out: EndpointSourceMap = {};
+  // With SSRC rewriting the bridge tells it (AudioSourcesMap / VideoSourcesMap), as with Jicofo.
+  if (p.ssrcRewriting) return out;
   for (const other of participants) {
     if (other.endpointId === p.endpointId || isEmpty(other.sources)) continue;
     out[other.endpointId] = withOwner(stripSimulcast(other.sources), other.endpointId);

@@ -36,6 +36,8 @@ export interface MediaNodeConfig {
   readonly drainTimeoutMs: number;
   /** After asking for the move: how long it keeps forwarding while participants move, at most. */
   readonly shutdownMoveMs: number;
+  /** SSRC rewriting: how many audio and video SSRCs a receiver gets at most (SSRC_LIMIT_AUDIO / SSRC_LIMIT_VIDEO, 50 each as JVB). */
+  readonly ssrcLimits: { readonly audio: number; readonly video: number };
 }
 
 export class ConfigError extends Error {
@@ -73,6 +75,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     httpHost: str('HTTP_HOST', '127.0.0.1'), httpPort: int('HTTP_PORT', 9090, 0, 65535),
     channelPublicUrl: source.BRIDGE_CHANNEL_PUBLIC_URL?.trim() || undefined,
     drainTimeoutMs: int('DRAIN_TIMEOUT_MS', 60_000, 0, 86_400_000), shutdownMoveMs: int('SHUTDOWN_MOVE_MS', 10_000, 0, 600_000),
+    ssrcLimits: { audio: int('SSRC_LIMIT_AUDIO', 50, 1, 1000), video: int('SSRC_LIMIT_VIDEO', 50, 1, 1000) },
   };
   if (config.channelPublicUrl !== undefined && !/^wss?:\/\/[^/\s]+$/.test(config.channelPublicUrl)) problems.push('BRIDGE_CHANNEL_PUBLIC_URL: expected ws(s)://host[:port]');
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
@@ -113,4 +116,6 @@ export const MEDIA_NODE_ENV: readonly EnvKey[] = Object.freeze([
   { key: 'BRIDGE_CHANNEL_PUBLIC_URL', default: null, defaultNote: 'ws://HTTP_HOST:HTTP_PORT', doc: "base URL browsers use for the bridge channel: the TLS proxy's wss://host[:port]" },
   { key: 'DRAIN_TIMEOUT_MS', default: '60000', doc: 'after SIGTERM, how long to wait for conferences to end before asking for them to be moved' },
   { key: 'SHUTDOWN_MOVE_MS', default: '10000', doc: 'then how long to keep forwarding while they move, at most (stop timeout: DRAIN_TIMEOUT_MS + SHUTDOWN_MOVE_MS + margin)' },
+  { key: 'SSRC_LIMIT_AUDIO', default: '50', doc: 'SSRC rewriting: audio SSRCs a receiver gets at most (JVB ssrc-limit.audio)' },
+  { key: 'SSRC_LIMIT_VIDEO', default: '50', doc: 'SSRC rewriting: video SSRCs a receiver gets at most (JVB ssrc-limit.video)' },
 ]);

@@ -37,7 +37,7 @@ export async function startMediaNode(config: MediaNodeConfig, log: Logger): Prom
   const faults = new Faults(log);
   const mux = await UdpMux.bind(config.udpHost, config.udpPort, faults);
   const identity = await createDtlsIdentity();
-  const ctx: SfuContext = { mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }), faults, dropPermille: config.dropPermille };
+  const ctx: SfuContext = { mux, identity, publicIp: config.publicIp, log: log.child({ ns: 'sfu' }), faults, dropPermille: config.dropPermille, ssrcLimits: config.ssrcLimits };
   const directory = new SfuConferenceDirectory(ctx);
   let controlOnline = () => false;
   const metrics = new NodeMetrics({

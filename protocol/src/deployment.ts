@@ -48,6 +48,28 @@ export function breweryJid(domain: string): string {
   return `jvbbrewery@internal.${authDomain(domain)}`;
 }
 
+/**
+ * The Jibri brewery MUC recorders join (`jibribrewery@internal.auth.<domain>`, Jicofo's `jicofo.jibri.brewery-jid`
+ * in Jitsi's Debian and Docker set-ups).
+ *
+ * @example
+ * jibriBreweryJid('meet.jitsi'); // 'jibribrewery@internal.auth.meet.jitsi'
+ */
+export function jibriBreweryJid(domain: string): string {
+  return `jibribrewery@internal.${authDomain(domain)}`;
+}
+
+/**
+ * The hidden domain recorders join rooms from (Jitsi's `hiddenDomain`, `recorder.<domain>`): clients
+ * give occupants whose real JID is there no tile and count them as no participant.
+ *
+ * @example
+ * hiddenDomain('meet.jitsi'); // 'recorder.meet.jitsi'
+ */
+export function hiddenDomain(domain: string): string {
+  return `recorder.${domain}`;
+}
+
 /** A region name: lower-case letters, digits and dashes, at most 63 characters (a DNS label). */
 export const REGION_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 

@@ -52,10 +52,12 @@ export {
   NS_JINGLE_SCTP,
   NS_JINGLE_GROUPING,
   NS_XML,
+  NS_JIBRI,
+  NS_HEALTH,
 } from './xml/namespaces.ts';
 
 export type { Logger, LogFields } from './log.ts';
-export { FOCUS_NICK, REGION_PATTERN, authDomain, breweryJid, focusDomain, focusJid, isRegion } from './deployment.ts';
+export { FOCUS_NICK, REGION_PATTERN, authDomain, breweryJid, focusDomain, focusJid, hiddenDomain, isRegion, jibriBreweryJid } from './deployment.ts';
 export { AppError, InvalidStateError, ERROR_TABLE } from './errors.ts';
 export type { ErrorCode, ErrorMapping } from './errors.ts';
 export { DEFAULT_JSON_LIMITS, JsonLimitError, checkJsonLimits, parseBoundedJson } from './json/bounded-json.ts';
@@ -74,11 +76,16 @@ export { JSON_MESSAGE_LIMITS, buildJsonMessage, checkJsonMessages, parseJsonMess
 export { parseAvModerationCommand } from './xmpp/av-moderation-command.ts';
 export type { AvModerationCommand, AvModerationMedia } from './xmpp/av-moderation-command.ts';
 export {
-  END_CONFERENCE_REASON, ROOM_METADATA_BLOCKED_KEYS, ROOM_METADATA_LIMITS, buildComponentMessage, buildConferenceDurationMessage,
+  END_CONFERENCE_REASON, ROOM_METADATA_BLOCKED_KEYS, ROOM_METADATA_LIMITS, buildComponentMessage, buildConferenceDurationMessage, buildRoomMetadataCommand,
   buildRoomMetadataMessage, buildSpeakerStatsMessage, isEndConferenceCommand, parseRoomMetadataUpdate, readRoomMetadataCommand,
-  readSpeakerStatsReport, refused,
+  readSpeakerStatsReport, readStartMutedPolicy, refused,
 } from './xmpp/room-features.ts';
 export type { RoomMetadataCommand, SpeakerStatsEntry, SpeakerStatsReport } from './xmpp/room-features.ts';
+export { FEATURE_SSRC_REWRITING, buildDiscoInfoGet, parseDiscoFeatures } from './xmpp/disco-features.ts';
+export {
+  POLLS_LIMITS, applyPollAnswer, buildAnswerPollMessage, buildNewPollMessage, buildOldPollsMessage, buildPollCommand, readPollsEvents, readPollsMessage,
+} from './xmpp/polls.ts';
+export type { AnswerPollCommand, NewPollCommand, Poll, PollCommand, PollVoter, PollsEvent, PollsMessage } from './xmpp/polls.ts';
 export type { IqHandler, IqRouterOptions } from './xmpp/iq-router.ts';
 export { IqCaller } from './xmpp/iq-caller.ts';
 export type { IqCallerOptions } from './xmpp/iq-caller.ts';
@@ -91,7 +98,7 @@ export { jingleToSdp, sdpToJingleContents } from './jingle/sdp.ts';
 export { parseRtpDescription, buildRtpDescription } from './jingle/description.ts';
 export { parseIceUdpTransport, buildIceUdpTransport } from './jingle/transport.ts';
 export { FINGERPRINT_HASHES, DTLS_SETUPS, TRANSPORT_LIMITS } from './jingle/transport-values.ts';
-export { HDREXT_ABS_SEND_TIME, HDREXT_AUDIO_LEVEL, HDREXT_MID, HDREXT_TRANSPORT_CC } from './jingle/header-extensions.ts';
+export { HDREXT_ABS_SEND_TIME, HDREXT_AUDIO_LEVEL, HDREXT_AV1_DEPENDENCY_DESCRIPTOR, HDREXT_MID, HDREXT_TRANSPORT_CC } from './jingle/header-extensions.ts';
 export type {
   MediaType, SsrcSource, SsrcGroup, PayloadParameter, RtcpFeedback, PayloadType, HeaderExtension, RtpDescription, Fingerprint,
   IceCandidate, IceUdpTransport, JingleContent, BridgeSession, JingleReason, JingleAction, Jingle,
@@ -107,8 +114,9 @@ export type {
   Colibri2Media, Colibri2MediaSource, Colibri2Endpoint, Colibri2ConferenceModify, Colibri2EndpointResult, Colibri2ConferenceModified,
   Colibri2ErrorReason,
 } from './colibri2/types.ts';
+export { CAP_SOURCE_NAMES, CAP_SSRC_REWRITING } from './colibri2/types.ts';
 export { parseBridgeMessage, serializeBridgeMessage } from './bridge-channel/messages.ts';
-export type { BridgeMessage, BridgeMessageClass, VideoConstraints } from './bridge-channel/messages.ts';
+export type { AudioSourceMapping, BridgeMessage, BridgeMessageClass, VideoConstraints, VideoSourceMapping } from './bridge-channel/messages.ts';
 
 export {
   MUC_STATUS, buildMucItem, parseMucItem, buildMucUser, parseMucUser, buildMucPresence, parseMucPresence, buildMucLeave, mucExtensions,
@@ -117,12 +125,25 @@ export {
 export type { MucAffiliation, MucRole, MucItem, MucUser, MucClientPresence, OccupantPresence } from './muc/presence.ts';
 export { buildMucAdmin, parseMucAdmin, buildConfigChanged, buildRoomSubject } from './muc/admin.ts';
 export {
+  LOBBY_IDENTITY_TYPE, LOBBY_DISPLAY_NAME_REQUIRED_FEATURE, LOBBY_CLOSED_REASON, LOBBY_ROOMINFO_FIELD, buildLobbyRefusal,
+  buildDisplayNameRequired, readLobbyRefusal, readMediatedInvites, buildMediatedInvite, buildLobbyApproval, buildLobbyNotify,
+  presenceDisplayName,
+} from './muc/lobby.ts';
+export type { LobbyRefusal, MediatedInvite, LobbyNotice, LobbyNotifyEvent } from './muc/lobby.ts';
+export {
   buildJitsiPresence, parseJitsiPresence, buildIdentity, buildConferenceProperties, parseConferenceProperties, buildBridgeNotAvailable, hasBridgeNotAvailable,
   DEFAULT_PERMISSIONS, buildPermissions, parsePermissions,
 } from './jitsi/presence-extensions.ts';
 export type { JitsiPresence, JitsiIdentity, SourceInfoEntry } from './jitsi/presence-extensions.ts';
-export { buildConferenceRequest, parseConferenceRequest, buildConferenceAnswer, parseConferenceAnswer } from './jitsi/conference-iq.ts';
-export type { ConferenceRequest, ConferenceAnswer } from './jitsi/conference-iq.ts';
+export { buildConferenceRequest, parseConferenceRequest, buildConferenceAnswer, parseConferenceAnswer, startMutedThresholds } from './jitsi/conference-iq.ts';
+export type { ConferenceRequest, ConferenceAnswer, StartMutedThresholds } from './jitsi/conference-iq.ts';
 export { MUTE_NAMESPACES, buildMute, findMute, mutedMediaType } from './jitsi/mute.ts';
 export type { Mute, MuteMedia } from './jitsi/mute.ts';
 export { buildIq, buildIqError } from './xmpp/stanzas.ts';
+export {
+  JIBRI_ATTRIBUTE_MAX_CHARS, JibriFormatError, buildJibriIq, buildJibriStatus, buildRecorderOccupant, buildRecordingStatus, findJibri,
+  isJibriAvailable, parseJibriIq, parseJibriStatus, parseRecorderOccupant, parseRecordingStatus,
+} from './jitsi/jibri.ts';
+export type {
+  JibriAction, JibriFailureReason, JibriInstanceStatus, JibriIq, JibriRecordingMode, JibriStatus, RecorderOccupant, RecordingStatus,
+} from './jitsi/jibri.ts';

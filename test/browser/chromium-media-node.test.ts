@@ -15,5 +15,5 @@ describe('Debian Chromium and the media node', () => {
     expect(counts).toHaveLength(2);
     for (const n of counts) expect(n).toBeGreaterThan(20);
     expect(result.candidates.every((c) => c.includes(' 127.0.0.1 '))).toBe(true);
-  });
+  }, 70_000);
 });

@@ -50,5 +50,5 @@ describe('a relay-only call through coturn (TURN credentials from the edge)', ()
     expect(users.size).toBe(2);
     expect(new Set(r.coturnChannelBinds)).toEqual(users);
     expect(r.errors).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -2,9 +2,11 @@
 /**
  * The web app's room features end to end, inside a network namespace with only loopback
  * (web-app-end.test.ts starts it): two Chromium pages in a call through a real media node; the
- * speaking-time panel fills from the bridge's dominant speaker; the moderator (first to join) has
- * "End meeting for all", the other does not; pressing it ends the meeting on both pages and the
- * media node's conference. Prints one JSON line.
+ * speaking-time panel fills from the bridge's dominant speaker; the moderator (first to join)
+ * sets "newcomers start with microphone muted" and creates a poll, both vote and see the results,
+ * a latecomer starts muted (the focus's <startmuted/>), sees the poll and its votes and votes too;
+ * the moderator has "End meeting for all", the others do not; pressing it ends the meeting on
+ * every page and the media node's conference. Prints one JSON line.
  */
 import type { Page } from 'playwright-core';
 import { openPrejoin } from '../helpers/web-app.ts';
@@ -41,6 +43,40 @@ try {
   await bob.click('#toggle-side');
   result.speakerStats = await bob.waitForFunction(() => [...document.querySelectorAll('#speaker-stats li')].some((li) => /: [1-9]\d* s$/.test(li.textContent ?? '')), undefined, { timeout: 15_000 })
     .then(() => bob.$$eval('#speaker-stats li', (els) => els.map((e) => e.textContent))).catch(() => null);
+
+  // Polls and start muted: the moderator's side panel has both; a participant's has no start-muted toggles.
+  await alice.click('#toggle-side');
+  result.startMutedToggles = [await visible(alice, '#start-muted'), await visible(bob, '#start-muted')];
+  await alice.check('#start-audio-muted');
+  await bob.waitForFunction(() => document.querySelector('#polls-panel') !== null && !(document.querySelector('#polls-panel') as HTMLElement).hidden);
+  await alice.fill('#poll-question', 'Lunch?');
+  await alice.fill('#poll-answers', 'Pizza\nSalad');
+  await alice.click('#poll-submit');
+  const results = (p: Page) => p.$$eval('.poll[data-poll-id] .poll-results li', (els) => els.map((e) => e.textContent));
+  const vote = async (p: Page, choice: number) => {
+    await p.waitForSelector('.poll .poll-vote', { timeout: 10_000 });
+    await p.check(`.poll .poll-vote input[value="${choice}"]`);
+    await p.click('.poll .poll-submit-vote');
+  };
+  await vote(bob, 0);
+  await vote(alice, 1);
+  const bothCounted = (p: Page) => p.waitForFunction(() => [...document.querySelectorAll('.poll-results li')].map((li) => (li as HTMLElement).dataset.votes).join() === '1,1', undefined, { timeout: 10_000 });
+  await Promise.all([bothCounted(alice), bothCounted(bob)]);
+  result.pollResults = { alice: await results(alice), bob: await results(bob) };
+  // A latecomer: the poll with its votes arrives with the room's history; the policy mutes its microphone.
+  const carol = await join(room, 'Carol');
+  await carol.waitForSelector('.poll .poll-vote', { timeout: 20_000 });
+  await vote(carol, 0);
+  await carol.waitForFunction(() => [...document.querySelectorAll('.poll-results li')].map((li) => (li as HTMLElement).dataset.votes).join() === '2,1', undefined, { timeout: 10_000 });
+  result.latecomerResults = await results(carol);
+  await carol.waitForFunction(() => document.getElementById('mute-mic')?.getAttribute('aria-pressed') === 'true', undefined, { timeout: 20_000 }).catch(() => undefined);
+  result.latecomerMicMuted = await carol.$eval('#mute-mic', (el) => el.getAttribute('aria-pressed'));
+  // The others see her tile with the microphone off.
+  result.latecomerSeenMuted = await bob.waitForFunction(() => [...document.querySelectorAll('.tile:not([data-id="local"])')].some((t) => t.querySelector('.name')?.textContent === 'Carol' && t.querySelector('.mic-muted') !== null), undefined, { timeout: 10_000 })
+    .then(() => true).catch(() => false);
+  // Bob (no moderator) started with his microphone on: the policy is for those who join after it.
+  result.bobMicMuted = await bob.$eval('#mute-mic', (el) => el.getAttribute('aria-pressed'));
+  await carol.close();
 
   result.conferencesBefore = (await health()).conferences;
   alice.on('dialog', (d) => void d.accept());

@@ -10,6 +10,7 @@ const STATS = 'speakerstats.meet.jitsi';
 const END = 'endconference.meet.jitsi';
 const META = 'metadata.meet.jitsi';
 const DURATION = 'conferenceduration.meet.jitsi';
+const POLLS = 'polls.meet.jitsi';
 
 const jsonOf = (s: Element) => JSON.parse(s.getChildText('json-message', JITMEET) ?? 'null') as Record<string, unknown> | null;
 const fromComponent = (address: string, type: string) => (s: Element) => s.name === 'message' && s.attrs.from === address && jsonOf(s)?.type === type;
@@ -26,7 +27,7 @@ const roomInfo = async (c: TestClient, roomJid: string) => {
 /** A ping round trip: whatever the server sent before its answer has arrived. */
 const roundTrip = (c: TestClient) => c.iq(xml('iq', { type: 'get', to: 'meet.jitsi' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
 
-describe('the room-feature components (speaker stats, end conference, room metadata, conference duration, as jitsi-meet\'s Prosody modules)', () => {
+describe('the room-feature components (speaker stats, end conference, room metadata, conference duration, polls, as jitsi-meet\'s Prosody modules)', () => {
   let edge: RunningEdge;
   const clients: TestClient[] = [];
   const join = async (room: string, n: string, ...extra: Element[]) => {
@@ -45,7 +46,7 @@ describe('the room-feature components (speaker stats, end conference, room metad
     clients.push(c);
     const info = await c.iq(xml('iq', { type: 'get', to: 'meet.jitsi' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     const identities = info.getChild('query')?.getChildren('identity').map((i) => i.attrs) ?? [];
-    for (const [type, name] of [['speakerstats', STATS], ['end_conference', END], ['room_metadata', META], ['conference_duration', DURATION]]) {
+    for (const [type, name] of [['speakerstats', STATS], ['end_conference', END], ['room_metadata', META], ['conference_duration', DURATION], ['polls', POLLS]]) {
       expect(identities).toContainEqual({ category: 'component', type, name });
     }
   });
@@ -202,5 +203,90 @@ describe('the room-feature components (speaker stats, end conference, room metad
     expect(jsonOf(await third.waitFor(fromComponent(DURATION, 'conference_duration')))!.created_timestamp).toBe(told);
     await second.send(xml('message', { to: DURATION }, xml('body', null, 'hi')));
     expect(errorCondition(await second.waitFor(isError))).toBe('service-unavailable');
+  });
+
+  it('polls: any occupant creates and answers, everyone hears; a latecomer gets every poll with who voted what after its join; bad polls and answers change nothing; another room has none', async () => {
+    const room = 'polls';
+    const roomJid = `${room}@${MUC}`;
+    const pollMessage = (body: string, attrs: Record<string, string> = { type: 'chat' }) => xml('message', { to: POLLS, ...attrs }, xml('json-message', { xmlns: JITMEET }, body));
+    // What lib-jitsi-meet's Polls.createPoll() and answerPoll() send.
+    const create = (c: TestClient, pollId: string, question: string, answers: string[]) =>
+      c.send(pollMessage(JSON.stringify({ answers: answers.map((name) => ({ name })), command: 'new-poll', pollId, question, type: 'polls' })));
+    const vote = (c: TestClient, pollId: string, answers: unknown[]) => c.send(pollMessage(JSON.stringify({ answers, command: 'answer-poll', pollId, type: 'polls' })));
+    // The component's messages (its error replies echo the command, which is of type polls too).
+    const polls = (c: TestClient) => c.received((s) => fromComponent(POLLS, 'polls')(s) && s.attrs.type !== 'error').map((s) => jsonOf(s)!);
+    const ann = await join(room, 'ann', nick('Ann'));
+    const ben = await join(room, 'ben', nick('Ben'));
+
+    await create(ben, 'p1', 'Lunch at noon?', ['Yes', 'No']);
+    for (const c of [ann, ben]) {
+      expect(jsonOf(await c.waitFor(fromComponent(POLLS, 'polls'))))
+        .toEqual({ answers: [{ name: 'Yes' }, { name: 'No' }], command: 'new-poll', pollId: 'p1', question: 'Lunch at noon?', senderId: 'ben', type: 'polls' });
+    }
+    await vote(ann, 'p1', [true, false]);
+    await ben.waitFor((s) => fromComponent(POLLS, 'polls')(s) && jsonOf(s)!.command === 'answer-poll');
+    // Ann changes her mind: her vote moves.
+    await vote(ann, 'p1', [false, true]);
+    await vote(ben, 'p1', [true, false]);
+    const lastAnswer = await ann.waitFor((s) => fromComponent(POLLS, 'polls')(s) && jsonOf(s)!.senderId === 'ben');
+    await ben.waitFor((s) => fromComponent(POLLS, 'polls')(s) && jsonOf(s)!.senderId === 'ben');
+    expect(jsonOf(lastAnswer)).toEqual({ answers: [true, false], command: 'answer-poll', pollId: 'p1', senderId: 'ben', senderName: 'Ben', type: 'polls' });
+    expect(polls(ben).filter((j) => j.command === 'answer-poll').map((j) => [j.senderId, j.senderName, j.answers]))
+      .toEqual([['ann', 'Ann', [true, false]], ['ann', 'Ann', [false, true]], ['ben', 'Ben', [true, false]]]);
+
+    // Bad input: the module's error for a repeated id; Prosody's refusal for what it does not handle; the rest dropped silently.
+    const heard = () => polls(ann).length;
+    const before = heard();
+    await create(ann, 'p1', 'Again?', ['a']);
+    const again = await ann.waitFor(isError);
+    expect(errorCondition(again)).toBe('not-allowed');
+    expect(again.getChild('error')?.attrs.type).toBe('cancel');
+    for (const bad of [
+      pollMessage(JSON.stringify({ answers: [true], command: 'answer-poll', pollId: 'nope', type: 'polls' })),
+      pollMessage(JSON.stringify({ command: 'old-polls', type: 'polls' })),
+      pollMessage(JSON.stringify({ answers: [true], command: 'answer-poll', pollId: 'p1', type: 'polls' }), { type: 'groupchat' }),
+      xml('message', { to: POLLS, type: 'chat' }, xml('body', null, 'a poll?')),
+    ]) {
+      await ann.send(bad);
+      expect(errorCondition(await ann.waitFor(isError))).toBe('service-unavailable');
+    }
+    for (const dropped of [
+      JSON.stringify({ answers: [], command: 'new-poll', pollId: 'p2', question: 'empty', type: 'polls' }),
+      JSON.stringify({ answers: [{ name: 'a' }], command: 'new-poll', pollId: 'p2', question: 5, type: 'polls' }),
+      JSON.stringify({ answers: [{ name: 'a' }], command: 'new-poll', pollId: 'p2', question: 'x'.repeat(1100), type: 'polls' }),
+      JSON.stringify({ answers: ['yes'], command: 'answer-poll', pollId: 'p1', type: 'polls' }),
+      JSON.stringify({ answers: [true, false, true], command: 'answer-poll', pollId: 'p1', type: 'polls' }),
+    ]) await ann.send(pollMessage(dropped));
+    const errorsNow = ann.received(isError).length;
+    await roundTrip(ann);
+    await roundTrip(ben);
+    expect(heard()).toBe(before);
+    expect(ann.received(isError).slice(errorsNow).map((e) => e.toString())).toEqual([]);
+    // Not JSON at all: the stanza router's bad-request, as for any json-message.
+    await ann.send(pollMessage('{"command":'));
+    expect(errorCondition(await ann.waitFor(isError))).toBe('bad-request');
+    // Someone who is not in the room, and an IQ: refused.
+    const outsider = await connectClient(edge.wsUrl, room);
+    clients.push(outsider);
+    await create(outsider, 'p9', 'sneaky?', ['a']);
+    expect(errorCondition(await outsider.waitFor(isError))).toBe('service-unavailable');
+    await expect(ann.iq(xml('iq', { type: 'get', to: POLLS }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })))).rejects.toThrow(/service-unavailable/);
+
+    await create(ann, 'p2', 'Tea?', ['Green', 'Black', 'None']);
+    await ben.waitFor((s) => fromComponent(POLLS, 'polls')(s) && jsonOf(s)!.pollId === 'p2');
+    // A latecomer: every poll with its voters, after its own join presence.
+    const cid = await join(room, 'cid');
+    const old = await cid.waitFor(fromComponent(POLLS, 'polls'));
+    expect(cid.stanzas.indexOf(old)).toBeGreaterThan(cid.stanzas.findIndex(isSelfPresence(roomJid, 'cid')));
+    expect(jsonOf(old)).toEqual({
+      command: 'old-polls', type: 'polls', polls: [
+        { pollId: 'p1', senderId: 'ben', senderName: 'Ben', question: 'Lunch at noon?', answers: [{ name: 'Yes', voters: [{ id: 'ben', name: 'Ben' }] }, { name: 'No', voters: [{ id: 'ann', name: 'Ann' }] }] },
+        { pollId: 'p2', senderId: 'ann', senderName: 'Ann', question: 'Tea?', answers: [{ name: 'Green' }, { name: 'Black' }, { name: 'None' }] },
+      ],
+    });
+    // Another room knows nothing of them.
+    const elsewhere = await join('polls-other', 'ann');
+    await roundTrip(elsewhere);
+    expect(elsewhere.received(fromComponent(POLLS, 'polls'))).toEqual([]);
   });
 });

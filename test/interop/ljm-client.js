@@ -83,6 +83,10 @@
     // Room features of today's build (absent from the 2021 one): the meeting's start, room metadata.
     if (C.CONFERENCE_CREATED_TIMESTAMP) conference.on(C.CONFERENCE_CREATED_TIMESTAMP, (ts) => log('created-timestamp', { ts: String(ts) }));
     if (C.METADATA_UPDATED) conference.on(C.METADATA_UPDATED, (metadata) => log('metadata', { metadata }));
+    // Polls (the polls component) and the start-muted policy heard before joining (room metadata).
+    if (C.POLL_RECEIVED) conference.on(C.POLL_RECEIVED, (poll) => log('poll', { poll: JSON.parse(JSON.stringify(poll)) }));
+    if (C.POLL_ANSWER_RECEIVED) conference.on(C.POLL_ANSWER_RECEIVED, (answer) => log('poll-answer', { answer: JSON.parse(JSON.stringify(answer)) }));
+    if (C.START_MUTED_POLICY_CHANGED) conference.on(C.START_MUTED_POLICY_CHANGED, (policy) => log('start-muted-policy', { policy: { ...policy } }));
     conference.on(C.CONFERENCE_ERROR, (e) => { state.errors.push(String(e)); log('error', { e: String(e) }); });
     conference.on(C.USER_JOINED, (id, user) => log('user-joined', { id, name: user.getDisplayName() }));
     conference.on(C.USER_LEFT, (id) => { state.left.push(id); log('user-left', { id }); });
@@ -106,6 +110,12 @@
     conference.on(C.TRACK_REMOVED, (track) => { if (!track.isLocal()) log('track-removed', { owner: track.getParticipantId(), media: track.getType() }); });
     conference.on(C.TRACK_MUTE_CHANGED, (track) => log('mute-changed', { owner: track.isLocal() ? 'local' : track.getParticipantId(), media: track.getType(), muted: track.isMuted() }));
     conference.on(C.DOMINANT_SPEAKER_CHANGED, (id) => log('dominant-speaker', { id }));
+    // Recording (RecordingManager's JibriSession): its status as the library reports it, with who started or stopped it.
+    conference.on(C.RECORDER_STATE_CHANGED, (session) => {
+      const who = (p) => (p && typeof p === 'object' && p.getId ? p.getId() : p) || null;
+      log('recorder', { status: session.getStatus(), id: session.getID(), mode: session.getMode(), error: session.getError() || null,
+        initiator: who(session.getInitiator()), terminator: who(session.getTerminator()) });
+    });
     conference.on(C.DATA_CHANNEL_OPENED, () => log('bridge-channel-open'));
     conference.on(C.P2P_STATUS, (_c, on) => log('p2p', { on }));
     if (C.FORWARDED_SOURCES_CHANGED) conference.on(C.FORWARDED_SOURCES_CHANGED, (leaving, entering) => log('forwarded-sources', { leaving, entering }));
@@ -122,6 +132,11 @@
     conference.on(C.USER_ROLE_CHANGED, (id, role) => log('role', { id, role }));
     conference.on(C.KICKED, (actor) => log('kicked', { by: actor && actor.getId ? actor.getId() : String(actor) }));
     conference.on(C.ENDPOINT_MESSAGE_RECEIVED, (p, msg) => log('endpoint-message', { from: p.getId(), msg }));
+    // The lobby (today's build): knockers as moderators see them, the room turning members-only.
+    if (C.LOBBY_USER_JOINED) conference.on(C.LOBBY_USER_JOINED, (id, name) => log('lobby-joined', { id, name }));
+    if (C.LOBBY_USER_UPDATED) conference.on(C.LOBBY_USER_UPDATED, (id, p) => log('lobby-updated', { id, email: p && p.email }));
+    if (C.LOBBY_USER_LEFT) conference.on(C.LOBBY_USER_LEFT, (id) => log('lobby-left', { id }));
+    if (C.MEMBERS_ONLY_CHANGED) conference.on(C.MEMBERS_ONLY_CHANGED, (on) => log('members-only', { on }));
     conference.setDisplayName(nick);
     for (const t of tracks) await conference.addTrack(t);
     state.joinRequestedAt = performance.now();
@@ -137,6 +152,26 @@
     const camera = state.localTracks.find((t) => t.getType() === 'video');
     await state.conference.replaceTrack(camera, desktop);
     return desktop.getVideoType();
+  };
+
+  /** conference.startRecording(options): the session's id, or the error's first condition (JibriSession's getError). */
+  window.ljmStartRecording = async function (options) {
+    try {
+      const session = await state.conference.startRecording(options);
+      return { id: session.getID(), status: session.getStatus() };
+    } catch (err) {
+      const condition = err && err.getElementsByTagName ? err.getElementsByTagName('error')[0]?.children[0]?.tagName : String(err);
+      return { error: condition || 'unknown' };
+    }
+  };
+
+  window.ljmStopRecording = async function (id) {
+    try {
+      await state.conference.stopRecording(id);
+      return { ok: true };
+    } catch (err) {
+      return { error: err && err.getElementsByTagName ? err.getElementsByTagName('error')[0]?.children[0]?.tagName : String(err) };
+    }
   };
 
   window.ljmLeave = async function () {

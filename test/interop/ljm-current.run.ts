@@ -40,14 +40,18 @@ if (shots) mkdirSync(shots, { recursive: true });
 const names = ['alice', 'bob', 'carol'];
 let people: LjmPage[] = [];
 try {
-  people = await startCurrentLjmPages(world, 'ljm-today', 3, { nicks: names });
+  people = await startCurrentLjmPages(world, 'ljm-today', 3, {
+    // As a stock jitsi-meet: SSRC rewriting on, the library's own codec order (AV1 first).
+    nicks: names, ssrcRewriting: true, conferenceOptions: {},
+  });
   const [alice, bob, carol] = people as [LjmPage, LjmPage, LjmPage];
   result.version = await ljm<string>(alice, 's.version');
   const ids = await Promise.all(people.map((p) => p.id()));
   result.ids = ids;
   result.namesSeen = await Promise.all(people.map((p) => ljm<string[]>(p, 's.conference.getParticipants().map((x) => x.getDisplayName()).sort()')));
   result.remoteTracks = await Promise.all(people.map(async (p) => {
-    await untilInPage(p, 's.remoteTracks.length >= 4');
+    // Wait for the participants' tracks themselves: with SSRC rewriting a track is added first and given its owner when the bridge's source map names it.
+    await untilInPage(p, 's.conference.getParticipants().reduce((n, x) => n + x.getTracks().length, 0) >= 4');
     return ljm<Array<{ owner: string; type: string; sourceName: string }>>(p,
       's.conference.getParticipants().flatMap((x) => x.getTracks().map((t) => ({ owner: x.getId(), type: t.getType(), sourceName: t.getSourceName() })))');
   }));

@@ -29,10 +29,10 @@
  *
  * - `startCurrentLjmPages(world, room, n, options?)` → `LjmPage[]` (nicks `p1…pn`, or
  *   `options.nicks`), opened one after another, each joined with P2P off unless `options.p2p`.
- *   `options.ssrcRewriting` sets the library's `flags.ssrcRewritingEnabled` (default off: the server
- *   does not implement it yet); the conference options default to VP8 first
- *   ({@link CURRENT_CONFERENCE_DEFAULTS}; the server offers VP8 and VP9, and ljm-vp9.test.ts runs
- *   VP9 first).
+ *   `options.ssrcRewriting` sets the library's `flags.ssrcRewritingEnabled` (default off here, so
+ *   both ways are tested; ljm-current.test.ts turns it on, as jitsi-meet does); the conference options default to VP8 first
+ *   ({@link CURRENT_CONFERENCE_DEFAULTS}; the server offers VP8, VP9 and AV1; ljm-current.test.ts
+ *   runs the library's own order, AV1 first, and ljm-svc.test.ts VP9 on one page, AV1 on the others).
  * - `LjmPage.flowSnapshot()` → {@link FlowSnapshot}: at `at` (page ms), on the active peer
  *   connection (`sid` of its Jingle session, `p2p`, `connectionState`), per remote participant
  *   (keyed by endpoint id, with its display name) the cumulative video frames decoded and audio
@@ -244,6 +244,9 @@ export interface LjmPage {
   leave(): Promise<void>;
 }
 
+/** The edge's hidden domain (`recorder.<domain>`), passed to lib-jitsi-meet as jitsi-meet passes `config.hiddenDomain`. */
+export const HIDDEN_DOMAIN = 'recorder.meet.jitsi';
+
 /** The library's logger writes `<timestamp> [<module>] <<function>>: …`; these are its error-level lines. */
 const LIBRARY_LINE = /^\S*\s*\[[^\]\s]+\]/;
 
@@ -290,7 +293,9 @@ export async function openLjm(world: World, opts: {
     p.pageErrors.push(text);
   });
   await page.goto(world.pageUrlFor(build));
-  const { build: _b, ...start } = opts;
+  const { build: _b, ...rest } = opts;
+  // As jitsi-meet passes config.hiddenDomain: recorders' occupants are hidden and decide a recording's "on".
+  const start = { ...rest, conferenceOptions: { hiddenDomain: HIDDEN_DOMAIN, ...(opts.conferenceOptions ?? {}) } };
   await page.evaluate((o) => (window as unknown as { startLjm(o: unknown): Promise<boolean> }).startLjm(o), start);
   return p;
 }
@@ -320,13 +325,15 @@ export const CURRENT_CONFERENCE_DEFAULTS: Readonly<Record<string, unknown>> = Ob
  */
 export async function startCurrentLjmPages(world: World, room: string, n: number, options: {
   nicks?: string[]; p2p?: boolean; ssrcRewriting?: boolean; conferenceOptions?: Record<string, unknown>; timeoutMs?: number;
+  /** Per page (by nick), instead of `conferenceOptions`. */
+  conferenceOptionsFor?: (nick: string) => Record<string, unknown>;
 } = {}): Promise<LjmPage[]> {
   const nicks = options.nicks ?? Array.from({ length: n }, (_, i) => `p${i + 1}`);
   const pages: LjmPage[] = [];
   for (const nick of nicks.slice(0, n)) {
     pages.push(await openLjm(world, {
       room, nick, build: 'current', p2p: options.p2p ?? false, ssrcRewriting: options.ssrcRewriting,
-      conferenceOptions: options.conferenceOptions ?? CURRENT_CONFERENCE_DEFAULTS,
+      conferenceOptions: options.conferenceOptionsFor?.(nick) ?? options.conferenceOptions ?? CURRENT_CONFERENCE_DEFAULTS,
     }));
   }
   const timeout = options.timeoutMs ?? 20_000;

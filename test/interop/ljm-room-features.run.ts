@@ -7,7 +7,10 @@
  * a latecomer's getMetadata()), speaker stats (the dominant speaker's time in a latecomer's
  * getSpeakerStats(), which only the component can have told it), end for all (conference.end():
  * refused for a participant, for the moderator everyone's CONFERENCE_FAILED with
- * CONFERENCE_DESTROYED and Jitsi's reason, the bridge conference gone). Prints one JSON line.
+ * CONFERENCE_DESTROYED and Jitsi's reason, the bridge conference gone), polls (getPolls():
+ * createPoll, answerPoll, POLL_RECEIVED and POLL_ANSWER_RECEIVED, a latecomer's history) and the
+ * start-muted policy (setStartMutedPolicy by the moderator; the latecomer's
+ * START_MUTED_POLICY_CHANGED before it joined). Prints one JSON line.
  */
 import { CURRENT_CONFERENCE_DEFAULTS, openLjm, startCurrentLjmPages, startWorld, untilInPage, type LjmPage } from './ljm-harness.ts';
 
@@ -26,8 +29,8 @@ try {
   result.version = await ljm<string>(alice, 's.version');
   const ids = await Promise.all(people.map((p) => p.id()));
   result.moderators = await Promise.all(people.map((p) => ljm<boolean>(p, 's.conference.isModerator()')));
-  result.supported = await Promise.all(people.map((p) => ljm<{ end: boolean; metadata: boolean }>(p,
-    '({ end: s.conference.isEndConferenceSupported(), metadata: s.conference.getMetadataHandler().isSupported() })')));
+  result.supported = await Promise.all(people.map((p) => ljm<{ end: boolean; metadata: boolean; polls: boolean }>(p,
+    '({ end: s.conference.isEndConferenceSupported(), metadata: s.conference.getMetadataHandler().isSupported(), polls: s.conference.getPolls().isSupported() })')));
 
   // The meeting's start, as each page was told it.
   await Promise.all(people.map((p) => untilInPage(p, 's.events.some((e) => e.type === "created-timestamp")', 10_000)));
@@ -39,6 +42,15 @@ try {
   result.metadataSeen = await untilInPage(bob, 's.events.some((e) => e.type === "metadata" && e.metadata.topic && e.metadata.topic.title === "Interop")', 5000);
   // A participant cannot (the component refuses; nobody hears it).
   await ljm(bob, 's.conference.getMetadataHandler().setMetadata("topic", { title: "Hijack" })');
+
+  // Polls: the participant asks, the moderator answers; both hear both. The moderator sets the start-muted policy.
+  await ljm(bob, 's.conference.getPolls().createPoll("ljm-poll", "Interop?", [{ name: "Yes" }, { name: "No" }])');
+  result.pollHeard = await Promise.all(people.map((p) => untilInPage(p, 's.events.some((e) => e.type === "poll" && e.poll.pollId === "ljm-poll")', 5000)));
+  await ljm(alice, 's.conference.getPolls().answerPoll("ljm-poll", [false, true])');
+  result.answerHeard = await Promise.all(people.map((p) => untilInPage(p, 's.events.some((e) => e.type === "poll-answer")', 5000)));
+  result.polls = { poll: (await events(alice, 'poll')).map((e) => e.poll), answers: (await events(bob, 'poll-answer')).map((e) => e.answer) };
+  await ljm(alice, 's.conference.setStartMutedPolicy({ audio: true, video: false })');
+  await untilInPage(bob, 's.events.some((e) => e.type === "metadata" && e.metadata.startMuted)', 5000);
 
   // Speaker stats: the bridge names a dominant speaker; that page reports it to the component.
   await untilInPage(alice, 's.events.some((e) => e.type === "dominant-speaker")', 15_000);
@@ -61,6 +73,10 @@ try {
   await untilInPage(carol, 's.events.some((e) => e.type === "created-timestamp")', 10_000);
   result.carolCreatedTimestamps = await stamps(carol);
   result.bobMetadataEvents = (await events(bob, 'metadata')).map((e) => e.metadata);
+  // Carol's polls came with the history, Alice's vote in them; the policy reached her before she joined.
+  result.carolPolls = (await events(carol, 'poll')).map((e) => e.poll);
+  result.carolStartMuted = { events: (await events(carol, 'start-muted-policy')).map((e) => e.policy), policy: await ljm<unknown>(carol, 's.conference.getStartMutedPolicy()') };
+  result.ids = ids;
 
   // End for all: the participant is refused and nothing happens; then the moderator.
   result.bridgeBefore = await health();

@@ -22,6 +22,8 @@ export interface TokenContext {
   readonly group?: string;
   /** `context.features` (recording, livestreaming, screen-sharing, …); absent when the token has none. */
   readonly features?: Readonly<Record<string, boolean>>;
+  /** `context.user.lobby_bypass` is `true` (jitsi-contrib's token_lobby_bypass): past an active lobby. */
+  readonly lobbyBypass?: true;
 }
 
 const MAX_FEATURES = 32;
@@ -54,5 +56,7 @@ export function tokenContextOf(payload: JWTPayload): TokenContext | undefined {
     user: { id: str(user.id), name: str(user.name), email: str(user.email), avatar: str(user.avatar) },
     ...(str(context.group) ? { group: str(context.group) } : {}),
     ...(features ? { features } : {}),
+    // token_lobby_bypass compares with the boolean true only.
+    ...(user.lobby_bypass === true ? { lobbyBypass: true as const } : {}),
   };
 }

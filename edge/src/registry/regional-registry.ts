@@ -10,6 +10,7 @@
  */
 import type { Logger } from '../log.ts';
 import type { RegistryClient } from '../room/focus-link.ts';
+import type { RecorderSelection } from './jibri-brewery.ts';
 import type { RegistryReply } from './registry-do.ts';
 import type { BridgeInfo } from './registry-server.ts';
 
@@ -19,6 +20,8 @@ export class RegionalRegistry implements RegistryClient {
   readonly #log: Logger;
   /** Node id → the region whose Registry it was last listed in. */
   readonly #where = new Map<string, string>();
+  /** Recorder id → the region whose Registry selected it. */
+  readonly #recorderWhere = new Map<string, string>();
 
   constructor(regions: readonly string[], registry: (region: string) => RegistryClient, log: Logger) {
     this.#regions = regions;
@@ -55,5 +58,48 @@ export class RegionalRegistry implements RegistryClient {
       region = this.#where.get(bridgeId);
     }
     return this.#registry(region ?? this.#regions[0]!).request(bridgeId, room, payloadXml, options);
+  }
+
+  /**
+   * A recorder from the first region (in BRIDGE_REGIONS order) that has one available; "any
+   * connected" if any region has one at all (Jicofo's all-busy versus none). A Registry that cannot
+   * answer offers none.
+   */
+  async selectRecorder(): Promise<RecorderSelection> {
+    let anyConnected = false;
+    for (const region of this.#regions) {
+      try {
+        const answer = await this.#registry(region).selectRecorder();
+        anyConnected ||= answer.anyConnected;
+        if (answer.recorder) {
+          this.#recorderWhere.set(answer.recorder.id, region);
+          return { recorder: answer.recorder, anyConnected: true };
+        }
+      } catch (err) {
+        this.#log.error('registry.recorder_select_failed', { region, err });
+      }
+    }
+    return { recorder: null, anyConnected };
+  }
+
+  /** To the Registry that selected it; unknown (after an eviction): to every one (it is a no-op where it is not registered). */
+  async recorderFailed(recorderId: string): Promise<void> {
+    const known = this.#recorderWhere.get(recorderId);
+    await Promise.all((known ? [known] : this.#regions).map((region) => this.#registry(region).recorderFailed(recorderId)));
+  }
+
+  /** To the Registry that selected the recorder; after an eviction (nothing remembered) to each until one has it. */
+  async recorderRequest(recorderId: string, room: string, payloadXml: string): Promise<RegistryReply> {
+    const known = this.#recorderWhere.get(recorderId);
+    const regions = known ? [known] : this.#regions;
+    let answer: RegistryReply = { ok: false, code: 'service-unavailable', message: `recorder ${recorderId} is not available` };
+    for (const region of regions) {
+      answer = await this.#registry(region).recorderRequest(recorderId, room, payloadXml);
+      if (answer.ok || answer.code !== 'service-unavailable') {
+        this.#recorderWhere.set(recorderId, region);
+        return answer;
+      }
+    }
+    return answer;
   }
 }

@@ -12,6 +12,8 @@ import { createLogger, type Logger } from '../log.ts';
 import type { ConnectionState } from '../xmpp/connection.ts';
 import { SocketHost } from '../xmpp/socket-host.ts';
 import { probeHealth } from './health-probe.ts';
+import type { RecorderInfo, RecorderSelection } from './jibri-brewery.ts';
+import { RecorderStore } from './recorder-store.ts';
 import { RegistryServer, type BridgeInfo, type NodeDetails } from './registry-server.ts';
 import { RegistryStore } from './registry-store.ts';
 
@@ -34,6 +36,9 @@ export class RegistryDurableObject extends DurableObject<Env> {
       scheduleWakeUp: (at) => this.#sockets.scheduleWakeUp(at),
       notifyRoom: (room, bridgeId, alive) => env.ROOM.get(env.ROOM.idFromName(room)).bridgeDown(bridgeId, alive),
       probe: (url) => probeHealth(url, config.bridgeProbeTimeoutMs),
+      recorders: new RecorderStore(ctx.storage.sql),
+      notifyRecorderStatus: (room, recorderJid, payloadXml) => env.ROOM.get(env.ROOM.idFromName(room)).recorderStatus(recorderJid, payloadXml),
+      notifyRecorderDown: (room, recorderId) => env.ROOM.get(env.ROOM.idFromName(room)).recorderDown(recorderId),
     });
     for (const conn of this.#sockets.existing()) this.#server.adopt(conn);
   }
@@ -62,6 +67,33 @@ export class RegistryDurableObject extends DurableObject<Env> {
       return { ok: false, code: 'internal', message: 'internal error' };
     } finally {
       await this.#sockets.applyWakeUp();
+    }
+  }
+
+  /** RPC: registered recorders of this region (the Jibri brewery). */
+  recorders(): RecorderInfo[] {
+    return this.#server.jibri?.list() ?? [];
+  }
+
+  /** RPC: JibriDetector.selectJibri over this region's recorders, serialized here for every room. */
+  selectRecorder(): RecorderSelection {
+    return this.#server.jibri?.select() ?? { recorder: null, anyConnected: false };
+  }
+
+  /** RPC: a request to this recorder failed (JibriDetector.instanceFailed). */
+  recorderFailed(recorderId: string): void {
+    this.#server.jibri?.failed(recorderId);
+  }
+
+  /** RPC: sends a `<jibri/>` payload to a recorder for `room`; its reply IQ serialized, or the error code. */
+  async recorderRequest(recorderId: string, room: string, payloadXml: string): Promise<RegistryReply> {
+    try {
+      if (!this.#server.jibri) return { ok: false, code: 'service-unavailable', message: 'no recorders here' };
+      return { ok: true, reply: await this.#server.jibri.request(recorderId, room, payloadXml) };
+    } catch (err) {
+      if (err instanceof AppError) return { ok: false, code: err.code, message: err.message };
+      this.#log.error('registry.recorder_request_failed', { err, recorder: recorderId });
+      return { ok: false, code: 'internal', message: 'internal error' };
     }
   }
 

@@ -18,7 +18,9 @@ import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Connection } from '../xmpp/connection.ts';
 import { StreamNegotiator, type StreamHost } from '../xmpp/stream-negotiator.ts';
+import { JibriBrewery, type RoomAnswer } from './jibri-brewery.ts';
 import { NodeAuthenticator } from './node-authenticator.ts';
+import type { RecorderStore } from './recorder-store.ts';
 import type { BridgeRecord, RegistryStore } from './registry-store.ts';
 
 /** What rooms see of a registered node (protocol's bridge candidate). */
@@ -46,6 +48,12 @@ export interface RegistryServerOptions {
   notifyRoom: (room: string, bridgeId: string, alive: boolean) => Promise<void>;
   /** Asks a node's health URL: 'down' only when nothing answers there at all. */
   probe?: (url: string) => Promise<ProbeResult>;
+  /** The Jibri brewery's state; without it no recorder may register. */
+  recorders?: RecorderStore;
+  /** Hands a recorder's status IQ payload to the room whose session it is. */
+  notifyRecorderStatus?: (room: string, recorderJid: string, payloadXml: string) => Promise<RoomAnswer>;
+  /** Tells a room that a recorder it uses is gone. */
+  notifyRecorderDown?: (room: string, recorderId: string) => Promise<void>;
 }
 
 export type ProbeResult = 'up' | 'down' | 'unknown';
@@ -60,11 +68,20 @@ export class RegistryServer implements StreamHost {
   readonly #caller: IqCaller;
   /** Nodes whose health URL answered this instance: only for them does a refusal mean death. */
   readonly #reachable = new Set<string>();
+  /** Recorders (Jibris) of this region. */
+  readonly jibri: JibriBrewery | null;
 
   constructor(o: RegistryServerOptions) {
     this.#o = o;
     this.#now = o.now ?? Date.now;
-    this.authenticator = new NodeAuthenticator(o.config.bridgeSecret);
+    this.authenticator = new NodeAuthenticator(o.config.bridgeSecret, o.recorders ? o.config.recorderSecret : undefined);
+    this.jibri = o.recorders
+      ? new JibriBrewery({
+        config: o.config, log: o.log, store: o.recorders, now: this.#now, connection: (cid) => this.#live.get(cid),
+        notifyStatus: o.notifyRecorderStatus ?? (async () => ({ ok: false, condition: 'service-unavailable' })),
+        notifyDown: o.notifyRecorderDown ?? (async () => undefined),
+      })
+      : null;
     this.#negotiator = new StreamNegotiator({ domain: o.config.nodeDomain, maxStanzaBytes: o.config.maxStanzaBytes, log: o.log, host: this });
     this.#caller = new IqCaller({
       timeoutMs: o.config.colibriTimeoutMs,
@@ -206,6 +223,12 @@ export class RegistryServer implements StreamHost {
   element(conn: Connection, el: Element): Promise<void> | void {
     const from = conn.state.sid;
     if (!from) throw new StreamError('not-authorized');
+    if (conn.state.kind === 'recorder') {
+      if (!this.jibri) throw new StreamError('not-authorized');
+      if (el.name === 'presence') return this.jibri.presence(conn, from, el);
+      if (el.name === 'iq') return this.jibri.iq(conn, from, el);
+      return;
+    }
     if (el.name === 'presence') return this.#presence(conn, from, el);
     if (el.name === 'iq') return this.#iq(conn, from, el);
     if (el.name === 'message') return;
@@ -216,6 +239,14 @@ export class RegistryServer implements StreamHost {
     const { config, store, log } = this.#o;
     const to = tryParseJid(el.attrs.to as string | undefined);
     const nodeId = conn.state.node ?? '';
+    if (to && to.bare().toString() === config.jibriBreweryJid && el.attrs.type !== 'unavailable') {
+      // A media node may only join the bridge brewery (a recorder only the Jibri brewery).
+      const reply = errorReply(el, new StanzaError('not-allowed', { text: `media nodes join ${config.breweryJid} only` }));
+      reply.attrs.to = from;
+      delete reply.attrs.from;
+      conn.send(serialize(reply));
+      return;
+    }
     if (!to || to.bare().toString() !== config.breweryJid) return;
     if (el.attrs.type === 'unavailable') {
       const gone = store.bridges.get(nodeId);
@@ -273,6 +304,7 @@ export class RegistryServer implements StreamHost {
 
   #disconnected(conn: Connection): Promise<void> {
     this.#live.delete(conn.state.cid);
+    if (conn.state.kind === 'recorder') return this.jibri?.disconnected(conn) ?? Promise.resolve();
     const b = [...this.#o.store.bridges.values()].find((x) => x.cid === conn.state.cid);
     if (!b) return Promise.resolve();
     b.cid = null;

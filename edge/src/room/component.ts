@@ -1,6 +1,6 @@
 /**
  * What the room's Jitsi components (speaker stats, end conference, room metadata, conference
- * duration) share: an address on the XMPP domain that the stanza router hands stanzas to, and
+ * duration, polls) share: an address on the XMPP domain that the stanza router hands stanzas to, and
  * Prosody's answer to what a component has no handler for.
  * @module
  */

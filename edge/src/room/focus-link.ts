@@ -5,11 +5,12 @@
  * @module
  */
 // Internal: not exported from the package entry.
-import { AppError, IqRouter, NS_FOCUS, parseXml, serialize, type Element } from '@edgemeet/protocol';
-import { FocusComponent, focusConfig, type BridgeDirectory } from '@edgemeet/focus';
+import { AppError, IqRouter, NS_FOCUS, parseXml, readStartMutedPolicy, serialize, type Element } from '@edgemeet/protocol';
+import { FocusComponent, focusConfig, type BridgeDirectory, type RecorderDirectory } from '@edgemeet/focus';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { RegistryReply } from '../registry/registry-do.ts';
+import type { RecorderSelection } from '../registry/jibri-brewery.ts';
 import type { BridgeInfo } from '../registry/registry-server.ts';
 import type { MucRoom } from './muc/muc-room.ts';
 import type { Sessions } from './sessions.ts';
@@ -22,6 +23,10 @@ export const FOCUS_SID = 'focus';
 export interface RegistryClient {
   bridges(): Promise<BridgeInfo[]>;
   request(bridgeId: string, room: string, payloadXml: string, options?: { expire?: boolean }): Promise<RegistryReply>;
+  /** The Jibri brewery: selection (JibriDetector, serialized in the Registry), failures, and requests to a recorder. */
+  selectRecorder(): Promise<RecorderSelection>;
+  recorderFailed(recorderId: string): Promise<void>;
+  recorderRequest(recorderId: string, room: string, payloadXml: string): Promise<RegistryReply>;
 }
 
 export function bridgeDirectory(registry: RegistryClient, room: string): BridgeDirectory {
@@ -29,6 +34,18 @@ export function bridgeDirectory(registry: RegistryClient, room: string): BridgeD
     list: () => registry.bridges(),
     async request(bridgeId, payload, options) {
       const answer = await registry.request(bridgeId, room, serialize(payload), options);
+      if (!answer.ok) throw new AppError(answer.code, answer.message);
+      return parseXml(answer.reply);
+    },
+  };
+}
+
+export function recorderDirectory(registry: RegistryClient, room: string): RecorderDirectory {
+  return {
+    select: () => registry.selectRecorder(),
+    failed: (recorderId) => registry.recorderFailed(recorderId),
+    async request(recorderId, payload) {
+      const answer = await registry.recorderRequest(recorderId, room, serialize(payload));
       if (!answer.ok) throw new AppError(answer.code, answer.message);
       return parseXml(answer.reply);
     },
@@ -62,6 +79,10 @@ export class FocusLink {
       focusDomain: o.config.focusDomain, sessionAcceptTimeoutMs: o.config.sessionAcceptTimeoutMs,
       // A participant who announces no region (jitsi_participant_region) gets this edge's region's nodes first.
       defaultRegion: o.config.region,
+      hiddenDomain: o.config.hiddenDomain,
+      jibriPendingTimeoutMs: o.config.recording.pendingTimeoutSeconds * 1000,
+      jibriNumRetries: o.config.recording.numRetries,
+      recordingMaxDurationMs: o.config.recording.maxDurationSeconds * 1000,
     });
     this.#jid = `${config.focusJid}/${config.focusNick}`;
     this.focus = new FocusComponent({
@@ -70,6 +91,7 @@ export class FocusLink {
       host: {
         send: (stanza) => this.#send(stanza),
         bridges: bridgeDirectory(o.registry, o.roomName),
+        ...(o.config.recorderSecret ? { recorders: recorderDirectory(o.registry, `${o.roomName}`) } : {}),
         store: { load: () => o.store.focusState, save: (state) => { o.store.focusState = state; } },
         log: o.log,
         now: o.now,
@@ -80,6 +102,8 @@ export class FocusLink {
           const nicks = (jids: readonly string[]) => jids.map((j) => j.slice(j.indexOf('/') + 1));
           return { ...(state.audio ? { audio: nicks(state.audio) } : {}), ...(state.video ? { video: nicks(state.video) } : {}) };
         },
+        // The room metadata owns the start-muted policy (moderators set `startMuted`, as with Jitsi).
+        startMuted: () => readStartMutedPolicy(o.room.settings?.metadata ?? {}),
       },
     });
     if (o.store.sessions.has(FOCUS_SID)) this.#bind();

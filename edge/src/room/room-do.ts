@@ -5,11 +5,14 @@
  * lives in socket attachments and room state in SQLite storage, so hibernation and eviction lose nothing.
  * @module
  */
+import { StanzaError, parseXml } from '@edgemeet/protocol';
 import { DurableObject } from 'cloudflare:workers';
 import { configFromEnv, type EdgeConfig } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
+import type { RoomAnswer } from '../registry/jibri-brewery.ts';
 import { RegionalRegistry } from '../registry/regional-registry.ts';
 import { AnonymousAuthenticator } from '../xmpp/authenticator.ts';
+import { HiddenDomainAuthenticator } from '../xmpp/recorder-authenticator.ts';
 import { TokenVerifier } from '../auth/token-verifier.ts';
 import { JwtAuthenticator } from '../xmpp/jwt-authenticator.ts';
 import type { ConnectionState } from '../xmpp/connection.ts';
@@ -46,12 +49,12 @@ export class RoomDurableObject extends DurableObject<Env> {
     this.#log = this.#log.child({ room });
     this.#server = new RoomXmppServer({
       config: this.#config, log: this.#log, store: this.#store, roomName: room,
-      authenticator: this.#config.auth.verifying
+      authenticator: new HiddenDomainAuthenticator(this.#config.auth.verifying
         ? new JwtAuthenticator({
           verifier: new TokenVerifier(this.#config.auth, this.#config.domain),
           policy: this.#config.auth.policy, guestDomain: this.#config.auth.guestDomain,
         })
-        : new AnonymousAuthenticator(),
+        : new AnonymousAuthenticator(), this.#config.hiddenDomain, this.#config.recorderSecret),
       registry: new RegionalRegistry(this.#config.bridgeRegions, (region) => this.env.REGISTRY.get(this.env.REGISTRY.idFromName(region)), this.#log),
       scheduleWakeUp: (at) => {
         this.#sockets.scheduleWakeUp(at);
@@ -74,6 +77,35 @@ export class RoomDurableObject extends DurableObject<Env> {
       await this.#pump.run();
     } catch (err) {
       this.#log.error('room.bridge_down_failed', { err });
+    }
+  }
+
+  /**
+   * RPC from the Registry: a recorder's `jibri` status IQ payload, `recorderJid` its brewery
+   * occupant JID; answers as the focus does (errors as values: classes do not survive RPC).
+   */
+  async recorderStatus(recorderJid: string, payloadXml: string): Promise<RoomAnswer> {
+    try {
+      if (!this.#server?.focus) return { ok: false, condition: 'item-not-found', text: 'no conference here' };
+      await this.#server.focus.focus.recorderIq(recorderJid, parseXml(payloadXml));
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof StanzaError) return { ok: false, condition: err.condition, ...(err.text ? { text: err.text } : {}) };
+      this.#log.error('room.recorder_status_failed', { err });
+      return { ok: false, condition: 'internal-server-error' };
+    } finally {
+      await this.#pump.run().catch((err: unknown) => this.#log.error('room.pump_failed', { err }));
+    }
+  }
+
+  /** RPC from the Registry: a recorder this room's recording used is gone. */
+  async recorderDown(recorderId: string): Promise<void> {
+    this.#log.warn('recorder.down', { recorder: recorderId });
+    try {
+      await this.#server?.focus?.focus.recorderDown(recorderId);
+      await this.#pump.run();
+    } catch (err) {
+      this.#log.error('room.recorder_down_failed', { err });
     }
   }
 

@@ -77,6 +77,15 @@ export class RoomMetadata implements RoomComponent {
     for (const occ of this.#o.room.occupants.values()) this.#send(occ, next);
   }
 
+  /** A key the server sets (the lobby's `lobbyEnabled`, as mod_muc_lobby_rooms does): everyone hears of a change. */
+  setByServer(key: string, value: unknown): void {
+    const settings = this.#o.room.settings;
+    if (!settings || sameJson(this.metadata[key], value)) return;
+    const next = { ...this.metadata, [key]: value };
+    this.#o.room.saveSettings({ ...settings, metadata: next });
+    for (const occ of this.#o.room.occupants.values()) this.#send(occ, next);
+  }
+
   /** A newcomer learns the metadata before its own join presence (as the component's presence filter does). */
   occupantJoining(occ: OccupantRow): void {
     this.#send(occ, this.metadata);

@@ -7,7 +7,7 @@
  */
 // Internal: not exported from the package entry.
 import {
-  IqRouter, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_EXTDISCO, NS_MUC, NS_PING, NS_SESSION, NS_SM, xml, type Element,
+  IqRouter, LOBBY_IDENTITY_TYPE, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_EXTDISCO, NS_MUC, NS_PING, NS_SESSION, NS_SM, xml, type Element,
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 import { externalServices, queryOf } from '../turn/external-services.ts';
@@ -29,6 +29,9 @@ function serverInfo(ctx: ServerIqContext): Element {
     xml('identity', { category: 'component', type: 'end_conference', name: ctx.config.endConferenceDomain }),
     xml('identity', { category: 'component', type: 'room_metadata', name: ctx.config.roomMetadataDomain }),
     xml('identity', { category: 'component', type: 'conference_duration', name: ctx.config.conferenceDurationDomain }),
+    // mod_muc_lobby_rooms announces the lobby MUC on the main domain.
+    xml('identity', { category: 'component', type: LOBBY_IDENTITY_TYPE, name: ctx.config.lobbyDomain }),
+    xml('identity', { category: 'component', type: 'polls', name: ctx.config.pollsDomain }),
     ...SERVER_FEATURES.map((v) => xml('feature', { var: v })));
 }
 

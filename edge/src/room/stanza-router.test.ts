@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { IqRouter, jid, xml, type Element } from '@edgemeet/protocol';
 import { RecordingConnection, memoryStore, silentLog, testConfig } from '../testing/room-kit.ts';
 import { AvModeration } from './av-moderation.ts';
+import { Lobby } from './lobby.ts';
+import { RoomMetadata } from './room-metadata.ts';
 import { MucRoom } from './muc/muc-room.ts';
 import { createRoomIqRouter } from './muc/room-iq.ts';
 import { createMucServiceIqRouter, createServerIqRouter } from './server-iq.ts';
@@ -20,6 +22,8 @@ function setup(withFocus = false) {
   });
   room = new MucRoom({ jid: jid('r1', 'conference.meet.jitsi'), store, sessions, config, log: silentLog, now: () => 1 });
   const onHandlerError = () => {};
+  const metadata = new RoomMetadata({ address: config.roomMetadataDomain, room, sessions, log: silentLog, isService: () => false });
+  const lobby = new Lobby({ config, log: silentLog, roomName: 'r1', main: room, store: store.lobby, sessions, metadata, now: () => 1, superOwners: [] });
   const focusIq = withFocus
     ? new IqRouter<FocusIqContext>({ onHandlerError }).on('set', 'http://jitsi.org/protocol/focus', 'conference', () => xml('conference', { ready: 'true' }))
     : undefined;
@@ -28,6 +32,7 @@ function setup(withFocus = false) {
     serverIq: createServerIqRouter(onHandlerError), mucServiceIq: createMucServiceIqRouter(onHandlerError),
     roomIq: createRoomIqRouter(onHandlerError), focusIq,
     avModeration: new AvModeration({ address: config.avModerationDomain, room, sessions, log: silentLog }),
+    lobby, lobbyServiceIq: lobby.serviceIqRouter(onHandlerError),
   });
   const user = (name: string) => {
     const conn = new RecordingConnection(name);

@@ -6,11 +6,12 @@
  */
 // Internal: not exported from the package entry.
 import {
-  NS_CLIENT, StanzaError, checkJsonMessages, errorReply, tryParseJid, xml, type Element, type IqRouter, type Jid,
+  NS_CLIENT, StanzaError, checkJsonMessages, errorReply, readMediatedInvites, tryParseJid, xml, type Element, type IqRouter, type Jid,
 } from '@edgemeet/protocol';
 import type { EdgeConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { AvModeration } from './av-moderation.ts';
+import type { Lobby } from './lobby.ts';
 import type { RoomComponent } from './component.ts';
 import type { MucRoom } from './muc/muc-room.ts';
 import type { RoomIqContext } from './muc/room-iq.ts';
@@ -31,8 +32,11 @@ export interface StanzaRouterOptions {
   focusIq?: IqRouter<FocusIqContext>;
   /** The AV moderation component (`avmoderation.<domain>`). */
   avModeration: AvModeration;
-  /** The other Jitsi components of the room (speaker stats, end conference, metadata, duration), by address. */
+  /** The other Jitsi components of the room (speaker stats, end conference, metadata, duration, polls), by address. */
   components?: readonly RoomComponent[];
+  /** The room's lobby (`<room>@lobby.<domain>`) and the IQs to the lobby MUC itself. */
+  lobby: Lobby;
+  lobbyServiceIq: IqRouter<null>;
 }
 
 export interface FocusIqContext {
@@ -63,8 +67,8 @@ export class StanzaRouter {
     const to = rawTo === undefined ? undefined : tryParseJid(rawTo);
     if (rawTo !== undefined && !to) throw new StanzaError('jid-malformed', { text: 'invalid to address' });
     const own = tryParseJid(session.jid);
-    // Guests' JIDs live on the guest domain (policy guests); both are this server's users.
-    const userDomain = to !== undefined && (to.domain === config.domain || to.domain === config.auth.guestDomain);
+    // Guests' JIDs live on the guest domain (policy guests), recorders' on the hidden domain: all are this server's users.
+    const userDomain = to !== undefined && (to.domain === config.domain || to.domain === config.auth.guestDomain || to.domain === config.hiddenDomain);
     if (!to || (userDomain && (to.local === '' || (own && to.bare().equals(own.bare())) && !to.resource))) {
       return this.#toServer(session, stanza, to);
     }
@@ -74,7 +78,14 @@ export class StanzaRouter {
       if (to.local !== this.#o.roomName) {
         throw new StanzaError('not-allowed', { text: `this connection belongs to room ${this.#o.roomName}; open another connection for ${to.local}` });
       }
-      return this.#toRoom(session, stanza, to);
+      return this.#toRoom(session, stanza, to, this.#o.room);
+    }
+    if (to.domain === config.lobbyDomain) {
+      if (to.local === '') return this.#iqOnly(session, stanza, this.#o.lobbyServiceIq, null);
+      if (to.local !== this.#o.roomName) {
+        throw new StanzaError('not-allowed', { text: `this connection belongs to room ${this.#o.roomName}; open another connection for ${to.local}` });
+      }
+      return this.#toRoom(session, stanza, to, this.#o.lobby.room);
     }
     if (to.domain === config.avModerationDomain && to.local === '') return this.#o.avModeration.handle(session, stanza);
     const component = to.local === '' ? this.#o.components?.find((c) => c.address === to.domain) : undefined;
@@ -92,7 +103,10 @@ export class StanzaRouter {
   async #toServer(session: SessionRow, stanza: Element, to: Jid | undefined): Promise<void> {
     if (stanza.name === 'presence') {
       // A broadcast unavailable presence ends the user's presence everywhere, rooms included (RFC 6121 §4.5).
-      if (!to && stanza.attrs.type === 'unavailable') this.#o.room.removeSession(session.sid);
+      if (!to && stanza.attrs.type === 'unavailable') {
+        this.#o.room.removeSession(session.sid);
+        this.#o.lobby.removeSession(session.sid);
+      }
       return;
     }
     await this.#iqOnly(session, stanza, this.#o.serverIq, { config: this.#o.config, roomJid: this.#roomJidIfExists() });
@@ -122,8 +136,7 @@ export class StanzaRouter {
     return this.#o.sessions.byBareJid(to.bare().toString());
   }
 
-  async #toRoom(session: SessionRow, stanza: Element, to: Jid): Promise<void> {
-    const { room } = this.#o;
+  async #toRoom(session: SessionRow, stanza: Element, to: Jid, room: MucRoom): Promise<void> {
     if (stanza.name === 'presence') {
       if (!to.resource) throw new StanzaError('jid-malformed', { text: 'join a room with room@service/nickname' });
       room.handlePresence(session.sid, session.jid, stanza, to.resource);
@@ -133,7 +146,7 @@ export class StanzaRouter {
       if (stanza.name === 'message' && stanza.attrs.type === 'groupchat') {
         throw new StanzaError('bad-request', { text: 'groupchat messages go to the bare room JID' });
       }
-      if (stanza.name === 'iq' && this.#isSelfPing(session, stanza, to)) {
+      if (stanza.name === 'iq' && this.#isSelfPing(room, session, stanza, to)) {
         this.#o.sessions.deliver(session.sid, xml('iq', { type: 'result', id: stanza.attrs.id, from: to.toString(), to: session.jid }));
         return;
       }
@@ -142,6 +155,9 @@ export class StanzaRouter {
     }
     if (stanza.name === 'message') {
       if (stanza.attrs.type === 'error') return;
+      // Mediated invites (lib-jitsi-meet's lobby approvals) to the main room; the lobby's own rooms take none.
+      const invites = room === this.#o.room ? readMediatedInvites(stanza) : null;
+      if (invites) return this.#o.lobby.invite(session, invites);
       if (stanza.attrs.type !== 'groupchat') throw new StanzaError('bad-request', { text: 'only groupchat messages go to the room' });
       room.handleGroupchat(session.sid, stanza);
       return;
@@ -151,8 +167,8 @@ export class StanzaRouter {
   }
 
   /** XEP-0410 MUC self-ping: an occupant pinging its own occupant JID learns it is still joined. */
-  #isSelfPing(session: SessionRow, iq: Element, to: Jid): boolean {
-    const occ = this.#o.room.occupants.get(to.resource);
+  #isSelfPing(room: MucRoom, session: SessionRow, iq: Element, to: Jid): boolean {
+    const occ = room.occupants.get(to.resource);
     return iq.attrs.type === 'get' && occ?.sid === session.sid && iq.getChild('ping') !== undefined;
   }
 

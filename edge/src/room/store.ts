@@ -5,6 +5,7 @@
  * @module
  */
 // Internal: not exported from the package entry.
+import type { Poll } from '@edgemeet/protocol';
 import type { TokenContext } from '../auth/token-context.ts';
 
 export interface SessionRow {
@@ -74,6 +75,24 @@ export interface RoomSettings {
   metadata?: Record<string, unknown>;
   /** When the meeting started: a second occupant joined (conference-duration.ts), epoch ms. */
   startedAt?: number;
+  /** The lobby room's JID while the room has a lobby (lobby.ts; Prosody's `_data.lobbyroom`). */
+  lobbyRoom?: string;
+  /** Polls (polls.ts), oldest first, with who voted for what. */
+  polls?: Poll[];
+}
+
+/** What a MUC room keeps (muc-room.ts): the main room's tables here, its lobby's in {@link LobbyStore}. */
+export interface MucStore {
+  readonly settings: RoomSettings | null;
+  saveSettings(settings: RoomSettings): void;
+  readonly occupants: ReadonlyMap<string, OccupantRow>;
+  putOccupant(o: OccupantRow): void;
+  deleteOccupant(nick: string): void;
+  readonly affiliations: ReadonlyMap<string, string>;
+  setAffiliation(bareJid: string, affiliation: string): void;
+  /** Forgets the room (occupants, affiliations, settings); sessions stay. */
+  clearRoom(): void;
+  sessionAuth(sid: string): TokenContext | undefined;
 }
 
 const SCHEMA = [
@@ -87,13 +106,24 @@ const SCHEMA = [
   /** What a session's verified token said (JWT logins only). */
   `CREATE TABLE IF NOT EXISTS session_auth (sid TEXT PRIMARY KEY, context TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS affiliations (jid TEXT PRIMARY KEY, affiliation TEXT NOT NULL)`,
+  /** The lobby room's occupants (its settings are the meta key `lobby`). */
+  `CREATE TABLE IF NOT EXISTS lobby_occupants (nick TEXT PRIMARY KEY, sid TEXT NOT NULL, jid TEXT NOT NULL, role TEXT NOT NULL,
+     presence TEXT NOT NULL, joined_at INTEGER NOT NULL)`,
 ];
+
+function occupantOf(r: SqlRow): OccupantRow {
+  return {
+    nick: String(r.nick), sid: String(r.sid), jid: String(r.jid), role: String(r.role), presence: String(r.presence), joinedAt: Number(r.joined_at),
+  };
+}
 
 type SqlRow = Record<string, SqlStorageValue>;
 
 /** Typed access to the room's SQLite tables, with an in-memory cache of the small tables. */
-export class RoomStore {
+export class RoomStore implements MucStore {
   readonly #sql: SqlStorage;
+  /** The lobby room's state, in the same storage. */
+  readonly lobby: LobbyStore;
   readonly sessions = new Map<string, SessionRow>();
   readonly occupants = new Map<string, OccupantRow>();
   readonly affiliations = new Map<string, string>();
@@ -105,6 +135,7 @@ export class RoomStore {
     this.#sql = sql;
     for (const stmt of SCHEMA) sql.exec(stmt);
     this.#load();
+    this.lobby = new LobbyStore(sql, this);
   }
 
   #load(): void {
@@ -115,12 +146,7 @@ export class RoomStore {
         detachedUntil: r.detached_until === null ? null : Number(r.detached_until),
       });
     }
-    for (const r of this.#sql.exec<SqlRow>('SELECT * FROM occupants ORDER BY joined_at')) {
-      this.occupants.set(String(r.nick), {
-        nick: String(r.nick), sid: String(r.sid), jid: String(r.jid), role: String(r.role),
-        presence: String(r.presence), joinedAt: Number(r.joined_at),
-      });
-    }
+    for (const r of this.#sql.exec<SqlRow>('SELECT * FROM occupants ORDER BY joined_at')) this.occupants.set(String(r.nick), occupantOf(r));
     for (const r of this.#sql.exec<SqlRow>('SELECT * FROM affiliations')) {
       this.affiliations.set(String(r.jid), String(r.affiliation));
     }
@@ -235,5 +261,59 @@ export class RoomStore {
     this.#sql.exec(`DELETE FROM occupants`);
     this.#sql.exec(`DELETE FROM affiliations`);
     this.#sql.exec(`DELETE FROM meta WHERE key = 'settings'`);
+  }
+}
+
+/**
+ * The lobby room's tables (Prosody keeps a lobby as its own room on the `lobby.<domain>` MUC): its
+ * occupants and settings. Affiliations are its main room's (mod_muc_lobby_rooms reads them from
+ * there), so it keeps none; sessions and their tokens are the room's.
+ */
+export class LobbyStore implements MucStore {
+  readonly #sql: SqlStorage;
+  readonly #main: RoomStore;
+  readonly occupants = new Map<string, OccupantRow>();
+  readonly affiliations: ReadonlyMap<string, string> = new Map();
+  #settings: RoomSettings | null = null;
+
+  constructor(sql: SqlStorage, main: RoomStore) {
+    this.#sql = sql;
+    this.#main = main;
+    for (const r of sql.exec<SqlRow>('SELECT * FROM lobby_occupants ORDER BY joined_at')) this.occupants.set(String(r.nick), occupantOf(r));
+    for (const r of sql.exec<SqlRow>(`SELECT value FROM meta WHERE key = 'lobby'`)) this.#settings = JSON.parse(String(r.value)) as RoomSettings;
+  }
+
+  get settings(): RoomSettings | null { return this.#settings; }
+
+  saveSettings(settings: RoomSettings): void {
+    this.#settings = settings;
+    this.#sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('lobby', ?)`, JSON.stringify(settings));
+  }
+
+  putOccupant(o: OccupantRow): void {
+    this.occupants.set(o.nick, o);
+    this.#sql.exec(
+      `INSERT OR REPLACE INTO lobby_occupants (nick, sid, jid, role, presence, joined_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      o.nick, o.sid, o.jid, o.role, o.presence, o.joinedAt,
+    );
+  }
+
+  deleteOccupant(nick: string): void {
+    this.occupants.delete(nick);
+    this.#sql.exec(`DELETE FROM lobby_occupants WHERE nick = ?`, nick);
+  }
+
+  /** Affiliations are the main room's: nothing to keep here. */
+  setAffiliation(): void {}
+
+  clearRoom(): void {
+    this.occupants.clear();
+    this.#settings = null;
+    this.#sql.exec(`DELETE FROM lobby_occupants`);
+    this.#sql.exec(`DELETE FROM meta WHERE key = 'lobby'`);
+  }
+
+  sessionAuth(sid: string): TokenContext | undefined {
+    return this.#main.sessionAuth(sid);
   }
 }

@@ -17,6 +17,8 @@ import { createRoomIqRouter } from './muc/room-iq.ts';
 import { AvModeration } from './av-moderation.ts';
 import { ConferenceDuration } from './conference-duration.ts';
 import { EndConference } from './end-conference.ts';
+import { Lobby } from './lobby.ts';
+import { Polls } from './polls.ts';
 import { RoomMetadata } from './room-metadata.ts';
 import { SpeakerStats } from './speaker-stats.ts';
 import { FOCUS_SID, FocusLink, type RegistryClient } from './focus-link.ts';
@@ -61,26 +63,39 @@ export class RoomXmppServer implements StreamHost {
   readonly endConference: EndConference;
   readonly roomMetadata: RoomMetadata;
   readonly conferenceDuration: ConferenceDuration;
+  readonly lobby: Lobby;
+  readonly polls: Polls;
 
   constructor(o: RoomXmppServerOptions) {
     this.#log = o.log;
     this.#now = o.now ?? Date.now;
     this.authenticator = o.authenticator;
     this.#buckets = new TokenBuckets(o.config.rateLimitPerSecond, o.config.rateLimitBurst);
-    this.#negotiator = new StreamNegotiator({ domain: o.config.domain, guestDomain: o.config.auth.guestDomain, maxStanzaBytes: o.config.maxStanzaBytes, log: o.log, host: this });
+    this.#negotiator = new StreamNegotiator({ domain: o.config.domain, guestDomain: o.config.auth.guestDomain, hiddenDomain: o.config.hiddenDomain, maxStanzaBytes: o.config.maxStanzaBytes, log: o.log, host: this });
     this.sessions = new Sessions({
       store: o.store, config: o.config, log: o.log, now: this.#now,
-      hooks: { sessionEnded: (sid) => this.room.removeSession(sid), scheduleWakeUp: o.scheduleWakeUp },
+      hooks: {
+        sessionEnded: (sid) => {
+          this.room.removeSession(sid);
+          this.lobby.removeSession(sid);
+        },
+        scheduleWakeUp: o.scheduleWakeUp,
+      },
     });
     const focusBare = focusJid(o.config.domain);
+    const superOwners = o.registry ? [focusBare] : [];
     this.room = new MucRoom({
       jid: jid(o.roomName, o.config.mucDomain), store: o.store, sessions: this.sessions, config: o.config, log: o.log, now: this.#now,
-      superOwners: o.registry ? [focusBare] : [],
+      superOwners,
+      policy: { preJoin: (attempt) => this.lobby.preJoin(attempt) },
+      onConfigured: (actor, before, after) => this.lobby.configured(actor, before, after),
+      onDestroyed: () => this.lobby.mainDestroyed(),
       onJoining: (occ) => this.roomMetadata.occupantJoining(occ),
       onJoined: (occ) => {
         this.avModeration.occupantJoined(occ);
         this.conferenceDuration.occupantJoined(occ);
         this.speakerStats.occupantJoined(occ);
+        this.polls.occupantJoined(occ);
       },
       onLeaving: (occ) => this.speakerStats.occupantLeaving(occ),
     });
@@ -105,14 +120,23 @@ export class RoomXmppServer implements StreamHost {
       onEnd: this.focus ? () => this.focus!.focus.roomDestroyed() : undefined,
     });
     this.roomMetadata = new RoomMetadata({ address: o.config.roomMetadataDomain, room: this.room, sessions: this.sessions, log: o.log, isService });
+    this.lobby = new Lobby({
+      config: o.config, log: o.log, roomName: o.roomName, main: this.room, store: o.store.lobby, sessions: this.sessions,
+      metadata: this.roomMetadata, now: this.#now, superOwners,
+    });
     this.conferenceDuration = new ConferenceDuration({
       address: o.config.conferenceDurationDomain, room: this.room, sessions: this.sessions, now: this.#now, isService,
+    });
+    this.polls = new Polls({
+      address: o.config.pollsDomain, room: this.room, sessions: this.sessions, log: o.log, isService,
+      tokenFeatures: (sid) => o.store.sessionAuth(sid)?.features,
     });
     this.#router = new StanzaRouter({
       config: o.config, log: o.log, sessions: this.sessions, room: this.room, roomName: o.roomName,
       serverIq: createServerIqRouter(onHandlerError), mucServiceIq: createMucServiceIqRouter(onHandlerError),
       roomIq: createRoomIqRouter(onHandlerError), focusIq: this.focus?.iqRouter(onHandlerError), avModeration: this.avModeration,
-      components: [this.speakerStats, this.endConference, this.roomMetadata, this.conferenceDuration],
+      lobby: this.lobby, lobbyServiceIq: this.lobby.serviceIqRouter(onHandlerError),
+      components: [this.speakerStats, this.endConference, this.roomMetadata, this.conferenceDuration, this.polls],
     });
   }
 

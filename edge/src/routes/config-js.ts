@@ -21,6 +21,9 @@ export function clientConfig(config: EdgeConfig, requestUrl: URL, cf?: { country
     },
     // jitsi-meet sends users who must log in here (its {room}, {state} and {code_challenge} placeholders).
     ...(config.login ? { tokenAuthUrl: `${origin}/oidc/auth?room={room}&state={state}&code_challenge={code_challenge}` } : {}),
+    // Occupants whose real JID is here (recorders) are hidden: jitsi-meet shows no tile and counts no participant,
+    // and lib-jitsi-meet takes a recording's "on" from such an occupant's presence.
+    hiddenDomain: config.hiddenDomain,
     websocket: ws,
     serviceUrl: ws,
     enableWebsocketResume: true,

@@ -17,9 +17,14 @@ export interface AuthRequest {
   readonly response: string;
 }
 
+/** Who logged in to the Registry: a media node (`BRIDGE_SECRET`) or a recorder (`RECORDER_SECRET`). */
+export type LoginKind = 'bridge' | 'recorder';
+
 export interface Principal {
   /** JID local part for this connection. */
   readonly node: string;
+  /** Registry logins: which credential verified. */
+  readonly kind?: LoginKind;
   /** What a verified token said; none for anonymous logins. */
   readonly token?: TokenContext;
 }
@@ -36,8 +41,34 @@ export class AuthFailure extends Error {
 
 export interface Authenticator {
   readonly mechanisms: readonly string[];
+  /** The mechanisms offered on a stream to `domain`, when they differ by domain (the hidden domain offers PLAIN). */
+  mechanismsFor?(domain: string): readonly string[];
   authenticate(request: AuthRequest): Promise<Principal> | Principal;
 }
+
+/** Constant-time comparison of two secrets (their lengths leak, their contents do not). */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+/** The authcid and password of a SASL PLAIN initial response (RFC 4616: authzid NUL authcid NUL passwd). */
+export function readPlain(response: string): { user: string; password: string } {
+  let decoded: string;
+  try {
+    decoded = atob(response.trim());
+  } catch {
+    throw new AuthFailure('malformed-request', 'the PLAIN response is not base64');
+  }
+  const [, user = '', password = ''] = decoded.split('\0');
+  return { user, password };
+}
+
+/** Ids of media nodes and recorders: their JID local part and brewery nickname. */
+export const SERVICE_ID_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** SASL ANONYMOUS (RFC 4505): every login gets a fresh random local part. */
 export class AnonymousAuthenticator implements Authenticator {

@@ -34,6 +34,8 @@ export interface ConnectionState {
   domain?: string;
   /** Local part assigned at SASL success (anonymous: a random UUID). */
   node: string | null;
+  /** Registry logins: a media node or a recorder (by the credential that verified). */
+  kind?: 'bridge' | 'recorder';
   /** What the verified token (if any) said, from SASL success until the session is bound. */
   auth?: TokenContext | null;
   /** Session id once bound or resumed (also the XEP-0198 resumption id). */

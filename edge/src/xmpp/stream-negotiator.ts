@@ -32,6 +32,8 @@ export interface StreamNegotiatorOptions {
   domain: string;
   /** A second domain clients may open streams to (Jitsi's `hosts.anonymousdomain` for guests). */
   guestDomain?: string;
+  /** The hidden domain recorders open streams to (Jitsi's `hiddenDomain`). */
+  hiddenDomain?: string;
   maxStanzaBytes: number;
   log: Logger;
   host: StreamHost;
@@ -88,10 +90,10 @@ export class StreamNegotiator {
   }
 
   #open(conn: Connection, el: Element): void {
-    const { domain: mainDomain, guestDomain, host } = this.#o;
+    const { domain: mainDomain, guestDomain, hiddenDomain, host } = this.#o;
     if (el.attrs.version !== '1.0') throw new StreamError('unsupported-version');
     const to = typeof el.attrs.to === 'string' ? el.attrs.to.toLowerCase() : conn.state.domain ?? mainDomain;
-    if (to !== mainDomain && to !== guestDomain) throw new StreamError('host-unknown', { text: `this server is ${mainDomain}` });
+    if (to !== mainDomain && to !== guestDomain && to !== hiddenDomain) throw new StreamError('host-unknown', { text: `this server is ${mainDomain}` });
     const stage = conn.state.stage;
     // The restart after SASL must name the domain the login was for.
     if (stage !== 'initial' && to !== (conn.state.domain ?? mainDomain)) throw new StreamError('host-unknown', { text: 'the stream restart names another domain' });
@@ -99,7 +101,8 @@ export class StreamNegotiator {
     const domain = to;
     const features: Element[] = [];
     if (stage === 'initial' || stage === 'sasl') {
-      features.push(xml('mechanisms', { xmlns: NS_SASL }, ...host.authenticator.mechanisms.map((m) => xml('mechanism', null, m))));
+      const mechanisms = host.authenticator.mechanismsFor?.(domain) ?? host.authenticator.mechanisms;
+      features.push(xml('mechanisms', { xmlns: NS_SASL }, ...mechanisms.map((m) => xml('mechanism', null, m))));
       conn.state.stage = 'sasl';
     } else if (stage === 'authenticated' || stage === 'bind') {
       // No legacy <session/> feature: Strophe would otherwise wait for a session IQ (jitsi-wire-protocol §1.4).
@@ -125,6 +128,7 @@ export class StreamNegotiator {
         domain: conn.state.domain ?? this.#o.domain,
       });
       conn.state.node = principal.node;
+      if (principal.kind) conn.state.kind = principal.kind;
       conn.state.auth = principal.token ?? null;
       conn.state.stage = 'authenticated';
       conn.save();

@@ -4,23 +4,16 @@
  * moderator actions, raise hand, password, leave). Plain DOM; the protocol is in meeting.ts.
  * @module
  */
+import { h } from './dom.ts';
 import { logInUrl, loginAvailable, logOut, signedInUser, takeTokenFromUrl } from './login.ts';
+import { lobbyPanel, waitingScreen } from './lobby-panel.ts';
 import { Meeting, type ClientConfig, type Participant } from './meeting.ts';
+import { pollsPanel } from './polls-panel.ts';
+import { recordingError } from './recording.ts';
 import { XmppError } from './xmpp-connection.ts';
 
 declare const config: ClientConfig;
 const app = document.getElementById('app')!;
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...children: Array<Node | string | null | false>): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener);
-    else if (k === 'dataset') Object.assign(el.dataset, v);
-    else if (v !== undefined && v !== false) el.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c !== null && c !== false) el.append(c);
-  return el;
-}
 
 const randomRoom = () => {
   const words = ['amber', 'brisk', 'cedar', 'delta', 'ember', 'fjord', 'glade', 'harbor', 'indigo', 'juniper', 'kestrel', 'lumen'];
@@ -144,7 +137,11 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
         h('button', { type: 'button', onclick: () => void meeting.grantModerator(p.id), 'aria-label': `Make ${p.name} a moderator` }, 'Moderator'),
         h('button', { type: 'button', onclick: () => void meeting.kick(p.id), 'aria-label': `Remove ${p.name}` }, 'Remove')) : '')));
     lockButton.hidden = !meeting.isModerator;
+    lobby.element.hidden = !meeting.isModerator;
+    recordButton.hidden = !meeting.isModerator;
     endButton.hidden = !meeting.canEndForAll;
+    startMutedBox.hidden = !meeting.isModerator;
+    polls.element.hidden = !meeting.canPoll;
     // Small tiles get small simulcast layers; the speaker on the large tile gets the full one.
     meeting.setReceiverConstraints(list.length >= 2 ? 180 : 360, list.length >= 2 && dominant ? dominant : undefined);
   };
@@ -166,6 +163,29 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       if (code === 'connection-lost') void reconnect();
     },
     left: () => undefined,
+    lobby: (state) => {
+      lobby.update(state);
+      if (state.knockers.length && meeting.isModerator) side.hidden = false;
+    },
+    waiting: (name) => waiting.show(name),
+    polls: (list) => { polls.render(list); side.hidden = false; },
+    startMutedPolicy: (policy) => {
+      startAudio.checked = policy.audio;
+      startVideo.checked = policy.video;
+    },
+    startedMuted: (media) => {
+      document.getElementById(media === 'audio' ? 'mute-mic' : 'mute-cam')?.setAttribute('aria-pressed', 'true');
+      status.textContent = media === 'audio' ? 'You joined with your microphone muted.' : 'You joined with your camera off.';
+    },
+    recording: (view) => {
+      recIndicator.hidden = view.status === 'off';
+      recIndicator.dataset.status = view.status;
+      recIndicator.textContent = view.status === 'pending' ? 'REC starting…' : 'REC';
+      recIndicator.title = view.status === 'on' && view.by ? `Recording started by ${view.by}` : 'Recording';
+      recordButton.textContent = view.status === 'off' ? 'Record' : 'Stop recording';
+      status.textContent = view.status === 'on' ? `Recording${view.by ? `, started by ${view.by}` : ''}.`
+        : view.status === 'off' ? (view.failure ? `The recording stopped: the recorder failed (${view.failure}).` : 'The recording stopped.') : status.textContent;
+    },
     ended: (reason) => {
       clearInterval(qualityTimer);
       clearInterval(statsTimer);
@@ -175,6 +195,9 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
     },
   });
   (window as unknown as { meeting: Meeting }).meeting = meeting;
+  const lobby = lobbyPanel(h, meeting.lobby, (text) => { error.textContent = text; error.hidden = false; });
+  const waiting = waitingScreen(h);
+  side.prepend(lobby.element);
   // Closing or reloading the tab leaves the room at once; otherwise the resumable session would
   // keep a ghost participant until the server gives up on it.
   window.addEventListener('pagehide', () => meeting.leave());
@@ -209,6 +232,27 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
   const endButton = h('button', { type: 'button', id: 'end-for-all', class: 'leave', hidden: true, onclick: () => {
     if (confirm('End the meeting for everyone?')) meeting.endForAll();
   } }, 'End meeting for all');
+  const polls = pollsPanel(meeting);
+  polls.element.hidden = true;
+  // Moderators decide who starts muted from now on (the room metadata's startMuted; the focus enforces it).
+  const startAudio = h('input', { type: 'checkbox', id: 'start-audio-muted' });
+  const startVideo = h('input', { type: 'checkbox', id: 'start-video-muted' });
+  const setPolicy = () => meeting.setStartMutedPolicy({ audio: startAudio.checked, video: startVideo.checked });
+  startAudio.addEventListener('change', setPolicy);
+  startVideo.addEventListener('change', setPolicy);
+  const startMutedBox = h('fieldset', { id: 'start-muted', hidden: true }, h('legend', {}, 'Newcomers start'),
+    h('label', {}, startAudio, ' with microphone muted'), h('label', {}, startVideo, ' with camera off'));
+  side.append(polls.element, startMutedBox);
+  // Recording: REC for everyone, Record / Stop recording for moderators (errors worded as jitsi-meet's).
+  const recIndicator = h('span', { id: 'rec-indicator', class: 'rec', role: 'status', hidden: true }, 'REC');
+  const recordButton = h('button', { type: 'button', id: 'record', hidden: true, onclick: () => {
+    const running = meeting.recording.view.status !== 'off';
+    (running ? meeting.recording.stop() : meeting.recording.start()).catch((err: unknown) => {
+      error.textContent = recordingError(err);
+      error.dataset.code = 'recording';
+      error.hidden = false;
+    });
+  } }, 'Record');
   // Speaking time per participant (the speaker stats component tells a latecomer what came before).
   const speakerList = h('ol', { id: 'speaker-stats', 'aria-label': 'Speaking time' });
   const statsTimer = setInterval(() => {
@@ -238,7 +282,7 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
   };
 
   app.replaceChildren(h('div', { class: 'room' },
-    h('div', { class: 'stage' }, h('div', { class: 'main' }, status, error, grid), side),
+    h('div', { class: 'stage' }, h('div', { class: 'main' }, status, error, waiting.element, grid), side),
     h('nav', { class: 'toolbar', 'aria-label': 'Meeting controls' },
       toggle('Mute', 'mute-mic', (on) => meeting.setAudioMuted(on)),
       toggle('Stop camera', 'mute-cam', (on) => meeting.setVideoMuted(on)),
@@ -246,6 +290,8 @@ async function enter(room: string, stream: MediaStream, displayName: string, pas
       toggle('Raise hand', 'raise-hand', (on) => meeting.setHandRaised(on)),
       h('button', { type: 'button', id: 'toggle-side', onclick: () => { side.hidden = !side.hidden; } }, 'Chat & people'),
       lockButton,
+      recordButton,
+      recIndicator,
       quality,
       endButton,
       h('button', { type: 'button', class: 'leave', id: 'leave', onclick: () => { meeting.leave(); location.assign('/'); } }, 'Leave'))));

@@ -6,12 +6,16 @@
  * @module
  */
 import {
-  NS_DATA_FORMS, NS_DISCO_INFO, NS_JINGLE, NS_JITMEET, NS_MUC_OWNER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
+  LOBBY_ROOMINFO_FIELD, NS_DATA_FORMS, NS_DISCO_INFO, NS_JINGLE, NS_JITMEET, NS_MUC_OWNER, NS_MUC_USER, NS_MUC_ROOMCONFIG, NS_NICK, StanzaError, bareJid, buildConferenceRequest, buildIq, buildIqError,
   buildJitsiPresence, buildMucAdmin, buildMucLeave, buildMucPresence, buildMute, findMute, hasBridgeNotAvailable, parseJingle, parseJitsiPresence,
-  parseMucUser, serializeBridgeMessage, xml, type Element, type Jingle, type Mute, type StanzaErrorCondition,
+  parseMucUser, buildPollCommand, buildRoomMetadataCommand, readPollsEvents, readStartMutedPolicy, serializeBridgeMessage, tryParseJid, xml, type Element,
+  type Jingle, type Mute, type Poll, type StanzaErrorCondition,
 } from '@edgemeet/protocol';
 import { fetchIceServers } from './ice-servers.ts';
+import { LobbyClient, type LobbyState } from './lobby-client.ts';
 import { MediaSession, type Quality } from './media-session.ts';
+import { PollBook } from './poll-book.ts';
+import { RecordingControl, type RecordingView } from './recording.ts';
 import { XmppConnection, XmppError } from './xmpp-connection.ts';
 
 export interface ClientConfig {
@@ -22,6 +26,8 @@ export interface ClientConfig {
   token?: string;
   /** jitsi-meet's deploymentInfo; `userRegion` is announced as jitsi_participant_region (bridge selection). */
   deploymentInfo?: { region?: string; userRegion?: string };
+  /** Occupants whose real JID is on this domain (recorders) get no tile and count as no participant. */
+  hiddenDomain?: string;
 }
 
 export interface Participant {
@@ -46,6 +52,18 @@ export interface MeetingEvents {
   left(): void;
   /** A moderator ended the meeting for everyone (the room was destroyed), with the server's reason. */
   ended(reason: string): void;
+  /** The lobby: whether the room has one, who knocks (for moderators). */
+  lobby(state: LobbyState): void;
+  /** Waiting in the lobby under this name (null: not, or no longer). */
+  waiting(name: string | null): void;
+  /** The room's polls changed (one created or answered, or the history arrived). */
+  polls(list: Poll[]): void;
+  /** The room's start-muted policy (its metadata), as moderators set it. */
+  startMutedPolicy(policy: { audio: boolean; video: boolean }): void;
+  /** The focus had this participant start muted (Jicofo's `<startmuted/>`). */
+  startedMuted(media: 'audio' | 'video'): void;
+  /** The recording's state changed (the focus's jibri-recording-status, or this participant's own start). */
+  recording(view: RecordingView): void;
 }
 
 /** Dominant-speaker time of one participant (this one included), as lib-jitsi-meet's SpeakerStats keeps it. */
@@ -78,6 +96,17 @@ export class Meeting {
   readonly #speakerTotals = new Map<string, number>();
   readonly #speakerNames = new Map<string, string>();
   #speaking: { id: string; since: number } | null = null;
+  readonly lobby: LobbyClient;
+  readonly #polls = new PollBook();
+  /** The room metadata's start-muted policy, as last heard. */
+  startMutedPolicy = { audio: false, video: false };
+  /** The first session-initiate's `<startmuted/>` was applied (as lib-jitsi-meet, an initial mute only). */
+  #startMutedApplied = false;
+
+  /** Recording: start/stop for moderators, the state for everyone. */
+  readonly recording: RecordingControl;
+  /** Hidden occupants (recorders) in the room: no tile, no participant. */
+  readonly #hidden = new Set<string>();
 
   constructor(config: ClientConfig, room: string, local: Meeting['local'], events: MeetingEvents) {
     this.#config = config;
@@ -85,6 +114,40 @@ export class Meeting {
     this.#roomJid = `${this.#room}@${config.hosts.muc}`;
     this.local = local;
     this.#events = events;
+    this.recording = new RecordingControl({
+      focus: `${this.#roomJid}/focus`, iq: (el) => this.#xmpp?.iq(el), changed: (view) => this.#events.recording(view),
+      nameOf: (occupant) => {
+        const nick = occupant.slice(occupant.indexOf('/') + 1);
+        return nick === this.myId ? this.local.name : this.participants.get(nick)?.name ?? nick;
+      },
+    });
+    this.lobby = new LobbyClient({
+      roomJid: this.#roomJid,
+      myId: () => this.myId,
+      displayName: () => this.local.name,
+      isModerator: () => this.isModerator,
+      memberJids: () => [...this.#realJids.values()],
+      send: (el) => this.#xmpp?.send(el),
+      iq: (el) => this.#xmpp ? this.#xmpp.iq(el) : Promise.reject(new Error('not connected')),
+      rejoin: () => this.#xmpp?.send(this.#presence(true)),
+      state: (s) => events.lobby(s),
+      waiting: (name) => events.waiting(name),
+      denied: (reason) => events.error('lobby-denied', reason),
+    });
+  }
+
+  /** The room's disco#info: members-only and its lobby room (lib-jitsi-meet reads it after joining and on status 104). */
+  async #roomInfo(): Promise<void> {
+    try {
+      const info = await this.#xmpp?.iq(buildIq('get', this.#roomJid, undefined, xml('query', { xmlns: NS_DISCO_INFO })));
+      const query = info?.getChild('query');
+      if (!query) return;
+      const membersOnly = query.getChildren('feature').some((f) => f.attrs.var === 'muc_membersonly');
+      const lobbyRoom = query.getChild('x', NS_DATA_FORMS)?.getChildren('field').find((f) => f.attrs.var === LOBBY_ROOMINFO_FIELD)?.getChildText('value') ?? undefined;
+      this.lobby.roomInfo(membersOnly, lobbyRoom || undefined);
+    } catch (err) {
+      console.warn('room disco#info failed', err);
+    }
   }
 
   get peerConnection(): RTCPeerConnection | null { return this.#media?.pc ?? null; }
@@ -133,6 +196,34 @@ export class Meeting {
     if (to) this.#xmpp?.send(xml('message', { to }, xml('end_conference')));
   }
 
+  /** The server has a polls component (lib-jitsi-meet's `getPolls().isSupported()`). */
+  get canPoll(): boolean {
+    return this.#components.has('polls');
+  }
+
+  get polls(): PollBook {
+    return this.#polls;
+  }
+
+  /** Creates a poll for everyone (lib-jitsi-meet's createPoll). */
+  createPoll(question: string, answers: readonly string[]): void {
+    const to = this.#components.get('polls');
+    const pollId = crypto.randomUUID().slice(0, 12);
+    if (to) this.#xmpp?.send(xml('message', { to, type: 'chat' }, buildPollCommand({ command: 'new-poll', pollId, question, answers: answers.map((name) => ({ name })) })));
+  }
+
+  /** Answers a poll (lib-jitsi-meet's answerPoll): one choice per answer. */
+  answerPoll(pollId: string, answers: readonly boolean[]): void {
+    const to = this.#components.get('polls');
+    if (to) this.#xmpp?.send(xml('message', { to, type: 'chat' }, buildPollCommand({ command: 'answer-poll', pollId, answers })));
+  }
+
+  /** A moderator sets who starts muted from now on (lib-jitsi-meet's setStartMutedPolicy, through the room metadata). */
+  setStartMutedPolicy(policy: { audio: boolean; video: boolean }): void {
+    const to = this.#components.get('room_metadata');
+    if (to && this.isModerator) this.#xmpp?.send(xml('message', { to }, buildRoomMetadataCommand(this.#roomJid, 'startMuted', policy)));
+  }
+
   /** Everyone's speaking time so far (who left included), longest first. */
   speakerTimes(): SpeakerTime[] {
     const now = Date.now();
@@ -155,15 +246,29 @@ export class Meeting {
     this.#events.dominantSpeaker(id);
   }
 
-  /** Messages from the server's components: the speaker stats a newcomer gets. */
+  /** Messages from the server's components: the speaker stats a newcomer gets, polls, the room metadata. */
   #componentMessage(el: Element): void {
-    if (el.attrs.from !== this.#components.get('speakerstats')) return;
-    let body: { type?: string; users?: Record<string, { displayName?: string; totalDominantSpeakerTime?: number }> };
+    const from = el.attrs.from;
+    let json: unknown;
     try {
-      body = JSON.parse(el.getChildText('json-message', NS_JITMEET) ?? '{}') as typeof body;
+      json = JSON.parse(el.getChildText('json-message', NS_JITMEET) ?? '{}');
     } catch {
       return;
     }
+    if (from === this.#components.get('polls')) {
+      if (this.#polls.apply(readPollsEvents(json))) this.#events.polls(this.#polls.list());
+      return;
+    }
+    if (from === this.#components.get('room_metadata')) {
+      const metadata = (json as { type?: unknown; metadata?: unknown }).metadata;
+      if ((json as { type?: unknown }).type === 'room_metadata' && typeof metadata === 'object' && metadata !== null) {
+        this.startMutedPolicy = readStartMutedPolicy(metadata as Record<string, unknown>);
+        this.#events.startMutedPolicy(this.startMutedPolicy);
+      }
+      return;
+    }
+    if (from !== this.#components.get('speakerstats')) return;
+    const body = json as { type?: string; users?: Record<string, { displayName?: string; totalDominantSpeakerTime?: number }> };
     if (body.type !== 'speakerstats' || !body.users) return;
     for (const [id, u] of Object.entries(body.users)) {
       if (typeof u.totalDominantSpeakerTime === 'number') this.#speakerTotals.set(id, u.totalDominantSpeakerTime);
@@ -260,7 +365,9 @@ export class Meeting {
       xml('x', { xmlns: NS_DATA_FORMS, type: 'submit' },
         xml('field', { var: 'FORM_TYPE' }, xml('value', null, NS_MUC_ROOMCONFIG)),
         xml('field', { var: 'muc#roomconfig_roomsecret' }, xml('value', null, password)),
-        xml('field', { var: 'muc#roomconfig_passwordprotectedroom' }, xml('value', null, password ? '1' : '0'))))));
+        xml('field', { var: 'muc#roomconfig_passwordprotectedroom' }, xml('value', null, password ? '1' : '0')),
+        // Keeps the lobby, as lib-jitsi-meet's lock does.
+        this.lobby.enabled ? xml('field', { var: 'muc#roomconfig_membersonly' }, xml('value', null, 'true')) : null))));
   }
 
   /** The room was destroyed (the meeting ended for everyone): media and connection close, nothing reconnects. */
@@ -289,6 +396,13 @@ export class Meeting {
   async #stanza(el: Element): Promise<void> {
     const from = String(el.attrs.from ?? '');
     if (el.name === 'presence' && from.startsWith(`${this.#roomJid}/`)) return this.#roomPresence(el, from.slice(this.#roomJid.length + 1));
+    if (el.name === 'presence' && this.lobby.isLobbyPresence(from)) return this.lobby.presence(el, from.slice(from.indexOf('/') + 1));
+    if (el.name === 'message' && from === this.#roomJid) {
+      const x = el.getChild('x', NS_MUC_USER);
+      if (x?.getChild('invite')) this.lobby.invited();
+      if (x?.getChildren('status').some((s) => s.attrs.code === '104')) await this.#roomInfo();
+      return;
+    }
     if (el.name === 'message' && el.attrs.type !== 'groupchat' && el.attrs.type !== 'error' && [...this.#components.values()].includes(from)) {
       this.#componentMessage(el);
       return;
@@ -319,11 +433,12 @@ export class Meeting {
     }
   }
 
-  #roomPresence(el: Element, nick: string): void {
+  async #roomPresence(el: Element, nick: string): Promise<void> {
     const muc = parseMucUser(el);
     const item = muc?.item;
     const statuses = muc?.statuses ?? [];
     if (el.attrs.type === 'error') {
+      if (nick === this.myId && this.lobby.refused(el)) return;
       const condition = el.getChild('error')?.children.find((c): c is Element => typeof c !== 'string' && c.name !== 'text')?.name ?? 'error';
       this.#events.error(condition, {
         'not-authorized': 'This room is locked: enter its password.', forbidden: 'You are banned from this room.',
@@ -338,18 +453,30 @@ export class Meeting {
         if (muc?.destroy) this.#ended(muc.destroy.reason ?? 'The meeting has ended');
         return;
       }
-      if (!this.joinedAt) {
+      const first = !this.joinedAt;
+      if (first) {
         this.joinedAt = performance.now();
         this.#events.status('');
+        this.lobby.mainJoined();
       }
+      const wasModerator = this.isModerator;
       this.isModerator = item?.role === 'moderator';
       this.#emit();
+      if (first) await this.#roomInfo();
+      else if (wasModerator !== this.isModerator) this.lobby.roleChanged();
       return;
     }
     if (nick === 'focus') {
+      this.recording.focusPresence(el);
       if (hasBridgeNotAvailable(el)) {
         this.#events.error('no-bridge', 'No media server is available right now; the meeting will connect when one is.');
       }
+      return;
+    }
+    // A recorder (Jitsi's hiddenDomain): in the room, but nobody to show.
+    if (this.#hidden.has(nick) || (item?.jid && this.#config.hiddenDomain && tryParseJid(item.jid)?.domain === this.#config.hiddenDomain)) {
+      if (el.attrs.type === 'unavailable') this.#hidden.delete(nick);
+      else this.#hidden.add(nick);
       return;
     }
     if (el.attrs.type === 'unavailable') {
@@ -376,6 +503,18 @@ export class Meeting {
     this.#events.participants([...this.participants.values()]);
   }
 
+  /** The focus's start-muted policy for this participant, applied before its media starts. */
+  #startMuted(policy: { audio: boolean; video: boolean }): void {
+    if (policy.audio && !this.local.audioMuted) {
+      this.setAudioMuted(true);
+      this.#events.startedMuted('audio');
+    }
+    if (policy.video && !this.local.videoMuted) {
+      this.setVideoMuted(true);
+      this.#events.startedMuted('video');
+    }
+  }
+
   /** The focus asks this participant to mute (it only ever mutes; unmuting is the participant's choice). */
   #mutedByFocus(mute: Mute): void {
     if (!mute.mute) return;
@@ -388,6 +527,8 @@ export class Meeting {
 
   async #jingle(j: Jingle): Promise<void> {
     if (j.action === 'session-initiate') {
+      if (j.startMuted && !this.#startMutedApplied) this.#startMuted(j.startMuted);
+      this.#startMutedApplied = true;
       this.#media?.close();
       this.#media = await MediaSession.accept(j, {
         localStream: this.local.stream, endpointId: this.myId, jid: this.#xmpp?.jid ?? '', iceServers: await this.#iceServers,

@@ -29,6 +29,8 @@ export interface SessionInitiateOptions {
   sources: EndpointSourceMap;
   bridgeSessionId: string;
   region?: string;
+  /** Jicofo's `<startmuted/>`: the participant is to start with these muted (sent only when one is). */
+  startMuted?: { audio: boolean; video: boolean };
 }
 
 export function sessionInitiate(o: SessionInitiateOptions): Element {
@@ -41,6 +43,7 @@ export function sessionInitiate(o: SessionInitiateOptions): Element {
     action: 'session-initiate', sid: o.sid, initiator: o.initiator, contents,
     groups: [{ semantics: 'BUNDLE', contents: MEDIA.slice() }],
     bridgeSession: { id: o.bridgeSessionId, region: o.region || undefined },
+    startMuted: o.startMuted && (o.startMuted.audio || o.startMuted.video) ? o.startMuted : undefined,
   }), o.id);
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  AppError, FINGERPRINT_HASHES, StanzaError, buildColibri2Error, buildConferenceModified, parseConferenceModify,
+  AppError, CAP_SSRC_REWRITING, FINGERPRINT_HASHES, StanzaError, buildColibri2Error, buildConferenceModified, parseConferenceModify,
   type Colibri2ConferenceModified, type Colibri2EndpointResult, type Colibri2ErrorReason, type Element,
 } from '@edgemeet/protocol';
 import type { ConferenceDirectory } from '../sfu/conference-control.ts';
@@ -54,7 +54,7 @@ export function handleConferenceModify(directory: ConferenceDirectory, payload: 
     if (ep.create) {
       if (endpoint) throw colibriError('conflict', 'unspecified', `endpoint ${ep.id} exists`, ep.id);
       if (!ep.transport) throw colibriError('bad-request', 'unspecified', 'an endpoint is created with a transport', ep.id);
-      endpoint = conference.createEndpoint(ep.id, { statsId: ep.statsId });
+      endpoint = conference.createEndpoint(ep.id, { statsId: ep.statsId, ssrcRewriting: ep.capabilities.includes(CAP_SSRC_REWRITING) });
       out.transport = endpoint.localTransport();
     } else if (!endpoint) {
       throw colibriError('item-not-found', 'unknown_endpoint', `no endpoint ${ep.id}`, ep.id);

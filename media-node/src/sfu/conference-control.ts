@@ -22,7 +22,8 @@ export interface EndpointControl {
 export interface ConferenceControl {
   readonly meetingId: string;
   endpoint(id: string): EndpointControl | undefined;
-  createEndpoint(id: string, options: { statsId?: string }): EndpointControl;
+  /** `ssrcRewriting`: the Colibri2 capability `ssrc-rewriting` (the receiver gets media on the node's SSRCs, announced over the bridge channel). */
+  createEndpoint(id: string, options: { statsId?: string; ssrcRewriting?: boolean }): EndpointControl;
   expireEndpoint(id: string): void;
   /** The bridge's own sources (`jvb-a0`, `jvb-v0`), announced when the conference is created. */
   feedbackSources(): Colibri2MediaSource[];

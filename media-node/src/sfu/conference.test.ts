@@ -413,3 +413,65 @@ describe('VP9 SVC in the conference', () => {
     });
   });
 });
+
+describe('SSRC rewriting (Colibri2 capability ssrc-rewriting)', () => {
+  it('a receiver gets audio and video on the node\'s SSRCs, hears which source each carries, and its NACKs and PLIs reach the right stream', async () => {
+    await withConference((conference) => {
+      const alice = conference.createEndpoint('alice') as SfuEndpoint;
+      const bob = conference.createEndpoint('bob', { ssrcRewriting: true }) as SfuEndpoint;
+      const carol = conference.createEndpoint('carol') as SfuEndpoint;
+      alice.setSources([
+        { type: 'audio', id: 'alice-a0', sources: [{ ssrc: 91, name: 'alice-a0' }], groups: [] },
+        { type: 'video', id: 'alice-v0', sources: [{ ssrc: 101 }, { ssrc: 102 }], groups: [{ semantics: 'SIM', ssrcs: [101, 102] }] },
+      ]);
+      const toBob: Buffer[] = [];
+      const toCarol: Buffer[] = [];
+      const toAlice: Buffer[] = [];
+      for (const [ep, sink, kind] of [[bob, toBob, 'sendRtp'], [carol, toCarol, 'sendRtp'], [alice, toAlice, 'sendRtcp']] as const) {
+        Object.defineProperty(ep.transport, 'state', { get: () => 'connected' });
+        (ep.transport as unknown as Record<string, unknown>)[kind] = (b: Buffer) => sink.push(Buffer.from(b));
+      }
+      (alice.transport as unknown as Record<string, unknown>).sendRtp = () => undefined;
+      for (const ep of [bob, carol]) (ep.transport as unknown as Record<string, unknown>).sendRtcp = () => undefined;
+      const channel: Array<Record<string, unknown>> = [];
+      bob.attachChannel({ send: (t) => channel.push(JSON.parse(t)), close: () => undefined });
+
+      const vp8 = (seq: number, key: boolean) => {
+        const frame = key ? Buffer.from([0x00, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01]) : Buffer.from([0x01, 0, 0]);
+        return new RtpPacket(new RtpHeader({ payloadType: 100, sequenceNumber: seq, timestamp: seq * 3000, ssrc: 102 }), Buffer.concat([Buffer.from([0x10]), frame])).serialize();
+      };
+      const opus = (seq: number) => new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 91 }), Buffer.from([0xfc, 1, 2])).serialize();
+      for (let seq = 500; seq < 510; seq++) conference.routeRtp(alice, vp8(seq, seq === 500));
+      for (let seq = 1; seq <= 3; seq++) conference.routeRtp(alice, opus(seq));
+
+      const videoMap = channel.find((m) => m.colibriClass === 'VideoSourcesMap') as { mappedSources: Array<{ source: string; owner: string; ssrc: number; rtx: number; videoType: string }> };
+      const audioMap = channel.find((m) => m.colibriClass === 'AudioSourcesMap') as { mappedSources: Array<{ source: string; owner: string; ssrc: number }> };
+      expect(videoMap.mappedSources).toEqual([{ source: 'alice-v0', owner: 'alice', ssrc: expect.any(Number), rtx: expect.any(Number), videoType: 'CAMERA' }]);
+      expect(audioMap.mappedSources).toEqual([{ source: 'alice-a0', owner: 'alice', ssrc: expect.any(Number) }]);
+      const vSlot = videoMap.mappedSources[0]!.ssrc;
+      const aSlot = audioMap.mappedSources[0]!.ssrc;
+      for (const s of [vSlot, aSlot]) expect([91, 101, 102]).not.toContain(s);
+      const bobHeaders = toBob.map((p) => RtpPacket.deSerialize(p).header);
+      expect(bobHeaders.map((h) => h.ssrc)).toEqual([...Array(10).fill(vSlot), aSlot, aSlot, aSlot]);
+      // Carol (no rewriting) still gets the signalled SSRCs, from the same buffers.
+      expect(toCarol.map((p) => RtpPacket.deSerialize(p).header.ssrc)).toEqual([...Array(10).fill(101), 91, 91, 91]);
+      const seen = bobHeaders.slice(0, 10).map((h) => h.sequenceNumber);
+      toBob.length = 0;
+
+      // Bob's NACK names the slot: answered from the cache, on the slot, with bob's numbers.
+      const nack = new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 7, mediaSourceSsrc: vSlot, lost: [seen[2]!] }) }).serialize();
+      conference.routeRtcp(bob, nack);
+      expect(toBob.map((p) => [RtpPacket.deSerialize(p).header.ssrc, RtpPacket.deSerialize(p).header.sequenceNumber])).toEqual([[vSlot, seen[2]]]);
+      // Bob's PLI on the slot reaches alice about the layer bob gets.
+      conference.routeRtcp(bob, pli(vSlot));
+      expect(toAlice.map((p) => p.readUInt32BE(8))).toEqual([102]);
+
+      // A bridge channel opened again hears every mapping; alice leaving frees her slots.
+      const again: Array<Record<string, unknown>> = [];
+      bob.attachChannel({ send: (t) => again.push(JSON.parse(t)), close: () => undefined });
+      expect(again.map((m) => m.colibriClass)).toEqual(['AudioSourcesMap', 'VideoSourcesMap']);
+      conference.expireEndpoint('alice');
+      expect(bob.rewriting!.allMappings()).toEqual([]);
+    });
+  });
+});

@@ -76,8 +76,12 @@ export class SfuConference implements ConferenceControl {
   }
 
   /** `transport`: an in-process transport (e.g. a recorder's) instead of ICE/DTLS on the node's port. */
-  createEndpoint(id: string, options: { statsId?: string; transport?: MediaTransport } = {}): SfuEndpoint {
+  createEndpoint(id: string, options: { statsId?: string; transport?: MediaTransport; ssrcRewriting?: boolean } = {}): SfuEndpoint {
     const ep = new SfuEndpoint(id, this.#host, this.ctx, options.transport);
+    if (options.ssrcRewriting) {
+      const limits = this.ctx.ssrcLimits ?? { audio: 50, video: 50 };
+      ep.enableSsrcRewriting(limits.audio, limits.video, (ssrc) => this.#router.owns(ssrc));
+    }
     this.#endpoints.set(id, ep);
     ep.transport.onStateChange.subscribe((state) => {
       this.#log.info('endpoint.transport', { endpoint: id, state });
@@ -93,6 +97,7 @@ export class SfuConference implements ConferenceControl {
     if (!ep) return;
     ep.close();
     this.#endpoints.delete(id);
+    for (const other of this.#endpoints.values()) other.rewriting?.removeOwner(id);
     this.#speakers.remove(id);
     this.#router.reindex();
     this.updateForwarding();

@@ -20,6 +20,8 @@ export interface SfuContext {
   channelUrl?: string;
   /** Fault injection for tests (MEDIA_DROP_PERMILLE): forwarded video packets dropped per thousand. */
   readonly dropPermille?: number;
+  /** SSRC rewriting: slots per receiver (50 audio, 50 video by default, as JVB's ssrc-limit). */
+  readonly ssrcLimits?: { readonly audio: number; readonly video: number };
   /** Time for routing, feedback and allocation; the real monotonic clock by default. */
   readonly clock?: Clock;
 }

@@ -16,6 +16,7 @@ import { DEFAULT_HEADER_EXTENSION_IDS, headerExtensionIds, type HeaderExtensionI
 import type { MediaTransport } from './media-transport.ts';
 import { ReceptionStats } from './receiver-reports.ts';
 import { VideoSource } from './simulcast.ts';
+import { SsrcRewriting } from './ssrc-rewriting.ts';
 import { TransportFeedback } from './transport-cc.ts';
 import { createVideoForwarder } from './forwarder-factory.ts';
 import type { VideoForwarder } from './video-forwarder.ts';
@@ -62,6 +63,8 @@ export class SfuEndpoint implements EndpointControl {
   #headerExtensions: HeaderExtensionIds = DEFAULT_HEADER_EXTENSION_IDS;
   /** The payload type of VP9 in this endpoint's Colibri2 media (-1: not offered). */
   #vp9PayloadType = -1;
+  #av1PayloadType = -1;
+  #h264PayloadType = -1;
   #videoSources: readonly VideoSource[] = [];
   #downlinkBps: number | null = null;
   /** As a sender: reception statistics per SSRC it sends, for the node's receiver reports. */
@@ -75,6 +78,7 @@ export class SfuEndpoint implements EndpointControl {
   #constraints: VideoConstraints = { byKey: new Map(), fallback: Infinity };
   #audioMuted = false;
   #videoMuted = false;
+  #rewriting: SsrcRewriting | null = null;
 
   /** `transport`: an in-process one (a recorder's); by default the node's ICE/DTLS transport on the shared port. */
   constructor(id: string, host: EndpointHost, ctx: SfuContext, transport?: MediaTransport) {
@@ -87,6 +91,19 @@ export class SfuEndpoint implements EndpointControl {
     this.transport.onRtp = (rtp) => host.packets.routeRtp(this, rtp);
     this.transport.onRtcp = (rtcp) => host.packets.routeRtcp(this, rtcp);
     this.transport.onEarlyRtp = (rtp) => host.packets.noteArrival(this, rtp);
+  }
+
+  /**
+   * As a receiver: media on the node's own SSRCs, announced over the bridge channel (Colibri2
+   * capability `ssrc-rewriting`); `taken`: SSRCs in use in the conference, which a slot must not reuse.
+   */
+  enableSsrcRewriting(audioSlots: number, videoSlots: number, taken: (ssrc: number) => boolean): void {
+    this.#rewriting = new SsrcRewriting({ audioSlots, videoSlots, taken, send: (m) => this.#channel?.send(serializeBridgeMessage(m)) });
+  }
+
+  /** The receiver's SSRC slots, or null without SSRC rewriting. */
+  get rewriting(): SsrcRewriting | null {
+    return this.#rewriting;
   }
 
   get connected(): boolean {
@@ -116,7 +133,18 @@ export class SfuEndpoint implements EndpointControl {
     this.#headerExtensions = headerExtensionIds(medias);
     const vp9 = medias.find((m) => m.type === 'video')?.payloadTypes.find((pt) => pt.name.toUpperCase() === 'VP9');
     this.#vp9PayloadType = vp9?.id ?? -1;
-    for (const v of this.#videoSources) v.vp9PayloadType = this.#vp9PayloadType;
+    const av1 = medias.find((m) => m.type === 'video')?.payloadTypes.find((pt) => pt.name.toUpperCase() === 'AV1');
+    this.#av1PayloadType = av1?.id ?? -1;
+    const h264 = medias.find((m) => m.type === 'video')?.payloadTypes.find((pt) => pt.name.toUpperCase() === 'H264');
+    this.#h264PayloadType = h264?.id ?? -1;
+    for (const v of this.#videoSources) this.#codecsOf(v);
+  }
+
+  #codecsOf(v: VideoSource): void {
+    v.vp9PayloadType = this.#vp9PayloadType;
+    v.av1PayloadType = this.#av1PayloadType;
+    v.h264PayloadType = this.#h264PayloadType;
+    v.av1DescriptorId = this.#headerExtensions.av1DependencyDescriptor;
   }
 
   /** The ids of the header extensions the SFU reads in this endpoint's packets. */
@@ -153,6 +181,8 @@ export class SfuEndpoint implements EndpointControl {
     this.#channel?.close(1000, 'replaced');
     this.#channel = channel;
     this.#toldSender.clear();
+    // A (re)opened channel learns every slot's source (JVB sends all mappings when its channel connects).
+    for (const m of this.#rewriting?.allMappings() ?? []) channel.send(serializeBridgeMessage(m));
   }
 
   /** The channel closed (ignored if another has replaced it). */
@@ -183,7 +213,7 @@ export class SfuEndpoint implements EndpointControl {
       const fresh = VideoSource.fromColibri(this.id, ms);
       if (!fresh) return [];
       const v = kept.get(sourceKey(fresh)) ?? fresh;
-      v.vp9PayloadType = this.#vp9PayloadType;
+      this.#codecsOf(v);
       return [v];
     });
     for (const v of this.#toldSender.keys()) if (!this.#videoSources.includes(v)) this.#toldSender.delete(v);

@@ -3,11 +3,11 @@
  * Vp9Forwarder, VP8 the simulcast LayerForwarder.
  * @module
  */
-import { LayerForwarder, type VideoSource } from './simulcast.ts';
+import { LayerForwarder, isSimulcastCodec, type VideoSource } from './simulcast.ts';
 import type { ForwarderState, VideoForwarder } from './video-forwarder.ts';
 import { Vp9Forwarder } from './vp9-forwarder.ts';
 
 /** The forwarder for `source`'s codec; `from`: the state of the one it replaces. */
 export function createVideoForwarder(source: VideoSource, from?: ForwarderState): VideoForwarder {
-  return source.codec === 'vp9' ? new Vp9Forwarder(source, from) : new LayerForwarder(source, from);
+  return isSimulcastCodec(source.codec) ? new LayerForwarder(source, from, source.codec) : new Vp9Forwarder(source, from, source.codec);
 }

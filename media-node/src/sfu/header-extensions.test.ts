@@ -9,12 +9,12 @@ describe('headerExtensionIds()', () => {
       { type: 'video', payloadTypes: [], extmapAllowMixed: true, headerExtensions: [{ id: 9, uri: TRANSPORT_CC_URI }] },
     ] }] });
     const medias = parseConferenceModify(parseXml(serialize(sent))).endpoints[0]!.medias!;
-    expect(headerExtensionIds(medias)).toEqual({ audioLevel: 7, transportCc: 9 });
+    expect(headerExtensionIds(medias)).toEqual({ audioLevel: 7, transportCc: 9, av1DependencyDescriptor: 11 });
   });
 
   it('falls back to the ids the focus has always used for what it did not send', () => {
     expect(headerExtensionIds([])).toEqual(DEFAULT_HEADER_EXTENSION_IDS);
     expect(headerExtensionIds([{ type: 'audio', payloadTypes: [], extmapAllowMixed: false, headerExtensions: [{ id: 3, uri: AUDIO_LEVEL_URI }] }]))
-      .toEqual({ audioLevel: 3, transportCc: 5 });
+      .toEqual({ audioLevel: 3, transportCc: 5, av1DependencyDescriptor: 11 });
   });
 });

@@ -6,18 +6,20 @@
  * used (focus/src/jingle/offer-template.ts, Jicofo's numbering).
  * @module
  */
-import { HDREXT_AUDIO_LEVEL, HDREXT_TRANSPORT_CC, type Colibri2Media } from '@edgemeet/protocol';
+import { HDREXT_AUDIO_LEVEL, HDREXT_AV1_DEPENDENCY_DESCRIPTOR, HDREXT_TRANSPORT_CC, type Colibri2Media } from '@edgemeet/protocol';
 
 export { HDREXT_AUDIO_LEVEL as AUDIO_LEVEL_URI, HDREXT_TRANSPORT_CC as TRANSPORT_CC_URI };
 
 export interface HeaderExtensionIds {
-  /** Read for dominant speaker detection, and the only extension forwarded packets keep. */
+  /** Read for dominant speaker detection; forwarded packets keep it. */
   readonly audioLevel: number;
   /** Read for transport-cc feedback. */
   readonly transportCc: number;
+  /** AV1's dependency descriptor: read to select layers; forwarded packets keep it (receivers need it to decode SVC). */
+  readonly av1DependencyDescriptor: number;
 }
 
-export const DEFAULT_HEADER_EXTENSION_IDS: HeaderExtensionIds = Object.freeze({ audioLevel: 1, transportCc: 5 });
+export const DEFAULT_HEADER_EXTENSION_IDS: HeaderExtensionIds = Object.freeze({ audioLevel: 1, transportCc: 5, av1DependencyDescriptor: 11 });
 
 /** The ids in an endpoint's Colibri2 media descriptions, each defaulting when absent. */
 export function headerExtensionIds(medias: readonly Colibri2Media[]): HeaderExtensionIds {
@@ -26,5 +28,6 @@ export function headerExtensionIds(medias: readonly Colibri2Media[]): HeaderExte
   return Object.freeze({
     audioLevel: byUri.get(HDREXT_AUDIO_LEVEL) ?? DEFAULT_HEADER_EXTENSION_IDS.audioLevel,
     transportCc: byUri.get(HDREXT_TRANSPORT_CC) ?? DEFAULT_HEADER_EXTENSION_IDS.transportCc,
+    av1DependencyDescriptor: byUri.get(HDREXT_AV1_DEPENDENCY_DESCRIPTOR) ?? DEFAULT_HEADER_EXTENSION_IDS.av1DependencyDescriptor,
   });
 }

@@ -51,6 +51,11 @@ export class ReceiverFeedback {
         all = false;
         continue;
       }
+      // With SSRC rewriting, the packet goes on the receiver's slot as the original did.
+      if (from.rewriting && !from.rewriting.video.rewriteRtp(again, ref.source.rewritable)) {
+        all = false;
+        continue;
+      }
       from.transport.sendRtp(again);
       this.retransmitted++;
     }

@@ -15,9 +15,16 @@ import {
   RTCP_PSFB, RTCP_RTPFB, RTCP_SR, headerExtensionAt, payloadOffset, pli, rembBitrate, rewriteRtp, senderInfoReport, seqOf, ssrcOf, stripHeaderExtensions, timestampOf,
 } from './rtp.ts';
 import type { LayerRef, VideoSource } from './simulcast.ts';
+import type { RewritableSource } from './ssrc-rewriting.ts';
 
 /** Who sends an SSRC, and for video its place in a (simulcast) source. */
-interface SsrcOwner { readonly endpoint: SfuEndpoint; readonly type: 'audio' | 'video'; readonly ref?: LayerRef }
+interface SsrcOwner {
+  readonly endpoint: SfuEndpoint;
+  readonly type: 'audio' | 'video';
+  readonly ref?: LayerRef;
+  /** An audio source, as receivers with SSRC rewriting learn it. */
+  readonly audio?: RewritableSource;
+}
 
 export interface RtpRouterOptions {
   /** The conference's endpoints (a live view). */
@@ -52,7 +59,12 @@ export class RtpRouter {
     const owners = new Map<number, SsrcOwner>();
     const live = new Set<VideoSource>();
     for (const ep of this.#endpoints.values()) {
-      for (const ms of ep.sources) for (const s of ms.sources) owners.set(s.ssrc, { endpoint: ep, type: ms.type });
+      for (const ms of ep.sources) {
+        for (const s of ms.sources) {
+          const audio = ms.type === 'audio' ? { name: s.name ?? ms.id, owner: ep.id, ssrc: s.ssrc } : undefined;
+          owners.set(s.ssrc, { endpoint: ep, type: ms.type, audio });
+        }
+      }
       for (const v of ep.rebuildVideoSources()) {
         live.add(v);
         for (const [ssrc, ref] of v.refs()) owners.set(ssrc, { endpoint: ep, type: 'video', ref });
@@ -61,6 +73,11 @@ export class RtpRouter {
     for (const ep of this.#endpoints.values()) ep.dropForwarders(live);
     for (const ep of this.#endpoints.values()) ep.dropReception((ssrc) => owners.get(ssrc)?.endpoint === ep);
     this.#owners = owners;
+  }
+
+  /** Whether an endpoint of the conference sends `ssrc` (slots of SSRC rewriting must not reuse it). */
+  owns(ssrc: number): boolean {
+    return this.#owners.has(ssrc);
   }
 
   /** Sends a PLI (RFC 4585 §6.3.1) for every video source of the others to their senders. */
@@ -91,14 +108,23 @@ export class RtpRouter {
       if (level !== undefined) this.#onAudioLevel(from, level);
     }
     // Forwarded packets keep only the audio level: the sender's mid (and anything else about its own m-lines) goes.
-    stripHeaderExtensions(rtp, from.headerExtensions.audioLevel);
+    stripHeaderExtensions(rtp, from.headerExtensions.audioLevel, owner.ref ? from.headerExtensions.av1DependencyDescriptor : -1);
     if (owner.ref) {
       this.#routeVideo(from, rtp, owner.ref);
       return;
     }
+    const rewritten = owner.audio;
+    const seq = seqOf(rtp);
+    const ts = timestampOf(rtp);
     for (const ep of this.#endpoints.values()) {
       if (ep === from || !ep.connected) continue;
-      ep.transport.sendRtp(rtp);
+      if (ep.rewriting) {
+        if (!rewritten || !ep.rewriting.audio.rewriteRtp(rtp, rewritten)) continue;
+        ep.transport.sendRtp(rtp);
+        rewriteRtp(rtp, ssrc, seq, ts);
+      } else {
+        ep.transport.sendRtp(rtp);
+      }
       this.forwardedPackets += 1;
     }
   }
@@ -112,6 +138,7 @@ export class RtpRouter {
     const { source, layer } = ref;
     const keyframe = !ref.rtx && source.onPacket(layer, rtp, now);
     if (!ref.rtx) source.cache(layer).put(rtp, seqOf(rtp), now);
+    if (source.wantsKeyframe(now) && from.connected) from.transport.sendRtcp(pli(source.primary.ssrc));
     source.expireLayers(now);
     const ssrc = ssrcOf(rtp);
     const seq = seqOf(rtp);
@@ -132,7 +159,7 @@ export class RtpRouter {
         // Injected loss: the receiver sees a gap and NACKs it; the cache answers.
         rewriteRtp(rtp, ssrc, seq, ts);
         rtp[1] = byte1;
-      } else if (send) {
+      } else if (send && (!ep.rewriting || ep.rewriting.video.rewriteRtp(rtp, source.rewritable))) {
         ep.transport.sendRtp(rtp);
         this.forwardedPackets += 1;
         // The next receiver rewrites from the original fields (a VP9 forwarder may have set the marker bit).
@@ -158,6 +185,11 @@ export class RtpRouter {
         if (remb !== undefined) from.setDownlinkEstimate(remb);
       }
       if (type === RTCP_PSFB || type === RTCP_RTPFB) {
+        // A receiver with SSRC rewriting speaks of our slots: back to the source's SSRC and numbering first.
+        if (from.rewriting) {
+          const fb = rtcp.subarray(offset, offset + length);
+          if (!from.rewriting.video.unmapFeedback(fb)) from.rewriting.audio.unmapFeedback(fb);
+        }
         const owner = this.#owners.get(rtcp.readUInt32BE(offset + 8));
         if (owner && owner.endpoint !== from) this.feedback.toSender(from, owner.endpoint, owner.ref, rtcp.subarray(offset, offset + length));
       }
@@ -185,7 +217,14 @@ export class RtpRouter {
         if (!fw || fw.currentEncoding !== ref.layer) continue;
         report = senderInfoReport(sr, ref.source.primary.ssrc, fw.timestampOffset);
       }
-      if (report) ep.transport.sendRtcp(report);
+      if (report && ep.rewriting) {
+        // A copy per receiver: its slot's SSRC and timeline (none yet: the receiver has not had the source).
+        const copy = Buffer.from(report);
+        const slots = ref ? ep.rewriting.video : ep.rewriting.audio;
+        if (slots.rewriteSenderReport(copy, ref ? ref.source.primary.ssrc : ssrc)) ep.transport.sendRtcp(copy);
+      } else if (report) {
+        ep.transport.sendRtcp(report);
+      }
     }
   }
 }

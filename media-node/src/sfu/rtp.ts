@@ -18,12 +18,12 @@ export function payloadOffset(rtp: Buffer): number {
 }
 
 /**
- * Turns every header extension but the one with id `keepId` into padding (zero bytes), in place.
+ * Turns every header extension but those with ids `keepId` and `keepId2` into padding (zero bytes), in place.
  * Forwarded packets must not carry the sender's `sdes:mid` (or rid): a receiver would bind the
  * SSRC to its own m-line with that mid and later refuse the real one (Chrome: "Failed to apply
  * demuxer criteria"), as JVB's header-extension stripper prevents.
  */
-export function stripHeaderExtensions(rtp: Buffer, keepId: number): void {
+export function stripHeaderExtensions(rtp: Buffer, keepId: number, keepId2 = -1): void {
   if (rtp.length < 12 || (rtp[0]! & 0x10) === 0) return;
   const at = 12 + (rtp[0]! & 0x0f) * 4;
   if (rtp.length < at + 4) return;
@@ -37,7 +37,7 @@ export function stripHeaderExtensions(rtp: Buffer, keepId: number): void {
       const id = b >> 4;
       if (id === 15) return;
       const size = 1 + (b & 0x0f) + 1;
-      if (id !== keepId) rtp.fill(0, i, Math.min(end, i + size));
+      if (id !== keepId && id !== keepId2) rtp.fill(0, i, Math.min(end, i + size));
       i += size;
     }
   } else if ((profile & 0xfff0) === 0x1000) {
@@ -46,7 +46,7 @@ export function stripHeaderExtensions(rtp: Buffer, keepId: number): void {
       if (id === 0) { i++; continue; }
       if (i + 1 >= end) return;
       const size = 2 + rtp[i + 1]!;
-      if (id !== keepId) rtp.fill(0, i, Math.min(end, i + size));
+      if (id !== keepId && id !== keepId2) rtp.fill(0, i, Math.min(end, i + size));
       i += size;
     }
   }

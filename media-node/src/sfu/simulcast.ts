@@ -8,7 +8,10 @@
  * @module
  */
 import type { Colibri2MediaSource } from '@edgemeet/protocol';
+import { Av1Structure, readAv1Descriptor } from './av1-dependency-descriptor.ts';
+import { h264KeyframeHeight } from './h264.ts';
 import { PacketCache } from './packet-cache.ts';
+import type { RewritableSource } from './ssrc-rewriting.ts';
 import { VP9_MAX_SPATIAL, Vp9Descriptor, payloadOffset, readVp9Descriptor, rewriteRtp, seqOf, timestampOf, vp8KeyframeHeight } from './rtp.ts';
 
 /** A layer that sent nothing for this long is treated as off (the sender suspended it). */
@@ -29,7 +32,10 @@ export interface Layer {
 }
 
 /** The video codecs the node forwards. */
-export type VideoCodec = 'vp8' | 'vp9';
+export type VideoCodec = 'vp8' | 'vp9' | 'av1' | 'h264';
+
+/** Codecs sent as simulcast (one SSRC per encoding), forwarded by {@link LayerForwarder}; the others are SVC in one SSRC. */
+export const isSimulcastCodec = (c: VideoCodec): boolean => c === 'vp8' || c === 'h264';
 
 /** Where an SSRC sits in a video source. */
 export interface LayerRef { readonly source: VideoSource; readonly layer: number; readonly rtx: boolean }
@@ -45,6 +51,14 @@ export class VideoSource {
   codec: VideoCodec = 'vp8';
   /** The sender's VP9 payload type (from its Colibri2 media), -1 if none. */
   vp9PayloadType = -1;
+  /** The sender's AV1 payload type, and the id of the dependency descriptor extension (-1 if none). */
+  av1PayloadType = -1;
+  /** The sender's H.264 payload type, -1 if none. */
+  h264PayloadType = -1;
+  av1DescriptorId = -1;
+  /** AV1: the last template dependency structure the sender sent (keyframes carry it). */
+  readonly av1Structure = new Av1Structure();
+  #structureAskedAt = -Infinity;
   /** The VP9 payload descriptor of the packet {@link onPacket} saw last: forwarders read it. */
   readonly vp9 = new Vp9Descriptor();
   /**
@@ -63,9 +77,15 @@ export class VideoSource {
   #choices: readonly Layer[];
   readonly #caches: Array<PacketCache | undefined> = [];
 
-  constructor(owner: string, id: string, layers: Array<{ ssrc: number; rtx?: number }>) {
+  /** Camera or screen share (the Colibri2 source's videoType), for receivers with SSRC rewriting. */
+  readonly videoType: 'CAMERA' | 'DESKTOP';
+  /** The source as a receiver with SSRC rewriting learns it: its first layer's SSRCs are what the forwarders write. */
+  readonly rewritable: RewritableSource;
+
+  constructor(owner: string, id: string, layers: Array<{ ssrc: number; rtx?: number }>, videoType: 'CAMERA' | 'DESKTOP' = 'CAMERA') {
     this.owner = owner;
     this.id = id;
+    this.videoType = videoType;
     this.layers = layers.map((l) => ({ ssrc: l.ssrc, rtx: l.rtx, height: 0, lastSeen: -Infinity, bytes: 0, bitrate: 0 }));
     this.#active = this.layers.map(() => false);
     const first = this.layers[0];
@@ -74,6 +94,7 @@ export class VideoSource {
     }));
     for (let i = 0; i < VP9_MAX_SPATIAL; i++) this.#spatialActive.push(false);
     this.#choices = this.layers;
+    this.rewritable = { name: id, owner, ssrc: this.layers[0]?.ssrc ?? 0, rtx: this.layers[0]?.rtx, videoType };
   }
 
   /**
@@ -86,11 +107,11 @@ export class VideoSource {
 
   /** Whether choice `i` (see {@link choices}) is being sent. */
   isChoiceActive(i: number): boolean {
-    return this.codec === 'vp9' ? i < this.#spatialCount && (this.#spatialActive[i] ?? false) : this.isActive(i);
+    return !isSimulcastCodec(this.codec) ? i < this.#spatialCount && (this.#spatialActive[i] ?? false) : this.isActive(i);
   }
 
   #setChoices(): void {
-    this.#choices = this.codec === 'vp9' ? this.spatial.slice(0, this.#spatialCount) : this.layers;
+    this.#choices = !isSimulcastCodec(this.codec) ? this.spatial.slice(0, this.#spatialCount) : this.layers;
     this.generation++;
   }
 
@@ -107,7 +128,8 @@ export class VideoSource {
     const rtxSsrcs = new Set(fid.values());
     const primaries = sim ? sim.ssrcs : ms.sources.map((s) => s.ssrc).filter((s) => !rtxSsrcs.has(s)).slice(0, 1);
     if (primaries.length === 0) return null;
-    return new VideoSource(owner, ms.id, primaries.map((ssrc) => ({ ssrc, rtx: fid.get(ssrc) })));
+    const desktop = ms.sources.some((s) => s.videoType === 'desktop');
+    return new VideoSource(owner, ms.id, primaries.map((ssrc) => ({ ssrc, rtx: fid.get(ssrc) })), desktop ? 'DESKTOP' : 'CAMERA');
   }
 
   /** Every SSRC of the source with its layer. */
@@ -141,13 +163,14 @@ export class VideoSource {
       this.#active[layer] = true;
       this.generation++;
     }
-    const vp9 = (rtp[1]! & 0x7f) === this.vp9PayloadType;
-    if (vp9 !== (this.codec === 'vp9')) {
-      this.codec = vp9 ? 'vp9' : 'vp8';
+    const pt = rtp[1]! & 0x7f;
+    const codec: VideoCodec = pt === this.vp9PayloadType ? 'vp9' : pt === this.av1PayloadType ? 'av1' : pt === this.h264PayloadType ? 'h264' : 'vp8';
+    if (codec !== this.codec) {
+      this.codec = codec;
       this.#setChoices();
     }
-    if (vp9) return this.#onVp9(layer, rtp, now);
-    const height = vp8KeyframeHeight(rtp);
+    if (!isSimulcastCodec(codec)) return this.#onSvc(layer, rtp, now);
+    const height = codec === 'h264' ? h264KeyframeHeight(rtp) : vp8KeyframeHeight(rtp);
     if (height > 0 && height !== l.height) {
       l.height = height;
       this.generation++;
@@ -155,9 +178,30 @@ export class VideoSource {
     return height > 0;
   }
 
-  #onVp9(layer: number, rtp: Buffer, now: number): boolean {
+  /**
+   * Reads an SVC packet's layer facts into `d` (VP9: its payload descriptor, `at` where the payload
+   * starts; AV1: its dependency descriptor, with the structure known so far). `learn`: take a new
+   * AV1 structure from it (not for packets sent again).
+   */
+  readDescriptor(rtp: Buffer, d: Vp9Descriptor, at = payloadOffset(rtp), learn = false): boolean {
+    return this.codec === 'av1' ? readAv1Descriptor(rtp, this.av1DescriptorId, this.av1Structure, d, learn) : readVp9Descriptor(rtp, d, at);
+  }
+
+  /**
+   * Whether to ask the sender for a keyframe now: its AV1 packets cannot be read without the
+   * structure only a keyframe carries (missed: sent before the node knew the source, or lost).
+   * At most once per keyframe request interval.
+   */
+  wantsKeyframe(now: number): boolean {
+    if (this.codec !== 'av1' || this.av1Structure.known || now - this.#structureAskedAt < KEYFRAME_REQUEST_INTERVAL_MS) return false;
+    this.#structureAskedAt = now;
+    return true;
+  }
+
+  /** A VP9 or AV1 SVC packet: its layer frame's descriptor is left in {@link vp9}, layer heights and costs learned. */
+  #onSvc(layer: number, rtp: Buffer, now: number): boolean {
     const d = this.vp9;
-    if (!readVp9Descriptor(rtp, d) || layer !== 0) return false;
+    if (!this.readDescriptor(rtp, d, payloadOffset(rtp), true) || layer !== 0) return false;
     if (d.ssLayers > 0) {
       if (d.ssLayers !== this.#spatialCount) {
         this.#spatialCount = d.ssLayers;
@@ -245,9 +289,9 @@ export function chooseLayer(source: VideoSource, maxHeight: number): number {
 const SEQ_MOD = 0x10000;
 const TS_MOD = 0x1_0000_0000;
 
-/** One receiver's view of one sender's video source (VP8). */
+/** One receiver's view of one sender's video source (VP8 or H.264 simulcast). */
 export class LayerForwarder {
-  readonly codec: VideoCodec = 'vp8';
+  readonly codec: VideoCodec;
   readonly source: VideoSource;
   /** The layer being forwarded (-1: none yet). */
   current = -1;
@@ -264,7 +308,8 @@ export class LayerForwarder {
   #keyframeAskedAt = -Infinity;
 
   /** `from`: where another forwarder of the source left the receiver's stream (a codec change): it continues from there. */
-  constructor(source: VideoSource, from?: { readonly seq: number; readonly ts: number; readonly at: number }) {
+  constructor(source: VideoSource, from?: { readonly seq: number; readonly ts: number; readonly at: number }, codec: VideoCodec = 'vp8') {
+    this.codec = codec;
     this.source = source;
     if (from) {
       this.#lastSeq = from.seq;

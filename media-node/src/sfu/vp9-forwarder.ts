@@ -14,7 +14,7 @@
  * per packet.
  * @module
  */
-import { Vp9Descriptor, payloadOffset, readVp9Descriptor, rewriteRtp, seqOf, timestampOf } from './rtp.ts';
+import { Vp9Descriptor, payloadOffset, rewriteRtp, seqOf, timestampOf } from './rtp.ts';
 import { chooseLayer, KEYFRAME_REQUEST_INTERVAL_MS, type VideoCodec, type VideoSource } from './simulcast.ts';
 import type { ForwarderState, VideoForwarder } from './video-forwarder.ts';
 
@@ -28,7 +28,7 @@ const MARKED = 0x10000;
 const RESERVED = 0x20000;
 
 export class Vp9Forwarder implements VideoForwarder {
-  readonly codec: VideoCodec = 'vp9';
+  readonly codec: VideoCodec;
   readonly source: VideoSource;
   /** The spatial layer being forwarded (-1: none; it starts again at a keyframe). */
   current = -1;
@@ -64,8 +64,9 @@ export class Vp9Forwarder implements VideoForwarder {
   readonly #again = new Vp9Descriptor();
 
   /** `from`: what another forwarder of the same source sent this receiver last (a codec change): the stream continues from it. */
-  constructor(source: VideoSource, from?: ForwarderState) {
+  constructor(source: VideoSource, from?: ForwarderState, codec: VideoCodec = 'vp9') {
     this.source = source;
+    this.codec = codec;
     if (from) {
       this.#lastOut = from.seq;
       this.#lastTs = from.ts;
@@ -235,7 +236,7 @@ export class Vp9Forwarder implements VideoForwarder {
     if (at < 0 || at + 2 > rtp.length) return false;
     const osn = rtp.readUInt16BE(at);
     const reserved = this.#inTag[osn & MAP_MASK] === osn && (this.#inOut[osn & MAP_MASK]! & RESERVED) !== 0;
-    if (reserved) readVp9Descriptor(rtp, this.#again, at + 2);
+    if (reserved) this.source.readDescriptor(rtp, this.#again, at + 2);
     const out = this.#sendable(osn, this.#again);
     if (out < 0) return false;
     rtp.writeUInt16BE(out & 0xffff, at);
@@ -260,7 +261,7 @@ export class Vp9Forwarder implements VideoForwarder {
 
   retransmission(kept: Buffer, scratch: Buffer): Buffer | undefined {
     const seq = seqOf(kept);
-    readVp9Descriptor(kept, this.#again);
+    this.source.readDescriptor(kept, this.#again);
     const mapped = this.#sendable(seq, this.#again);
     if (mapped < 0) return undefined;
     const out = scratch.subarray(0, kept.length);

@@ -34,7 +34,17 @@ export type BridgeMessage =
   | { colibriClass: 'SenderSourceConstraints'; sourceName: string; maxHeight: number }
   /** Endpoint-based predecessor of SenderSourceConstraints (lib-jitsi-meet before source names). */
   | { colibriClass: 'SenderVideoConstraints'; videoConstraints: { idealHeight: number } }
-  | { colibriClass: 'ConnectionStats'; estimatedDownlinkBandwidth: number };
+  | { colibriClass: 'ConnectionStats'; estimatedDownlinkBandwidth: number }
+  | { colibriClass: 'AudioSourcesMap'; mappedSources: AudioSourceMapping[] }
+  | { colibriClass: 'VideoSourcesMap'; mappedSources: VideoSourceMapping[] };
+
+/**
+ * With SSRC rewriting (Colibri2 capability `ssrc-rewriting`, client feature
+ * `http://jitsi.org/ssrc-rewriting-1`) the bridge sends a receiver everyone's media on a few SSRCs
+ * of its own and says which source each carries now (JVB's AudioSourcesMap / VideoSourcesMap).
+ */
+export interface AudioSourceMapping { source: string; owner: string; ssrc: number }
+export interface VideoSourceMapping { source: string; owner: string; ssrc: number; rtx: number; videoType: 'CAMERA' | 'DESKTOP' }
 
 export type BridgeMessageClass = BridgeMessage['colibriClass'];
 
@@ -43,6 +53,7 @@ const CLASSES: readonly BridgeMessageClass[] = [
   'LastNChangedEvent', 'LastNEndpointsChangeEvent',
   'SourceVideoTypeMessage', 'ReceiverAudioSubscription', 'DominantSpeakerEndpointChangeEvent',
   'EndpointConnectivityStatusChangeEvent', 'ForwardedSources', 'SenderSourceConstraints', 'SenderVideoConstraints', 'ConnectionStats',
+  'AudioSourcesMap', 'VideoSourcesMap',
 ];
 const BY_LOWER = new Map(CLASSES.map((c) => [c.toLowerCase(), c]));
 
@@ -107,6 +118,12 @@ export function parseBridgeMessage(text: string, limits: JsonLimits = DEFAULT_JS
       break;
     case 'SourceVideoTypeMessage':
       if (typeof o.sourceName !== 'string' || typeof o.videoType !== 'string') bad('SourceVideoTypeMessage needs sourceName and videoType');
+      break;
+    case 'AudioSourcesMap':
+    case 'VideoSourcesMap':
+      if (!Array.isArray(o.mappedSources) || o.mappedSources.some((m) => typeof m !== 'object' || m === null || typeof (m as { ssrc?: unknown }).ssrc !== 'number')) {
+        bad(`${cls} needs mappedSources with an ssrc each`);
+      }
       break;
     case 'ReceiverAudioSubscription':
       optStrings(o, 'include');

@@ -16,3 +16,7 @@ export interface Colibri2ConferenceModify { meetingId: string; name?: string; cr
 export interface Colibri2EndpointResult { id: string; transport?: IceUdpTransport; sctp?: { port: number; role: string } }
 export interface Colibri2ConferenceModified { endpoints: Colibri2EndpointResult[]; /** feedback sources on create */ sources?: Colibri2MediaSource[] }
 export type Colibri2ErrorReason = 'conference_not_found' | 'conference_already_exists' | 'feature_not_implemented' | 'graceful_shutdown' | 'unknown_endpoint' | 'unspecified';
+
+/** Colibri2 endpoint capabilities (jitsi-xmpp-extensions' Capability) the focus sends and the node reads. */
+export const CAP_SOURCE_NAMES = 'source-names';
+export const CAP_SSRC_REWRITING = 'ssrc-rewriting';

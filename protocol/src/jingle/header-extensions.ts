@@ -12,3 +12,5 @@ export const HDREXT_MID = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 export const HDREXT_ABS_SEND_TIME = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
 /** Transport-wide sequence number (draft-holmer-rmcat-transport-wide-cc-extensions-01). */
 export const HDREXT_TRANSPORT_CC = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
+/** AV1 RTP specification, appendix A: which layer frame a packet carries, and the layers' structure. */
+export const HDREXT_AV1_DEPENDENCY_DESCRIPTOR = 'https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension';

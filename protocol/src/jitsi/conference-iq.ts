@@ -68,3 +68,24 @@ export function parseConferenceAnswer(el: Element): ConferenceAnswer {
     properties: parseProperties(el),
   };
 }
+
+/** The start-muted thresholds of a conference request: participants beyond them start muted (null: none). */
+export interface StartMutedThresholds {
+  readonly audio: number | null;
+  readonly video: number | null;
+}
+
+/** Java's Integer.parseInt: an optional sign and decimal digits within 32 bits; anything else is null (Jicofo ignores it). */
+function javaInt(v: string | undefined): number | null {
+  if (v === undefined || v.trim() === '' || !/^[+-]?\d+$/.test(v)) return null;
+  const n = Number(v);
+  return n >= -2_147_483_648 && n <= 2_147_483_647 ? n : null;
+}
+
+/**
+ * The `startAudioMuted` / `startVideoMuted` properties of a conference request (jitsi-meet's
+ * config, sent by lib-jitsi-meet), as Jicofo's JitsiMeetConfig reads them.
+ */
+export function startMutedThresholds(properties: Readonly<Record<string, string>>): StartMutedThresholds {
+  return { audio: javaInt(properties.startAudioMuted), video: javaInt(properties.startVideoMuted) };
+}

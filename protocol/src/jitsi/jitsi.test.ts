@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures.test-helper.ts';
 import { parseXml, serialize, xml } from '../index.ts';
-import { buildConferenceAnswer, buildConferenceRequest, parseConferenceAnswer, parseConferenceRequest } from './conference-iq.ts';
+import { buildConferenceAnswer, buildConferenceRequest, parseConferenceAnswer, parseConferenceRequest, startMutedThresholds } from './conference-iq.ts';
 import { buildMute, findMute, mutedMediaType } from './mute.ts';
 import {
   buildBridgeNotAvailable, buildConferenceProperties, buildIdentity, buildJitsiPresence, hasBridgeNotAvailable, parseConferenceProperties,
@@ -67,6 +67,14 @@ describe('conference IQ codec', () => {
       properties: { startAudioMuted: '9', rtcstatsEnabled: 'false', 'visitors-version': '1' },
     });
     expect(serialize(buildConferenceRequest(r))).toBe(serialize(payload));
+  });
+
+  it('startMutedThresholds() reads startAudioMuted/startVideoMuted as Jicofo\'s JitsiMeetConfig does (Java integers, else none)', () => {
+    expect(startMutedThresholds(parseConferenceRequest(fixture('focus-conference-request.xml').getChild('conference')!).properties)).toEqual({ audio: 9, video: null });
+    expect(startMutedThresholds({ startAudioMuted: '-1', startVideoMuted: '+3' })).toEqual({ audio: -1, video: 3 });
+    for (const bad of ['', ' ', '9.5', 'ten', '0x10', '2147483648', '1e3']) {
+      expect(startMutedThresholds({ startAudioMuted: bad, startVideoMuted: bad }), bad).toEqual({ audio: null, video: null });
+    }
   });
 
   it('parseConferenceAnswer() → buildConferenceAnswer() round-trips Jicofo\'s ready answer byte for byte', () => {

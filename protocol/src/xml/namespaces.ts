@@ -71,3 +71,7 @@ export const NS_JINGLE_ICE_UDP = 'urn:xmpp:jingle:transports:ice-udp:1';
 export const NS_JINGLE_DTLS = 'urn:xmpp:jingle:apps:dtls:0';
 export const NS_JINGLE_SCTP = 'urn:xmpp:jingle:transports:dtls-sctp:1';
 export const NS_JINGLE_GROUPING = 'urn:xmpp:jingle:apps:grouping:0';
+/** Jibri: the `jibri` IQ, brewery `jibri-status`, the focus's `jibri-recording-status` (jitsi-wire-protocol §7.2–7.3). */
+export const NS_JIBRI = 'http://jitsi.org/protocol/jibri';
+/** The `health-status` element of Jibri's brewery presence. */
+export const NS_HEALTH = 'http://jitsi.org/protocol/health';

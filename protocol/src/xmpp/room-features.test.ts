@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseXml } from '../xml/parse.ts';
 import { parseJsonMessage } from './json-message.ts';
 import {
-  buildConferenceDurationMessage, buildRoomMetadataMessage, buildSpeakerStatsMessage, isEndConferenceCommand,
-  parseRoomMetadataUpdate, readRoomMetadataCommand, readSpeakerStatsReport,
+  buildConferenceDurationMessage, buildRoomMetadataCommand, buildRoomMetadataMessage, buildSpeakerStatsMessage, isEndConferenceCommand,
+  parseRoomMetadataUpdate, readRoomMetadataCommand, readSpeakerStatsReport, readStartMutedPolicy,
 } from './room-features.ts';
 import { StanzaError } from './stanza-error.ts';
 
@@ -51,6 +51,22 @@ describe('room feature wire formats', () => {
     for (const bad of ['{"key":"a"', '{"key":"a"}', '{"key":"a","data":null}', '[1]', '"x"', `{"key":"a","data":${'['.repeat(20)}${']'.repeat(20)}}`,
       `{"key":"a","data":"${'x'.repeat(5000)}"}`]) {
       expect(condition(() => parseRoomMetadataUpdate(bad)), bad.slice(0, 40)).toBe('cancel/service-unavailable');
+    }
+  });
+
+  it('buildRoomMetadataCommand() writes what lib-jitsi-meet\'s setMetadata() sends; the component reads it back', () => {
+    const el = buildRoomMetadataCommand('r@c', 'startMuted', { audio: true, video: false });
+    const cmd = readRoomMetadataCommand(parseXml(`<message xmlns="jabber:client" to="metadata.meet.jitsi">${el.toString()}</message>`));
+    expect(cmd?.room).toBe('r@c');
+    expect(parseRoomMetadataUpdate(cmd!.json)).toEqual({ key: 'startMuted', data: { audio: true, video: false } });
+  });
+
+  it('readStartMutedPolicy() reads the metadata\'s startMuted as Jicofo does: only true counts', () => {
+    expect(readStartMutedPolicy({ startMuted: { audio: true, video: false } })).toEqual({ audio: true, video: false });
+    expect(readStartMutedPolicy({ startMuted: { video: true } })).toEqual({ audio: false, video: true });
+    expect(readStartMutedPolicy({ startMuted: { audio: 'true', video: 1 } })).toEqual({ audio: false, video: false });
+    for (const none of [{}, { startMuted: null }, { startMuted: [true] }, { startMuted: 'audio' }]) {
+      expect(readStartMutedPolicy(none)).toEqual({ audio: false, video: false });
     }
   });
 

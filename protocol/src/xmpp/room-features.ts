@@ -122,6 +122,23 @@ export function parseRoomMetadataUpdate(json: string, limits: JsonLimits = ROOM_
   return { key, data };
 }
 
+/** A client's metadata update (lib-jitsi-meet's `getMetadataHandler().setMetadata(key, data)`). */
+export function buildRoomMetadataCommand(roomJid: string, key: string, data: unknown): Element {
+  return xml('room_metadata', { xmlns: NS_JITMEET, room: roomJid }, JSON.stringify({ key, data }));
+}
+
+/**
+ * The room's start-muted policy in its metadata (`startMuted: {audio, video}`, what lib-jitsi-meet's
+ * `setStartMutedPolicy()` sets and Jicofo reads): a flag counts only when it is `true`; no
+ * `startMuted` object, nothing is muted.
+ */
+export function readStartMutedPolicy(metadata: Readonly<Record<string, unknown>>): { audio: boolean; video: boolean } {
+  const policy = metadata.startMuted;
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) return { audio: false, video: false };
+  const { audio, video } = policy as { audio?: unknown; video?: unknown };
+  return { audio: audio === true, video: video === true };
+}
+
 /** The room's metadata to an occupant (`json-message` with the room's JID, as the component sends it). */
 export function buildRoomMetadataMessage(roomJid: string, metadata: Readonly<Record<string, unknown>>): Element {
   const el = buildJsonMessage({ type: 'room_metadata', metadata });

@@ -6,10 +6,10 @@ import { MucRoom } from './muc-room.ts';
 
 const ROOM = 'r1@conference.meet.jitsi';
 
-function setup(superOwners: string[] = []) {
+function setup(superOwners: string[] = [], env: Record<string, string> = {}) {
   const clock = { now: 1_000 };
   const store = memoryStore();
-  const config = testConfig();
+  const config = testConfig(env);
   let room: MucRoom;
   const sessions = new Sessions({
     store, config, log: silentLog, now: () => clock.now,
@@ -181,6 +181,38 @@ describe('MucRoom', () => {
     s.room.saveSettings({ ...s.room.settings!, maxOccupants: 1 });
     s.join('bob');
     expect(s.stanzas('bob')[0]?.getChild('error')?.getChild('service-unavailable')).toBeDefined();
+  });
+
+  it('MUC_MAX_OCCUPANTS (mod_muc_max_occupants): the next newcomer is refused with a bare service-unavailable; exempt users neither count nor are refused', () => {
+    const s = setup([], { MUC_MAX_OCCUPANTS: '2', MUC_ACCESS_WHITELIST: 'rec@meet.jitsi' });
+    s.join('alice');
+    s.join('bob');
+    // Full for everyone else, but an exempt user gets in (and does not count).
+    s.join('rec');
+    expect([...s.room.occupants.keys()]).toEqual(['alice', 'bob', 'rec']);
+    s.join('carol');
+    const refusal = s.stanzas('carol')[0]!;
+    expect(refusal.attrs).toMatchObject({ type: 'error', from: `${ROOM}/carol`, to: 'carol@meet.jitsi/res' });
+    expect(refusal.getChild('error')?.attrs.type).toBe('cancel');
+    expect(refusal.getChild('error')?.getChildElements().map((c) => c.name)).toEqual(['service-unavailable']);
+    expect(s.room.occupants.has('carol')).toBe(false);
+    // Someone already in the room may update its presence.
+    s.presence('bob', 'bob', [xml('status', null, 'busy')]);
+    expect(s.room.occupants.get('bob')?.presence).toContain('busy');
+    // Once one leaves, the next one gets in.
+    s.presence('alice', 'alice', [], 'unavailable');
+    s.join('carol');
+    expect(s.room.occupants.has('carol')).toBe(true);
+  });
+
+  it('without MUC_MAX_OCCUPANTS there is no Jitsi limit (only the room\'s own maxusers)', () => {
+    const s = setup();
+    for (const u of ['a', 'b', 'c', 'd', 'e']) s.join(u);
+    expect(s.room.occupants.size).toBe(5);
+    expect(testConfig().occupantLimit).toEqual({ max: null, exempt: ['focus@auth.meet.jitsi'] });
+    expect(testConfig({ MUC_MAX_OCCUPANTS: 'none' }).occupantLimit.max).toBeNull();
+    expect(() => testConfig({ MUC_MAX_OCCUPANTS: '0' })).toThrow(/MUC_MAX_OCCUPANTS/);
+    expect(() => testConfig({ MUC_ACCESS_WHITELIST: 'a@b@c,x/y' })).toThrow(/MUC_ACCESS_WHITELIST/);
   });
 
   it('superOwners are owners of every room without being first', () => {

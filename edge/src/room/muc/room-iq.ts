@@ -7,7 +7,7 @@
 // Internal: not exported from the package entry.
 import {
   IqRouter, NS_DATA_FORMS, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC, NS_MUC_ADMIN, NS_MUC_OWNER, NS_MUC_ROOMCONFIG,
-  NS_MUC_ROOMINFO, NS_MUC_STABLE_ID, NS_PING, StanzaError, bareJid, buildConfigChanged, buildMucAdmin, tryParseJid, xml,
+  NS_MUC_ROOMINFO, NS_MUC_STABLE_ID, NS_PING, LOBBY_ROOMINFO_FIELD, StanzaError, bareJid, buildMucAdmin, tryParseJid, xml,
   type Element, type MucItem,
 } from '@edgemeet/protocol';
 import { buildForm, isTrue, readSubmittedForm, type FormField } from './data-form.ts';
@@ -52,6 +52,8 @@ function discoInfo(ctx: RoomIqContext): Element {
     { var: 'muc#roominfo_occupants', type: 'text-single', label: 'Occupants', values: [String(ctx.room.occupants.size)] },
     { var: 'muc#roominfo_subject', type: 'text-single', label: 'Subject', values: [s.subject] },
     { var: 'muc#roomconfig_roomname', type: 'text-single', label: 'Title', values: [s.title || s.name] },
+    // mod_muc_lobby_rooms: the lobby room to knock at, while the room is members-only with one.
+    ...(s.lobbyRoom && s.membersOnly ? [{ var: LOBBY_ROOMINFO_FIELD, type: 'text-single' as const, label: 'Lobby room jid', values: [s.lobbyRoom] }] : []),
   ];
   return xml('query', { xmlns: NS_DISCO_INFO },
     xml('identity', { category: 'conference', type: 'text', name: s.title || s.name }),
@@ -159,7 +161,8 @@ function ownerGet(ctx: RoomIqContext): Element {
 
 function ownerSet(ctx: RoomIqContext, _iq: Element, query: Element): null {
   const s = requireRoom(ctx);
-  if (ctx.room.affiliationOf(actorOf(ctx).jid) !== 'owner') throw new StanzaError('forbidden', { text: 'only owners may configure the room' });
+  const actor = actorOf(ctx);
+  if (ctx.room.affiliationOf(actor.jid) !== 'owner') throw new StanzaError('forbidden', { text: 'only owners may configure the room' });
   const destroy = query.getChild('destroy');
   if (destroy) {
     ctx.room.destroy(destroy.getChildText('reason') ?? undefined, (destroy.attrs.jid as string | undefined) || undefined);
@@ -185,11 +188,8 @@ function ownerSet(ctx: RoomIqContext, _iq: Element, query: Element): null {
     if (!Number.isInteger(n) || n < 1) throw new StanzaError('not-acceptable', { text: 'maxusers must be a positive integer' });
     next.maxOccupants = n;
   }
-  ctx.room.saveSettings(next);
   // XEP-0045 §10.2.1: status 104 tells occupants to re-read the room's disco#info (lib-jitsi-meet does).
-  for (const o of ctx.room.occupants.values()) {
-    ctx.sessions.deliver(o.sid, buildConfigChanged(ctx.room.jid, o.jid));
-  }
+  ctx.room.configure(actor, next);
   return null;
 }
 

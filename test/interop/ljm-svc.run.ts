@@ -1,8 +1,10 @@
 /// <reference lib="dom" />
 /**
- * Today's lib-jitsi-meet with VP9 first (`videoQuality.codecPreferenceOrder`) in Debian Chromium
- * against the real edge and a real media node, inside a network namespace with only loopback
- * (ljm-vp9.test.ts starts it). One three-party call: what each page sends (codec, scalability
+ * Today's lib-jitsi-meet sending SVC codecs in Debian Chromium against the real edge and a real
+ * media node, inside a network namespace with only loopback (ljm-svc.test.ts starts it): alice
+ * prefers VP9 (`videoQuality.codecPreferenceOrder`), bob the library's default (AV1 first), carol
+ * H.264; the library keeps each page's own preference (asymmetric codecs), so each sends its own
+ * codec and decodes the other two. One three-party call: what each page sends (codec, scalability
  * mode, encodings) and decodes (codec, height), carol's thumbnail and stage heights, renegotiations
  * and errors, and the session-accept each page sent. Prints one JSON line.
  */
@@ -62,9 +64,10 @@ const result: Record<string, unknown> = {};
 const world = await startWorld();
 let people: LjmPage[] = [];
 try {
-  people = await startCurrentLjmPages(world, 'ljm-vp9', 3, {
+  people = await startCurrentLjmPages(world, 'ljm-svc', 3, {
     nicks: ['alice', 'bob', 'carol'],
-    conferenceOptions: { videoQuality: { codecPreferenceOrder: ['VP9', 'VP8', 'AV1', 'H264'] } },
+    conferenceOptionsFor: (nick) => (nick === 'alice' ? { videoQuality: { codecPreferenceOrder: ['VP9', 'AV1', 'VP8', 'H264'] } }
+      : nick === 'carol' ? { videoQuality: { codecPreferenceOrder: ['H264', 'VP8', 'VP9', 'AV1'] } } : {}),
   });
   const [alice, , carol] = people as [LjmPage, LjmPage, LjmPage];
   result.version = await ljm<string>(alice, 's.version');
@@ -77,6 +80,10 @@ try {
   const constrain = (c: unknown) => carol.page.evaluate((x) => (window as unknown as { ljm: { conference: { setReceiverConstraints(c: unknown): void } } }).ljm.conference.setReceiverConstraints(x), c);
   await constrain({ lastN: -1, constraints: {}, defaultConstraints: { maxHeight: 180 }, onStageSources: [], selectedSources: [] });
   result.thumbnailHeights = await heightsWithin(carol, [180, 180]);
+  // Alice's thumbnails: bob's AV1 and carol's H.264 simulcast, each at its 180p layer.
+  await alice.page.evaluate((x) => (window as unknown as { ljm: { conference: { setReceiverConstraints(c: unknown): void } } }).ljm.conference.setReceiverConstraints(x),
+    { lastN: -1, constraints: {}, defaultConstraints: { maxHeight: 180 }, onStageSources: [], selectedSources: [] });
+  result.aliceThumbnailHeights = await heightsWithin(alice, [180, 180]);
   await constrain({ lastN: -1, constraints: { [`${ids[0]}-v0`]: { maxHeight: 720 } }, defaultConstraints: { maxHeight: 180 }, onStageSources: [`${ids[0]}-v0`], selectedSources: [] });
   // Alice on stage: carol should get the top spatial layer alice sends. Alice's own encoder may still
   // be held to its lower layer by her uplink estimate (qualityLimitationReason "bandwidth"), so the
