@@ -48,6 +48,8 @@ export interface SessionListener {
 interface SourceInfo { owner: string; kind: 'audio' | 'video'; name?: string }
 
 const TICK_MS = 50;
+/** Status on once a file is being written, or this long after the media connected with nothing to write yet (Jibri: once its capture runs). */
+const ON_WITHOUT_MEDIA_MS = 3000;
 const MANIFEST_EVERY_MS = 2000;
 /** Jibri leaves a call that has had nobody else in it for this long. */
 export const EMPTY_CALL_MS = 30_000;
@@ -88,6 +90,7 @@ export class RecordingSession {
   #lastManifestAt = 0;
   #emptySince: number | null = null;
   #on = false;
+  #mediaConnectedAt: number | null = null;
   #stopping: Promise<Manifest | null> | null = null;
 
   constructor(config: RecorderConfig, req: SessionRequest, log: Logger, listener: SessionListener) {
@@ -115,10 +118,8 @@ export class RecordingSession {
       onRtcp: (p) => this.#guard('rtcp', () => this.#onRtcp(p)),
       onConnectionState: (s) => {
         log.info('recording.media_state', { state: s });
-        if (s === 'connected' && !this.#on) {
-          this.#on = true;
-          this.#listener.on();
-        } else if (s === 'failed') void this.stop({ reason: 'media connection failed', failure: 'error' });
+        if (s === 'connected') this.#mediaConnectedAt ??= this.#now();
+        else if (s === 'failed') void this.stop({ reason: 'media connection failed', failure: 'error' });
       },
     });
   }
@@ -291,6 +292,12 @@ export class RecordingSession {
     const now = this.#now();
     for (const t of this.#tracks.values()) t.tick(now);
     for (const p of this.#participants.values()) p.tick(now);
+    if (!this.#on && ([...this.#participants.values()].some((p) => p.parts.length > 0)
+      || (this.#mediaConnectedAt !== null && now - this.#mediaConnectedAt >= ON_WITHOUT_MEDIA_MS))) {
+      this.#on = true;
+      this.#log.info('recording.on', { files: [...this.#participants.values()].reduce((n, p) => n + p.parts.length, 0) });
+      this.#listener.on();
+    }
     const anyone = [...this.#room.occupants.values()].some((o) => !o.hidden);
     if (anyone) this.#emptySince = null;
     else if (this.#emptySince === null) this.#emptySince = now;
