@@ -64,7 +64,7 @@ export const RECORDER_ENV: readonly EnvKey[] = Object.freeze([
   { key: 'RECORDER_FFMPEG', default: 'ffmpeg', doc: "ffmpeg to compose with (Debian's)" },
   { key: 'RECORDER_ROOM_LOGIN', default: 'hidden', doc: 'hidden: log in to recorder.<domain> with RECORDER_ID/RECORDER_SECRET (a hidden occupant); anonymous: join as a plain guest (development only)' },
   { key: 'RECORDER_ICE_HOST', default: null, defaultNote: 'every interface', doc: 'the one local address ICE gathers candidates on (127.0.0.1 for a node on the same host)' },
-  { key: 'RECORDER_REPAIR_ON_START', default: 'true', doc: "on start, mark this recorder's unfinished recordings cut, compose and finalize them: true or false (not implemented yet: no recorder entry point)" },
+  { key: 'RECORDER_REPAIR_ON_START', default: 'true', doc: "on start, mark this recorder's unfinished recordings cut, compose and finalize them: true or false" },
   { key: 'LOG_LEVEL', default: 'info', doc: 'debug, info, warn or error (JSON lines on stdout: the journal)' },
 ]);
 
