@@ -2,7 +2,7 @@
 // `npm start`: runs the whole system locally: the edge Worker in `wrangler dev` local mode on
 // 127.0.0.1:8787 (web app, /config.js, XMPP signalling and the focus in Durable Objects, the bridge
 // registry) and one media node (SFU on UDP 127.0.0.1:10000; MEDIA_NODES=N for more) that registers
-// with it. Nothing leaves the machine: telemetry, update checks and cf.json fetches are off.
+// with it, and the recorder (media-node/src/recorder-main.ts, recordings in .recordings/). Nothing leaves the machine: telemetry, update checks and cf.json fetches are off.
 //
 // It supervises them (scripts/supervisor.mjs): a media node or an edge that exits is restarted
 // (0.5 s doubling to 10 s between quick restarts) while the others keep running; a node re-registers
@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { localEnv } from './local-env.mjs';
 import { lockStateDir } from './state-lock.mjs';
@@ -39,6 +39,7 @@ if (!/^[A-Za-z0-9._~+/=-]{16,}$/.test(secret)) fail('BRIDGE_SECRET: at least 16 
 // Likewise the recorders' credential (Registry login and the rooms' hidden domain); it must differ from the node's.
 const recorderSecret = process.env.RECORDER_SECRET ?? randomBytes(24).toString('hex');
 if (!/^[A-Za-z0-9._~+/=-]{16,}$/.test(recorderSecret) || recorderSecret === secret) fail('RECORDER_SECRET: at least 16 characters out of A-Z a-z 0-9 . _ ~ + / = -, not BRIDGE_SECRET');
+const recordingsDir = process.env.RECORDINGS_DIR === 'off' ? null : resolve(root, process.env.RECORDINGS_DIR ?? '.recordings');
 const mediaNodes = Number(process.env.MEDIA_NODES ?? '1');
 if (!Number.isInteger(mediaNodes) || mediaNodes < 1 || mediaNodes > 16) fail('MEDIA_NODES: a whole number from 1 to 16');
 const baseUdpPort = Number(process.env.MEDIA_UDP_PORT ?? '10000');
@@ -133,6 +134,7 @@ function edgeReady(child) {
   }
   edgeWasReady = true;
   for (const n of nodes) startMediaNode(n);
+  if (recordingsDir) startRecorder();
   const udp = nodes.map((n) => `udp://127.0.0.1:${n.udpPort}`).join(', ');
   process.stdout.write(`\nedgemeet is running: open ${edgeUrl}/ (XMPP: ws://${host}:${port}/xmpp-websocket?room=NAME, media node${nodes.length > 1 ? 's' : ''} on ${udp})\n\n`);
 }
@@ -156,6 +158,26 @@ function startMediaNode(n) {
     });
   });
   node.start();
+}
+
+// The recorder (Jibri's part): joins the Registry's jibri brewery with RECORDER_SECRET and records
+// into RECORDINGS_DIR (.recordings/ here); RECORDINGS_DIR=off runs without one.
+function startRecorder() {
+  const recorder = new Supervised({
+    name: 'recorder', command: 'node', args: [join(root, 'media-node/src/recorder-main.ts')], log,
+    env: {
+      ...env, EDGE_URL: `ws://${host}:${port}`, RECORDER_SECRET: recorderSecret, RECORDER_ID: process.env.RECORDER_ID ?? 'local-recorder',
+      RECORDINGS_DIR: recordingsDir, RECORDER_ICE_HOST: '127.0.0.1', ...(nodeRegions.length > 0 ? { REGION: nodeRegions[0] } : {}),
+    },
+  });
+  children.push(recorder);
+  recorder.on('spawn', (child) => {
+    child.stdout.pipe(process.stdout, { end: false });
+    child.stdout.on('data', (chunk) => {
+      if (String(chunk).includes('"event":"control.online"')) log(`recorder (pid ${child.pid}) is in the jibri brewery; recordings go to ${recordingsDir}`);
+    });
+  });
+  recorder.start();
 }
 
 async function confirmRegistered(id, child, region) {

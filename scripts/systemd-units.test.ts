@@ -15,7 +15,7 @@ import { MEDIA_NODE_ENV } from '../media-node/src/config.ts';
 import { stopTimeoutSeconds } from './media-node-env.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const UNITS = ['edgemeet-media-node.service', 'edgemeet-edge.service'];
+const UNITS = ['edgemeet-media-node.service', 'edgemeet-edge.service', 'edgemeet-recorder.service'];
 const haveSystemd = spawnSync('systemd-analyze', ['--version']).status === 0 && existsSync('/usr/lib/systemd/system/sysinit.target');
 const maybe = haveSystemd || process.env.CI ? it : it.skip;
 if (!haveSystemd && !process.env.CI) console.warn('skipping systemd unit verification: no systemd-analyze (apt-get install systemd)');

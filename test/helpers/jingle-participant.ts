@@ -9,6 +9,7 @@ import {
 } from '@edgemeet/protocol';
 import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket } from 'werift';
 import { connectClient, xml, type TestClient } from './xmpp-client.ts';
+import { stampSenderReportsRight } from './werift-sender-reports.ts';
 
 const NS_JINGLE = 'urn:xmpp:jingle:1';
 const loopbackOnly = {
@@ -39,15 +40,21 @@ export interface Participant {
   leave(): Promise<void>;
 }
 
-/** `options.region` is announced as `jitsi_participant_region` in the join presence (bridge selection). */
-export async function joinConference(wsUrl: string, room: string, nick: string, mucDomain = 'conference.meet.jitsi', options: { region?: string } = {}): Promise<Participant> {
+/**
+ * `options.region` is announced as `jitsi_participant_region` in the join presence (bridge
+ * selection); `options.media` replaces the audio track (and sends video): tracks fed by the caller.
+ */
+export async function joinConference(
+  wsUrl: string, room: string, nick: string, mucDomain = 'conference.meet.jitsi',
+  options: { region?: string; media?: { audio: MediaStreamTrack; video?: MediaStreamTrack; displayName?: string } } = {},
+): Promise<Participant> {
   const roomJid = `${room}@${mucDomain}`;
   const xmpp = await connectClient(wsUrl, room);
   const ready = await xmpp.iq(xml('iq', { type: 'set', to: 'focus.meet.jitsi' }, xml('conference', { xmlns: 'http://jitsi.org/protocol/focus', room: roomJid })));
   if (ready.getChild('conference')?.attrs.ready !== 'true') throw new Error('focus not ready');
   let pc = new RTCPeerConnection(loopbackOnly);
   const received = new Map<number, number>();
-  const track = new MediaStreamTrack({ kind: 'audio' });
+  const track = options.media?.audio ?? new MediaStreamTrack({ kind: 'audio' });
   let contents: JingleContent[] = [];
   let groups: Array<{ semantics: string; contents: string[] }> = [];
   let sid = '';
@@ -88,9 +95,13 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
   async function negotiate(): Promise<void> {
     await pc.setRemoteDescription({ type: 'offer', sdp: jingleToSdp({ sid, contents, groups }, { role: 'initiator', version: version++ }) });
     for (const t of pc.getTransceivers()) {
+      stampSenderReportsRight(t.sender);
       if (t.kind === 'audio') {
         t.setDirection('sendrecv');
         await t.sender.replaceTrack(track);
+      } else if (t.kind === 'video' && options.media?.video) {
+        t.setDirection('sendrecv');
+        await t.sender.replaceTrack(options.media.video);
       }
     }
     await pc.setLocalDescription(await pc.createAnswer());
@@ -148,6 +159,7 @@ export async function joinConference(wsUrl: string, room: string, nick: string, 
     return true;
   });
   await xmpp.send(xml('presence', { to: `${roomJid}/${nick}` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }),
-    ...(options.region === undefined ? [] : [xml('jitsi_participant_region', {}, options.region)])));
+    ...(options.region === undefined ? [] : [xml('jitsi_participant_region', {}, options.region)]),
+    ...(options.media?.displayName === undefined ? [] : [xml('nick', { xmlns: 'http://jabber.org/protocol/nick' }, options.media.displayName)])));
   return p;
 }

@@ -25,6 +25,8 @@ export async function connectClient(wsUrl: string, room: string, domain = 'meet.
   const query = `room=${encodeURIComponent(room)}${token === undefined ? '' : `&token=${encodeURIComponent(token)}`}`;
   const xmpp = client({ service: `${wsUrl}?${query}`, domain });
   xmpp.reconnect.stop();
+  // @xmpp/connection gives the stream's open 2 s: on a loaded machine the edge (workerd) takes longer.
+  (xmpp as unknown as { timeout: number }).timeout = 10_000;
   const stanzas: Element[] = [];
   const consumed = new Set<Element>();
   const waiters = new Set<{ match: (s: Element) => boolean; resolve: (s: Element) => void }>();

@@ -1,0 +1,36 @@
+/**
+ * A real recorder process (`media-node/src/recorder-main.ts`) for integration tests: started with
+ * its env, its JSON log lines collected (warn and above, or all with RECORDER_LOG_LEVEL=info, go to
+ * stderr); resolves once its control link is online (in the jibri brewery).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface RecorderProcess {
+  readonly process: ChildProcess;
+  readonly log: Array<Record<string, unknown>>;
+  readonly exited: Promise<number | string>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export async function startRecorderProcess(env: Record<string, string>): Promise<RecorderProcess> {
+  const main = new URL('../../media-node/src/recorder-main.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, [main], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const log: Array<Record<string, unknown>> = [];
+  const shown = new Set(['error', 'warn', ...(process.env.RECORDER_LOG_LEVEL === 'info' ? ['info'] : [])]);
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
+  await new Promise<void>((resolve, reject) => {
+    void exited.then((how) => reject(new Error(`recorder exited (${how}) before its control link was online`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        log.push(entry);
+        if (entry.event === 'control.online') resolve();
+        if (shown.has(String(entry.level))) process.stderr.write(`${line}\n`);
+      } catch {
+        process.stderr.write(`${line}\n`);
+      }
+    });
+  });
+  return { process: child, log, exited, kill: (signal = 'SIGKILL') => { child.kill(signal); } };
+}
