@@ -9,7 +9,7 @@
  */
 // Internal: not exported from the package entry.
 import {
-  AppError, IqRouter, NS_FOCUS, StanzaError, bareJid, parseConferenceRequest, parseXml, serialize, tryParseJid, type Element, type StartMutedPolicy,
+  AppError, IqRouter, NS_FOCUS, StanzaError, bareJid, parseConferenceRequest, parseXml, serialize, tryParseJid, type Element,
 } from '@edgemeet/protocol';
 import { FocusComponent, focusConfig, type BridgeDirectory, type FocusStore, type RecorderDirectory } from '@edgemeet/focus';
 import type { EdgeConfig } from '../config.ts';
@@ -88,7 +88,7 @@ export interface FocusRoom {
   /** The room's AV moderation (the main room's av_moderation component); none for breakout rooms. */
   readonly avModeration?: () => Partial<Record<'audio' | 'video', readonly string[]>>;
   /** The start-muted policy moderators set in the room metadata (the main room's); none for breakout rooms. */
-  readonly startMuted?: () => StartMutedPolicy;
+  readonly startMuted?: () => { audio: boolean; video: boolean };
   /**
    * The Room DO recorders' status IQs come back to (the Registry routes them by it): set for the
    * main room, whose focus records; breakout rooms have no recording (their focus answers

@@ -87,7 +87,7 @@ export class RoomDurableObject extends DurableObject<Env> {
   async recorderStatus(recorderJid: string, payloadXml: string): Promise<RoomAnswer> {
     try {
       if (!this.#server?.focus) return { ok: false, condition: 'item-not-found', text: 'no conference here' };
-      await this.#server.focus.focus.recorderIq(recorderJid, parseXml(payloadXml));
+      await this.#server.focus.recorderIq(recorderJid, parseXml(payloadXml));
       return { ok: true };
     } catch (err) {
       if (err instanceof StanzaError) return { ok: false, condition: err.condition, ...(err.text ? { text: err.text } : {}) };
@@ -102,7 +102,7 @@ export class RoomDurableObject extends DurableObject<Env> {
   async recorderDown(recorderId: string): Promise<void> {
     this.#log.warn('recorder.down', { recorder: recorderId });
     try {
-      await this.#server?.focus?.focus.recorderDown(recorderId);
+      await this.#server?.focus?.recorderDown(recorderId);
       await this.#pump.run();
     } catch (err) {
       this.#log.error('room.recorder_down_failed', { err });
