@@ -110,7 +110,7 @@
       if (track.isLocal()) return;
       const owner = track.getParticipantId();
       const type = track.getType();
-      state.remoteTracks.push({ owner, type, videoType: type === 'video' ? track.getVideoType() : undefined, muted: track.isMuted() });
+      state.remoteTracks.push({ owner, type, videoType: type === 'video' ? track.getVideoType() : undefined, muted: track.isMuted(), ssrc: typeof track.getSsrc === 'function' ? Number(track.getSsrc()) : undefined });
       log('track-added', { owner, media: type });
       const el = document.createElement(type === 'video' ? 'video' : 'audio');
       el.autoplay = true;

@@ -87,12 +87,21 @@ describe('SsrcSlots', () => {
     expect(rtx.readUInt16BE(12)).toBe(2);
   });
 
-  it('forgets an owner\'s slots when it leaves', () => {
-    const { s } = slots(2);
+  it('forgets an owner\'s slots when it leaves, and gives their SSRCs to the next newcomer (the receiver knows them already)', () => {
+    const { s, remaps } = slots(4);
     s.rewriteRtp(packet(11, 1, 1), alice);
     s.rewriteRtp(packet(22, 1, 1), bob);
+    const last = packet(11, 2, 961);
+    s.rewriteRtp(last, alice);
     s.removeOwner('alice');
     expect(s.mappings().map((m) => m.source.owner)).toEqual(['bob']);
+    const c = packet(33, 500, 7000);
+    s.rewriteRtp(c, carol);
+    expect(header(c)).toMatchObject({ ssrc: 1000, sequenceNumber: 3, timestamp: 1921 });
+    expect(remaps.at(-1)!.map((m) => [m.source.name, m.ssrc])).toEqual([['carol-a0', 1000]]);
+    // Fresh SSRCs only once the freed ones are used.
+    s.rewriteRtp(packet(44, 1, 1), { name: 'dave-a0', owner: 'dave', ssrc: 44 });
+    expect(remaps.at(-1)![0]!.ssrc).toBe(1004);
   });
 });
 

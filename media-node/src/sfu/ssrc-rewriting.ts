@@ -87,6 +87,12 @@ export class SsrcSlots {
   readonly #o: SsrcSlotsOptions;
   /** By the source's SSRC. */
   readonly #slots = new Map<number, Slot>();
+  /**
+   * Output SSRC pairs of slots whose source left: the next new source takes one before any fresh
+   * SSRC is made, so a receiver that already knows the SSRC needs no renegotiation (lib-jitsi-meet
+   * only renegotiates for an SSRC it has not seen; JVB drops these and makes new ones).
+   */
+  readonly #free: Array<{ primary: OutputStream; rtx: OutputStream }> = [];
   /** Input state per source SSRC (primary and RTX). */
   readonly #inputs = new Map<number, InputStream>();
   #clock = 0;
@@ -188,6 +194,7 @@ export class SsrcSlots {
       this.#slots.delete(ssrc);
       this.#inputs.delete(ssrc);
       if (slot.source.rtx !== undefined) this.#inputs.delete(slot.source.rtx);
+      this.#free.push({ primary: slot.primary, rtx: slot.rtx });
     }
   }
 
@@ -199,7 +206,11 @@ export class SsrcSlots {
       return held;
     }
     let slot: Slot;
-    if (this.#slots.size >= this.#o.size) {
+    const free = this.#free.shift();
+    if (free) {
+      // A leaver's SSRCs, already known to the receiver; their numbering continues.
+      slot = new Slot(source, free.primary, free.rtx);
+    } else if (this.#slots.size >= this.#o.size) {
       // Full: the slot used longest ago carries the newcomer; its SSRCs stay, its numbering continues.
       let eldest: [number, Slot] | undefined;
       for (const entry of this.#slots) if (!eldest || entry[1].lastUsed < eldest[1].lastUsed) eldest = entry;
