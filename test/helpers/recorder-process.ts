@@ -1,7 +1,7 @@
 /**
  * A real recorder process (`media-node/src/recorder-main.ts`) for integration tests: started with
  * its env, its JSON log lines collected (warn and above, or all with RECORDER_LOG_LEVEL=info, go to
- * stderr); resolves once its control link is online (in the jibri brewery).
+ * stderr); resolves once the Registry lists it (the jibri brewery echoed its presence).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -25,7 +25,8 @@ export async function startRecorderProcess(env: Record<string, string>): Promise
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         log.push(entry);
-        if (entry.event === 'control.online') resolve();
+        // Listed by the Registry (the brewery echoed its presence): a start can be sent to it now.
+        if (entry.event === 'control.registered') resolve();
         if (shown.has(String(entry.level))) process.stderr.write(`${line}\n`);
       } catch {
         process.stderr.write(`${line}\n`);

@@ -90,6 +90,13 @@ export class JibriControl {
     });
     xmpp.on('offline', () => this.#disconnected());
     xmpp.on('disconnect', () => this.#disconnected());
+    // The brewery's echo of our own presence: from here on the Registry lists this recorder.
+    const self = `${jibriBreweryJid(this.#config.domain)}/${this.#config.recorderId}`.toLowerCase();
+    xmpp.on('stanza', (stanza: Element) => {
+      if (stanza.name === 'presence' && String(stanza.attrs.from ?? '').toLowerCase() === self && stanza.attrs.type === undefined) {
+        this.#log.info('control.registered', { region });
+      }
+    });
     xmpp.iqCallee.set(NS_JIBRI, 'jibri', async (ctx: { stanza: Element; element: Element }) => toXmppElement(await this.#onJibri(ctx.stanza, ctx.element)));
     xmpp.iqCallee.get(NS_PING, 'ping', () => true);
     xmpp.start().catch((err: Error) => {
