@@ -90,7 +90,7 @@ try {
       sources.push(media);
       const p = await joinConference(edge!.wsUrl, room, `r${r}p${k}xxxx`, edge!.mucDomain, { media: { audio: media.audio, video: media.video, displayName: `P${k} of ${room}` } });
       people.push(p);
-      if (k === 0) moderators.push(p);
+      if (k === 0) moderators[r] = p;
     }
   }));
   step('participants joining started');
@@ -105,16 +105,23 @@ try {
   await sleep(1000);
   const idleRss = rssMiB(rpid);
 
-  const sessions = await Promise.all(moderators.map(async (p, i) => {
+  // One start at a time, 300 ms apart: selection (JibriDetector's) skips a recorder picked in the
+  // last 200 ms, so starts in the same instant would find the one recorder "busy".
+  const sessions: string[] = [];
+  for (const [i, p] of moderators.entries()) {
     const answer = await jibriIq(p, rooms[i]!, { action: 'start', recording_mode: 'file' });
     if (answer.attrs.type !== 'result') throw new Error(`start in ${rooms[i]}: ${answer.toString()}`);
-    return String(answer.getChild('jibri', NS_JIBRI)?.attrs.session_id);
-  }));
+    sessions.push(String(answer.getChild('jibri', NS_JIBRI)?.attrs.session_id));
+    await sleep(300);
+  }
   await until(`${N} recordings on`, () => recorder!.log.filter((e) => e.event === 'jibri.status' && e.status === 'on').length >= N, 30_000);
   step('recordings on');
   const setupS = (performance.now() - t0) / 1000;
   await sleep(2000); // past every track's start (keyframe wait, first clusters)
 
+  const sent = () => sources.reduce((a, x) => a + x.packets.audio + x.packets.video, 0);
+  const received = () => people.reduce((a, p) => a + [...p.received.values()].reduce((x, y) => x + y, 0), 0);
+  const s0 = sent(), r0 = received(), b0 = process.cpuUsage();
   const c0 = cpuSeconds(rpid), n0 = cpuSeconds(npid), w0 = performance.now();
   const rss: number[] = [];
   while (performance.now() - w0 < S * 1000) {
@@ -124,10 +131,19 @@ try {
   const wallS = (performance.now() - w0) / 1000;
   const recorderCpu = (cpuSeconds(rpid) - c0) / wallS, nodeCpu = (cpuSeconds(npid) - n0) / wallS;
   const peakRss = Math.max(...rss);
+  // Whether the load generator (this process: every participant's sender and receiver) kept up:
+  // what its sources sent and its participants received per second, and its own CPU.
+  const b = process.cpuUsage(b0);
+  const generator = {
+    sentPacketsPerS: Math.round((sent() - s0) / wallS), receivedPacketsPerS: Math.round((received() - r0) / wallS),
+    cpuCores: Number(((b.user + b.system) / 1e6 / wallS).toFixed(3)),
+  };
 
   step('sampled; stopping');
   await Promise.all(moderators.map((p, i) => jibriIq(p, rooms[i]!, { action: 'stop' })));
   await until('every recording finished', () => recorder!.log.filter((e) => e.event === 'recording.done' || e.event === 'recording.empty').length >= N, 30_000);
+  const framesPerRecording = recorder.log.filter((e) => e.event === 'recording.tracks')
+    .map((e) => (e.tracks as Array<{ frames: number }>).reduce((a, t) => a + t.frames, 0));
   const framesDropped = recorder.log.filter((e) => e.event === 'recording.tracks')
     .flatMap((e) => (e.tracks as Array<{ frames: number; dropped: number }>)).reduce((a, t) => ({ frames: a.frames + t.frames, dropped: a.dropped + t.dropped }), { frames: 0, dropped: 0 });
 
@@ -145,7 +161,7 @@ try {
     bench: 'recording', recordings: N, participantsEach: 3, sampledSeconds: Number(wallS.toFixed(1)), setupSeconds: Number(setupS.toFixed(1)),
     recorderCpuCores: Number(recorderCpu.toFixed(3)), recorderCpuPerRecording: Number((recorderCpu / N).toFixed(3)),
     recorderRssIdleMiB: Math.round(idleRss), recorderRssPeakMiB: Math.round(peakRss), recorderRssPerRecordingMiB: Number(((peakRss - idleRss) / N).toFixed(1)),
-    nodeCpuCores: Number(nodeCpu.toFixed(3)), frames: framesDropped.frames, framesDropped: framesDropped.dropped,
+    nodeCpuCores: Number(nodeCpu.toFixed(3)), generator, framesPerRecording, frames: framesDropped.frames, framesDropped: framesDropped.dropped,
     compose: { size: o['compose-size'], participants: m.participants.length, recordedSeconds: Number(recordedS.toFixed(1)), seconds: Number(composeS.toFixed(1)), speedX: Number((recordedS / composeS).toFixed(2)) },
     machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Number((totalmem() / 2 ** 30).toFixed(1)), loadavg1AtStart: Number(load0.toFixed(2)), loadavg1AtEnd: Number(loadavg()[0]!.toFixed(2)) },
     at: new Date().toISOString(),
