@@ -9,8 +9,8 @@
  * is timed apart: the recorder runs with RECORDER_COMPOSE=false, and after the stops one recording
  * is composed with the recorder's composer (composer.ts, RECORDER_COMPOSE_SIZE) and timed; its speed
  * is the recording's length / the time ffmpeg took (a multiple of real time).
- *   npm exec -- node bench/recording.ts [--recordings 1] [--seconds 20] [--compose-size 1280x720] [--json]
- * Bounded: it exits with an error after 120 s whatever happens.
+ *   npm exec -- node bench/recording.ts [--recordings 1] [--seconds 20] [--compose-size 1280x720] [--timeout-s 120] [--json]
+ * Bounded: it ends its child processes and exits with an error after --timeout-s (at most 120 s).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -29,12 +29,13 @@ import { startRtpMediaSource, type RtpMediaSource } from '../test/helpers/rtp-me
 
 const { values: o } = parseArgs({ options: {
   recordings: { type: 'string', default: '1' }, seconds: { type: 'string', default: '20' },
-  'compose-size': { type: 'string', default: '1280x720' }, json: { type: 'boolean', default: false },
+  'compose-size': { type: 'string', default: '1280x720' }, 'timeout-s': { type: 'string', default: '120' }, json: { type: 'boolean', default: false },
 } });
 const N = Number(o.recordings), S = Number(o.seconds);
 if (!Number.isInteger(N) || N < 1 || N > 20) throw new Error('--recordings: 1 to 20');
 if (!(S >= 5 && S <= 60)) throw new Error('--seconds: 5 to 60');
-const deadline = setTimeout(() => { console.error('bench/recording.ts: over 120 s, giving up'); process.exit(2); }, 120_000);
+const TIMEOUT_S = Number(o['timeout-s']);
+if (!(TIMEOUT_S >= 5 && TIMEOUT_S <= 120)) throw new Error('--timeout-s: 5 to 120');
 
 const SECRET = 'bench-recording-bridge-secret-0123';
 const RECORDER_SECRET = 'bench-recording-recorder-secret-456';
@@ -66,6 +67,14 @@ let edge: RunningEdge | undefined;
 let node: MediaNodeProcess | undefined;
 let recorder: RecorderProcess | undefined;
 const people: Participant[] = [];
+const deadline = setTimeout(() => {
+  console.error(`bench/recording.ts: over ${TIMEOUT_S} s, giving up`);
+  // process.exit skips the finally below: end the child processes here.
+  recorder?.kill('SIGKILL');
+  node?.kill('SIGKILL');
+  void edge?.stop().finally(() => process.exit(2));
+  setTimeout(() => process.exit(2), 3000).unref();
+}, TIMEOUT_S * 1000);
 const sources: RtpMediaSource[] = [];
 
 async function jibriIq(p: Participant, room: string, attrs: Record<string, string>) {
