@@ -1,7 +1,7 @@
 /**
  * A real recorder process (`media-node/src/recorder-main.ts`) for integration tests: started with
  * its env, its JSON log lines collected (warn and above, or all with RECORDER_LOG_LEVEL=info, go to
- * stderr); resolves once the Registry lists it (the jibri brewery echoed its presence).
+ * stderr); resolves once the jibri brewery has reflected its join (it can be selected from then on).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -20,13 +20,12 @@ export async function startRecorderProcess(env: Record<string, string>): Promise
   const shown = new Set(['error', 'warn', ...(process.env.RECORDER_LOG_LEVEL === 'info' ? ['info'] : [])]);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
   await new Promise<void>((resolve, reject) => {
-    void exited.then((how) => reject(new Error(`recorder exited (${how}) before its control link was online`)));
+    void exited.then((how) => reject(new Error(`recorder exited (${how}) before it joined the jibri brewery`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         log.push(entry);
-        // Listed by the Registry (the brewery echoed its presence): a start can be sent to it now.
-        if (entry.event === 'control.registered') resolve();
+        if (entry.event === 'control.joined') resolve();
         if (shown.has(String(entry.level))) process.stderr.write(`${line}\n`);
       } catch {
         process.stderr.write(`${line}\n`);

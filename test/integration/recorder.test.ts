@@ -104,6 +104,13 @@ describe.skipIf(!haveFfmpeg)('the recorder records a three-party call', () => {
     await p.xmpp.send(xml('iq', { type: 'set', id, to: `${ROOM}@${edge.mucDomain}/focus` }, xml('jibri', { xmlns: NS_JIBRI, ...attrs })));
     return p.xmpp.waitFor((s) => s.name === 'iq' && s.attrs.id === id, 15_000);
   }
+  /** The focus's jibri-recording-status elements `p` has seen for session `sid`, in order. */
+  function statusElements(p: Participant, sid: string): Element[] {
+    return p.xmpp.stanzas
+      .filter((s) => s.name === 'presence' && s.attrs.from === `${ROOM}@${edge.mucDomain}/focus`)
+      .map((s) => s.getChild('jibri-recording-status', NS_JIBRI))
+      .filter((st): st is Element => st !== undefined && st.attrs.session_id === sid);
+  }
   /** The focus's jibri-recording-status values `p` has seen, in order, repeats folded. */
   function statusesSeen(p: Participant): string[] {
     const seen: string[] = [];
@@ -225,4 +232,65 @@ describe.skipIf(!haveFfmpeg)('the recorder records a three-party call', () => {
     expect(tracks.filter((t) => t.owner === 'alice001').map((t) => `${t.kind}:${t.clock}`).sort()).toEqual(['audio:sr', 'video:sr']);
     expect(tracks.every((t) => !t.srDistrusted)).toBe(true);
   });
+
+  // Last, in the same call (the heavy setup runs once): a second recording whose recorder is killed.
+  it('survives kill -9 of the recorder: status off with a failure reason, the call goes on, the restarted recorder repairs the cut recording', async () => {
+    const alice = people[0]!;
+    const answer = await jibriIq(alice, { action: 'start', recording_mode: 'file' });
+    expect(answer.attrs.type).toBe('result');
+    const sid = String(answer.getChild('jibri', NS_JIBRI)?.attrs.session_id);
+    expect(sid).not.toBe(sessionId);
+    await expect.poll(() => statusElements(alice, sid).some((st) => st.attrs.status === 'on'), { timeout: 20_000 }).toBe(true);
+    const t0 = Date.now();
+    await sleep(7000);
+    const recordedBeforeKill = Date.now() - t0;
+    const oldPid = recorder.process.pid;
+    recorder.kill('SIGKILL');
+    expect(await recorder.exited).toBe('SIGKILL');
+    const killedAt = Date.now();
+
+    // The room is told: the focus's status goes off for that session, with a failure_reason.
+    await expect.poll(() => statusElements(alice, sid).some((st) => st.attrs.status === 'off'), { timeout: 15_000 }).toBe(true);
+    const off = statusElements(alice, sid).find((st) => st.attrs.status === 'off')!;
+    expect(off.attrs.failure_reason).toBeTruthy();
+    console.log(`status off ${Date.now() - killedAt} ms after the kill, failure_reason=${off.attrs.failure_reason}`);
+
+    // The call goes on: everyone still in it keeps receiving media through the node.
+    const inCall = people.filter((p) => p !== people[1]);
+    const before = inCall.map((p) => [...p.received.values()].reduce((a, b) => a + b, 0));
+    await sleep(2000);
+    inCall.forEach((p, i) => expect([...p.received.values()].reduce((a, b) => a + b, 0) - before[i]!, `${p.nick} receives`).toBeGreaterThan(100));
+
+    // Restarted (same id, same directory), the recorder repairs the cut recording before it goes online.
+    recorder = await startRecorderProcess({
+      EDGE_URL: edge.url.replace(/^http/, 'ws'), RECORDER_SECRET, RECORDER_ID: 'rec-test', RECORDINGS_DIR: dir,
+      RECORDER_ICE_HOST: '127.0.0.1', RECORDER_COMPOSE_SIZE: '640x360', LOG_LEVEL: process.env.RECORDER_LOG_LEVEL ?? 'info',
+    });
+    expect(recorder.process.pid).not.toBe(oldPid);
+    expect(recorder.log.some((e) => e.event === 'recording.cut' && e.session === sid)).toBe(true);
+    const cutDir = join(dir, sessionDirName(sid));
+    const cut = JSON.parse(readFileSync(join(cutDir, 'manifest.json'), 'utf8')) as Manifest;
+    expect(cut.ended).toBe('cut');
+    expect(cut.sessionId).toBe(sid);
+    // Alice, Carol and Dave were in the call.
+    expect(cut.participants.map((p) => p.displayName).sort()).toEqual(['Alice', 'Carol', 'Dave']);
+    for (const p of cut.participants) {
+      expect(p.files.length, p.displayName!).toBeGreaterThan(0);
+      for (const f of p.files) {
+        const path = join(cutDir, f.file);
+        const probe = ffprobe(path);
+        expect(probe.streams.map((s) => `${s.codec_type}/${s.codec_name}`).sort()).toEqual(['audio/opus', 'video/vp8']);
+        const played = lastDecoded(path) * 1000;
+        console.log(`${f.file}: ${Math.round(played)} ms playable of ${recordedBeforeKill} ms recorded before the kill (duration ${probe.format.duration})`);
+        expect(played, `${f.file} plays up to at most 5 s before the kill`).toBeGreaterThan(recordedBeforeKill - 5000);
+        expect(played, `${f.file} holds nothing after the kill`).toBeLessThan(recordedBeforeKill + 1500);
+        expect(Math.abs(Number(probe.format.duration) * 1000 - played), `${f.file} duration`).toBeLessThan(1000);
+        expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+      }
+    }
+    expect(cut.composeError).toBeNull();
+    const composed = join(cutDir, cut.composed!.file);
+    expect(existsSync(composed)).toBe(true);
+    expect(ffprobe(composed).streams.map((s) => `${s.codec_type}/${s.codec_name}`).sort()).toEqual(['audio/aac', 'video/h264']);
+  }, 90_000);
 });

@@ -11,14 +11,15 @@
  * - stop → `off` at once; the files are closed and composed afterwards.
  * Its status IQs go to whoever sent the start (the focus), with the session_id. A lost connection
  * ends every session (the focus counts a recorder gone from the brewery as failed, as Jicofo does),
- * then it reconnects with backoff.
+ * then it reconnects with backoff. It logs `control.joined` once the brewery reflects its join
+ * (from then on it can be selected).
  * @module
  */
 import { accessSync, constants } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { client, xml } from '@xmpp/client';
 import {
-  NS_JIBRI, NS_MUC, NS_PING, authDomain, buildJibriIq, buildJibriStatus, focusJid, jibriBreweryJid, parseJibriIq,
+  NS_JIBRI, NS_MUC, NS_MUC_USER, NS_PING, authDomain, buildJibriIq, buildJibriStatus, focusJid, jibriBreweryJid, parseJibriIq,
   type Element, type JibriIq, type JibriInstanceStatus,
 } from '@edgemeet/protocol';
 import type { Logger } from '../log.ts';
@@ -88,15 +89,15 @@ export class JibriControl {
       this.#log.info('control.online', { region });
       this.#sendPresence(true);
     });
+    // The brewery reflects our join (status 110): from then on the Registry can select us.
+    xmpp.on('stanza', (st: Element) => {
+      if (st.name !== 'presence' || st.attrs.type !== undefined) return;
+      if (!String(st.attrs.from ?? '').startsWith(`${jibriBreweryJid(this.#config.domain)}/`)) return;
+      const self = st.getChild('x', NS_MUC_USER)?.getChildren('status').some((c) => c.attrs.code === '110');
+      if (self) this.#log.info('control.joined', { brewery: jibriBreweryJid(this.#config.domain) });
+    });
     xmpp.on('offline', () => this.#disconnected());
     xmpp.on('disconnect', () => this.#disconnected());
-    // The brewery's echo of our own presence: from here on the Registry lists this recorder.
-    const self = `${jibriBreweryJid(this.#config.domain)}/${this.#config.recorderId}`.toLowerCase();
-    xmpp.on('stanza', (stanza: Element) => {
-      if (stanza.name === 'presence' && String(stanza.attrs.from ?? '').toLowerCase() === self && stanza.attrs.type === undefined) {
-        this.#log.info('control.registered', { region });
-      }
-    });
     xmpp.iqCallee.set(NS_JIBRI, 'jibri', async (ctx: { stanza: Element; element: Element }) => toXmppElement(await this.#onJibri(ctx.stanza, ctx.element)));
     xmpp.iqCallee.get(NS_PING, 'ping', () => true);
     xmpp.start().catch((err: Error) => {

@@ -35,6 +35,9 @@ export class Recorder {
   readonly #sessions = new Map<string, RecordingSession>();
   /** Sessions stopping: they still hold a slot until their files are closed and composed. */
   readonly #finishing = new Set<Promise<unknown>>();
+  /** Sessions already ended (stopped, failed, released): their status off has been reported once,
+   * whatever their start does later (a room join still under way gives up after its timeout). */
+  readonly #released = new WeakSet<RecordingSession>();
   #wasBusy = false;
 
   constructor(config: RecorderConfig, log: Logger, listener: RecorderListener) {
@@ -76,6 +79,11 @@ export class Recorder {
     this.#busyCheck();
     log.info('recording.start', { mode: req.mode });
     session.start().catch((err: unknown) => {
+      // Stopped while it was starting (stop IQ, lost control link): that end was reported already.
+      if (this.#released.has(session)) {
+        log.info('recording.start_aborted', { message: err instanceof Error ? err.message : String(err) });
+        return;
+      }
       log.error('recording.start_failed', { err });
       // Jibri: a session that could not start is off with failure_reason error, should_retry true.
       this.#listener.status({ status: 'off', sessionId: req.sessionId, failureReason: 'error', shouldRetry: true });
@@ -86,11 +94,14 @@ export class Recorder {
 
   #ended(sessionId: string, end: SessionEnd): void {
     const session = this.#sessions.get(sessionId);
+    if (session && this.#released.has(session)) return;
     this.#listener.status({ status: 'off', sessionId, ...(end.failure ? { failureReason: end.failure, shouldRetry: false } : {}) });
     if (session) this.#release(sessionId, session);
   }
 
   #release(sessionId: string, session: RecordingSession): void {
+    if (this.#released.has(session)) return;
+    this.#released.add(session);
     const done = session.stop({ reason: 'released' }, false).catch((err: unknown) => this.#log.error('recording.finish_failed', { session: sessionId, err }));
     this.#finishing.add(done);
     void done.finally(() => {
@@ -113,6 +124,7 @@ export class Recorder {
   /** Stops every session (process shutdown); resolves when all are finished. */
   async stopAll(reason: string): Promise<void> {
     for (const [id, s] of this.#sessions) {
+      if (this.#released.has(s)) continue;
       void s.stop({ reason, failure: 'error' }, false);
       this.#listener.status({ status: 'off', sessionId: id, failureReason: 'error', shouldRetry: true });
       this.#release(id, s);

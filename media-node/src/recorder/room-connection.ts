@@ -87,9 +87,11 @@ export class RoomConnection {
       return true;
     });
     await xmpp.start();
+    this.#leftWhileJoining();
     const answer = await xmpp.iqCaller.request(toXmppElement(xml('iq', { type: 'set', to: focusDomain(domain) }, buildConferenceRequest({ room: roomJid, properties: {} }))), 15_000);
     const conf = answer.getChild('conference');
     if (!conf || !parseConferenceAnswer(conf).ready) throw new Error('the focus is not ready for this room');
+    this.#leftWhileJoining();
     const joined = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no self-presence from the room')), 15_000);
       xmpp.on('stanza', (s: Element) => {
@@ -117,6 +119,11 @@ export class RoomConnection {
       extensions: [xml('nick', { xmlns: NS_NICK }, 'Recorder'), ...recorderOccupantExtensions(this.#o.sessionId, this.#o.mode)],
     }));
     await joined;
+  }
+
+  /** A session stopped while it was joining never joins after all (no hidden occupant left behind). */
+  #leftWhileJoining(): void {
+    if (this.#closing) throw new Error('the recording ended while it was joining the room');
   }
 
   #onPresence(nick: string, s: Element): void {
