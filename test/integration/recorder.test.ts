@@ -171,8 +171,9 @@ describe.skipIf(!haveFfmpeg)('the recorder records a three-party call', () => {
     else console.log(`recordings kept in ${dir}`);
   });
 
-  it('is started and stopped through the focus: jibri-recording-status on → off (pending too, if the focus publishes it)', () => {
-    // Jicofo also publishes pending; our focus (focus/src/jibri) does not today: see the report of issue 14.
+  it('is started and stopped through the focus: jibri-recording-status on → off', () => {
+    // As Jicofo (JibriSession dispatches only ON and OFF to JibriRecorder's presence), the focus
+    // publishes no pending: the starter's pending comes from the IQ result.
     expect(statuses.filter((s) => s !== 'pending')).toEqual(['on', 'off']);
     expect(recorder.log.filter((e) => e.event === 'jibri.status').map((e) => e.status)).toEqual(['on']);
   });
