@@ -122,11 +122,11 @@ describe.skipIf(!haveFfmpeg)('the recorder live-streams a call to RTMP', () => {
 
     const alice = people[0]!;
     // The recorder's idle, healthy brewery presence may reach the Registry just after its control link is up.
-    let answer = await jibriIq(alice, { action: 'start', recording_mode: 'stream', streamid: `rtmp://127.0.0.1:${rtmp.port}/live/test` });
+    let answer = await jibriIq(alice, { action: 'start', recording_mode: 'stream', streamid: `rtmp://127.0.0.1:${rtmp.port}/live/test`, you_tube_broadcast_id: 'testBroadcast1' });
     for (let i = 0; i < 10 && answer.attrs.type === 'error'
       && (answer.getChild('error')?.getChild('service-unavailable') || answer.getChild('error')?.getChild('resource-constraint')); i++) {
       await sleep(300);
-      answer = await jibriIq(alice, { action: 'start', recording_mode: 'stream', streamid: `rtmp://127.0.0.1:${rtmp.port}/live/test` });
+      answer = await jibriIq(alice, { action: 'start', recording_mode: 'stream', streamid: `rtmp://127.0.0.1:${rtmp.port}/live/test`, you_tube_broadcast_id: 'testBroadcast1' });
     }
     expect(answer.attrs.type, answer.toString()).toBe('result');
     sessionId = String(answer.getChild('jibri', NS_JIBRI)?.attrs.session_id);
@@ -156,10 +156,12 @@ describe.skipIf(!haveFfmpeg)('the recorder live-streams a call to RTMP', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is started and stopped through the focus: status on → off with recording_mode stream; the recorder occupant says mode stream', () => {
+  it('is started and stopped through the focus: status on → off with recording_mode stream; the recorder occupant says mode stream and the viewing URL', () => {
     expect(statuses.filter((s) => s.status !== 'pending')).toEqual([{ status: 'on', mode: 'stream' }, { status: 'off', mode: 'stream' }]);
     const occupant = people[1]!.xmpp.stanzas.find((s) => s.name === 'presence' && s.getChildText('session_id') === sessionId);
     expect(occupant?.getChildText('mode')).toBe('stream');
+    // As Jibri's, for a YouTube broadcast id: where the stream can be watched.
+    expect(occupant?.getChildText('live-stream-view-url')).toBe('https://youtu.be/testBroadcast1');
     // No files for a stream (Jibri's streaming writes none): the session's directory is gone.
     expect(recorder.log.some((e) => e.event === 'recording.empty')).toBe(true);
     expect(existsSync(join(dir, 'recordings', sessionDirName(sessionId)))).toBe(false);

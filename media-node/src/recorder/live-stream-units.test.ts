@@ -28,6 +28,7 @@ describe('stream targets (Jibri: rtmp(s):// as is, else a YouTube key; an allow-
     expect(() => resolveStreamTarget('rtmp://u:p@a.rtmp.youtube.com/live2/x', youtube)).toThrow(/credentials/);
     expect(() => resolveStreamTarget('key with space', youtube)).toThrow(/spaces/);
     expect(() => resolveStreamTarget('', youtube)).toThrow(/no stream id/);
+    expect(() => resolveStreamTarget('rtmp://a.rtmp.youtube.com/live2', youtube)).toThrow(/no application and stream key/);
   });
   it('parses the allow-list and names a bad entry', () => {
     expect(parseRtmpAllow('A.Example.org:1935 b.example.org')).toEqual([{ host: 'a.example.org', port: 1935 }, { host: 'b.example.org' }]);

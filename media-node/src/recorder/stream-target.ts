@@ -45,6 +45,8 @@ export function resolveStreamTarget(streamId: string | undefined, allow: readonl
   }
   if (url.protocol !== 'rtmp:' && url.protocol !== 'rtmps:') throw new StreamTargetError(`not rtmp:// or rtmps:// (${url.protocol})`);
   if (url.username || url.password) throw new StreamTargetError('credentials in the URL are not accepted');
+  // As Jibri's RtmpUrlValidator: an application and a stream key.
+  if (url.pathname.split('/').filter(Boolean).length < 2) throw new StreamTargetError('the RTMP URL has no application and stream key');
   const host = url.hostname.toLowerCase();
   const port = Number(url.port || (url.protocol === 'rtmps:' ? 443 : 1935));
   if (!allow.some((a) => a.host === host && (a.port === undefined || a.port === port))) {
