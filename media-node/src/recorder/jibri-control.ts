@@ -25,6 +25,7 @@ import {
 import type { Logger } from '../log.ts';
 import { Recorder, RecorderBusyError, UnsupportedModeError, type RecorderStatus } from './recorder.ts';
 import type { RecorderConfig } from './recorder-config.ts';
+import { StreamTargetError } from './stream-target.ts';
 
 type XmppClient = ReturnType<typeof client>;
 
@@ -129,12 +130,14 @@ export class JibriControl {
       this.recorder.start({
         sessionId: j.sessionId, roomJid: j.room, mode: j.recordingMode ?? 'file',
         ...(j.appData ? { appData: j.appData } : {}), ...(j.displayName ? { initiator: j.displayName } : {}),
+        ...(j.streamId ? { streamId: j.streamId } : {}), ...(j.youTubeBroadcastId ? { youTubeBroadcastId: j.youTubeBroadcastId } : {}),
       });
       return buildJibriIq({ status: 'pending', sessionId: j.sessionId });
     } catch (err) {
       this.#requesters.delete(j.sessionId);
       if (err instanceof RecorderBusyError) return buildJibriIq({ status: 'off', failureReason: 'busy', shouldRetry: true, sessionId: j.sessionId });
       if (err instanceof UnsupportedModeError) this.#log.warn('jibri.unsupported', { message: err.message });
+      else if (err instanceof StreamTargetError) this.#log.warn('jibri.stream_target_refused', { message: err.message });
       else this.#log.error('jibri.start_failed', { err });
       return buildJibriIq({ status: 'off', failureReason: 'error', shouldRetry: false, sessionId: j.sessionId });
     }

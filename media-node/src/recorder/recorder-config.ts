@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { ConfigError, type EnvKey, type LogLevel } from '../config.ts';
+import { parseRtmpAllow, type AllowedTarget } from './stream-target.ts';
 
 /** How the recorder logs in to a room's XMPP WebSocket (see room-login.ts). */
 export type RoomLoginMode = 'hidden' | 'anonymous';
@@ -37,6 +38,12 @@ export interface RecorderConfig {
   readonly fontFile: string;
   readonly ffmpegPath: string;
   readonly roomLogin: RoomLoginMode;
+  /** Live streaming: the hosts (host[:port]) a stream may be pushed to (Jibri's RTMP allow-list). */
+  readonly rtmpAllow: readonly AllowedTarget[];
+  readonly streamWidth: number;
+  readonly streamHeight: number;
+  readonly streamFps: number;
+  readonly streamVideoKbps: number;
   /** Local address ICE uses (undefined: every interface). */
   readonly iceHost: string | undefined;
   /** Repair (mark `cut`, compose, finalize) this recorder's unfinished directories when it starts. */
@@ -62,6 +69,10 @@ export const RECORDER_ENV: readonly EnvKey[] = Object.freeze([
   { key: 'RECORDER_COMPOSE_FPS', default: '25', doc: 'frame rate of the composed video' },
   { key: 'RECORDER_FONT_FILE', default: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', doc: 'font for the names in the grid (Debian fonts-dejavu-core)' },
   { key: 'RECORDER_FFMPEG', default: 'ffmpeg', doc: "ffmpeg to compose with (Debian's)" },
+  { key: 'RECORDER_RTMP_ALLOW', default: 'a.rtmp.youtube.com', doc: "live streaming: hosts (host or host:port, comma-separated) a stream may be pushed to; a bare stream id goes to YouTube's rtmp://a.rtmp.youtube.com/live2/<id>" },
+  { key: 'RECORDER_STREAM_SIZE', default: '1280x720', doc: 'size of a live stream, WIDTHxHEIGHT (even numbers)' },
+  { key: 'RECORDER_STREAM_FPS', default: '25', doc: 'frame rate of a live stream' },
+  { key: 'RECORDER_STREAM_VIDEO_KBPS', default: '2500', doc: "a live stream's H.264 bit rate (kbit/s; YouTube suggests 1500-4000 for 720p)" },
   { key: 'RECORDER_ROOM_LOGIN', default: 'hidden', doc: 'hidden: log in to recorder.<domain> with RECORDER_ID/RECORDER_SECRET (a hidden occupant); anonymous: join as a plain guest (development only)' },
   { key: 'RECORDER_ICE_HOST', default: null, defaultNote: 'every interface', doc: 'the one local address ICE gathers candidates on (127.0.0.1 for a node on the same host)' },
   { key: 'RECORDER_REPAIR_ON_START', default: 'true', doc: "on start, mark this recorder's unfinished recordings cut, compose and finalize them: true or false" },
@@ -101,6 +112,11 @@ export function loadRecorderConfig(source: Record<string, string | undefined> = 
   const size = /^(\d{2,4})x(\d{2,4})$/.exec(str('RECORDER_COMPOSE_SIZE', '1280x720'));
   const [w, h] = size ? [Number(size[1]), Number(size[2])] : [0, 0];
   if (!size || w % 2 || h % 2 || w < 64 || h < 64) problems.push('RECORDER_COMPOSE_SIZE: WIDTHxHEIGHT, even numbers from 64');
+  const streamSize = /^(\d{2,4})x(\d{2,4})$/.exec(str('RECORDER_STREAM_SIZE', '1280x720'));
+  const [sw, sh] = streamSize ? [Number(streamSize[1]), Number(streamSize[2])] : [0, 0];
+  if (!streamSize || sw % 2 || sh % 2 || sw < 64 || sh < 64) problems.push('RECORDER_STREAM_SIZE: WIDTHxHEIGHT, even numbers from 64');
+  const rtmpAllow = parseRtmpAllow(str('RECORDER_RTMP_ALLOW', 'a.rtmp.youtube.com'));
+  if (typeof rtmpAllow === 'string') problems.push(`RECORDER_RTMP_ALLOW: ${rtmpAllow}`);
   const roomLogin = str('RECORDER_ROOM_LOGIN', 'hidden') as RoomLoginMode;
   if (roomLogin !== 'hidden' && roomLogin !== 'anonymous') problems.push('RECORDER_ROOM_LOGIN: hidden or anonymous');
   const logLevel = str('LOG_LEVEL', 'info') as LogLevel;
@@ -118,6 +134,10 @@ export function loadRecorderConfig(source: Record<string, string | undefined> = 
     fontFile: str('RECORDER_FONT_FILE', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'),
     ffmpegPath: str('RECORDER_FFMPEG', 'ffmpeg'),
     roomLogin,
+    rtmpAllow: typeof rtmpAllow === 'string' ? [] : Object.freeze(rtmpAllow),
+    streamWidth: sw, streamHeight: sh,
+    streamFps: int('RECORDER_STREAM_FPS', 25, 1, 60),
+    streamVideoKbps: int('RECORDER_STREAM_VIDEO_KBPS', 2500, 100, 50_000),
     iceHost: source.RECORDER_ICE_HOST?.trim() || undefined,
     repairOnStart: bool('RECORDER_REPAIR_ON_START', true),
     logLevel,

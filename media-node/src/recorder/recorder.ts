@@ -3,8 +3,9 @@
  * ends alone). This is the session API the control link (jibri-control.ts, Jibri's XMPP API)
  * drives: start answers at once (Jibri's "pending"), and the status reports `on` once media is
  * recorded and `off` when a session ends, with Jibri's failure_reason / should_retry.
- * Live streaming (recording_mode stream) plugs in here: a session kind that composes live and
- * pushes to RTMP instead of writing files; today it is refused as Jibri refuses what it cannot do.
+ * Live streaming (recording_mode stream) is the same session with a live composition pushed to
+ * RTMP instead of files (live-stream.ts); a target the allow-list refuses is refused here at once
+ * (StreamTargetError, Jibri's status off with failure_reason error).
  * @module
  */
 import type { Logger } from '../log.ts';
@@ -67,10 +68,11 @@ export class Recorder {
 
   /** Starts a session in the background; throws at once if it cannot be taken. */
   start(req: SessionRequest): RecordingSession {
-    if (req.mode !== 'file') throw new UnsupportedModeError('live streaming is not supported by this recorder');
+    if (req.mode !== 'file' && req.mode !== 'stream') throw new UnsupportedModeError(`recording mode ${String(req.mode)} is not supported`);
     if (this.busy) throw new RecorderBusyError(`already ${this.#sessions.size} recordings`);
     if (this.#sessions.has(req.sessionId)) throw new RecorderBusyError(`session ${req.sessionId} is already recording`);
     const log = this.#log.child({ session: req.sessionId, room: req.roomJid });
+    // Throws StreamTargetError for a stream target the allow-list refuses.
     const session = new RecordingSession(this.#config, req, log, {
       on: () => this.#listener.status({ status: 'on', sessionId: req.sessionId }),
       ended: (end) => this.#ended(req.sessionId, end),

@@ -13,6 +13,7 @@ import { RtcpSrPacket, type RtcpPacket, type RtpPacket } from 'werift';
 import type { Logger } from '../log.ts';
 import { finishRecording } from './finish.ts';
 import { createAssembler } from './frame-assembler.ts';
+import { LiveStream } from './live-stream.ts';
 import { sessionDirName, writeManifest, type Manifest, type ManifestParticipant } from './manifest.ts';
 import { MediaReceiver } from './media-receiver.ts';
 import { ParticipantRecording } from './participant-recording.ts';
@@ -20,6 +21,7 @@ import type { RecorderConfig } from './recorder-config.ts';
 import { RoomConnection, type Occupant } from './room-connection.ts';
 import { roomLogin } from './room-login.ts';
 import { SenderClock } from './sender-clock.ts';
+import { liveStreamViewUrl, resolveStreamTarget } from './stream-target.ts';
 import { TrackRecorder } from './track-recorder.ts';
 
 export interface SessionRequest {
@@ -30,6 +32,9 @@ export interface SessionRequest {
   /** The jibri IQ's app_data (JSON text), if any. */
   readonly appData?: string;
   readonly initiator?: string;
+  /** Stream mode: the jibri IQ's streamid (a YouTube key or an rtmp(s):// URL). */
+  readonly streamId?: string;
+  readonly youTubeBroadcastId?: string;
 }
 
 export interface SessionEnd {
@@ -92,6 +97,9 @@ export class RecordingSession {
   #on = false;
   #mediaConnectedAt: number | null = null;
   #stopping: Promise<Manifest | null> | null = null;
+  /** Stream mode: the live composition pushed to RTMP, instead of files. */
+  readonly #live: LiveStream | null = null;
+  #liveOn = false;
 
   constructor(config: RecorderConfig, req: SessionRequest, log: Logger, listener: SessionListener) {
     this.#config = config;
@@ -106,8 +114,21 @@ export class RecordingSession {
       startedAt: new Date(this.#originWall).toISOString(), endedAt: null, durationMs: null, ended: null, endReason: null,
       participants: [], composed: null, composeError: null, metadata: null, fileRecordingMetadata: parseAppData(req.appData),
     };
+    if (req.mode === 'stream') {
+      // Throws (StreamTargetError) for a target that is not allowed: the start is refused at once.
+      const target = resolveStreamTarget(req.streamId, config.rtmpAllow);
+      this.#live = new LiveStream({
+        target, width: config.streamWidth, height: config.streamHeight, fps: config.streamFps, videoKbps: config.streamVideoKbps,
+        ffmpegPath: config.ffmpegPath, fontFile: config.fontFile, log,
+        requestKeyframe: (owner) => this.#requestKeyframe(owner),
+        onStreaming: () => { this.#liveOn = true; },
+        onFailed: (why) => void this.stop({ reason: `live stream failed: ${why}`, failure: 'error' }),
+      });
+    }
+    const viewUrl = req.mode === 'stream' ? liveStreamViewUrl(req.youTubeBroadcastId) : undefined;
     this.#room = new RoomConnection({
       edgeUrl: config.edgeUrl, domain: config.domain, roomJid: req.roomJid, login: roomLogin(config), sessionId: req.sessionId, mode: req.mode, log,
+      ...(viewUrl ? { liveStreamViewUrl: viewUrl } : {}),
       onOccupant: (o, present) => this.#onOccupant(o, present),
       onJingle: (j) => this.#onJingle(j),
       onLost: (why) => void this.stop({ reason: why, failure: 'error' }),
@@ -132,6 +153,7 @@ export class RecordingSession {
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true, mode: 0o750 });
     this.#writeManifest(true);
+    this.#live?.start();
     this.#timer = setInterval(() => this.#guard('tick', () => this.#tick()), TICK_MS);
     if (this.#config.maxDurationMs > 0) this.#maxTimer = setTimeout(() => void this.stop({ reason: 'maximum duration reached' }), this.#config.maxDurationMs);
     try {
@@ -176,7 +198,9 @@ export class RecordingSession {
     if (o.displayName) p.displayName = o.displayName;
     const open = p.presence.find((r) => r.leftMs === null);
     if (present && !open) p.presence.push({ joinedMs: this.#timeline(), leftMs: null });
+    if (present) this.#live?.join(o.nick, p.displayName ?? o.nick);
     if (!present) {
+      this.#live?.leave(o.nick);
       if (open) open.leftMs = this.#timeline();
       this.#participants.get(o.nick)?.close(this.#now());
     }
@@ -256,13 +280,17 @@ export class RecordingSession {
       track = new TrackRecorder({
         ssrc, owner, kind: source.kind, clockRate: pt.clockrate, assembler, sender, jitterMs: this.#config.jitterMs,
         feedback: { nack: (m, seqs) => this.#media.nack(m, seqs), pli: (m) => this.#media.pli(m) }, log: this.#log,
-        onFrame: (f) => this.#recordingOf(owner).onFrame(f, this.#now()),
+        onFrame: (f) => (this.#live ? this.#live.onFrame(owner, f) : this.#recordingOf(owner).onFrame(f, this.#now())),
       });
       this.#tracks.set(ssrc, track);
       this.#log.info('recording.track', { ssrc, kind: source.kind, codec: pt.name, owner });
     }
     // Held in the jitter buffer: a copy, not a view of werift's receive buffer.
     track.onRtp({ sequenceNumber, timestamp: p.header.timestamp, marker: p.header.marker, payload: Buffer.from(payload) }, now);
+  }
+
+  #requestKeyframe(owner: string): void {
+    for (const [ssrc, s] of this.#sources) if (s.owner === owner && s.kind === 'video' && this.#tracks.has(ssrc)) this.#media.pli(ssrc);
   }
 
   #onRtcp(p: RtcpPacket): void {
@@ -292,8 +320,9 @@ export class RecordingSession {
     const now = this.#now();
     for (const t of this.#tracks.values()) t.tick(now);
     for (const p of this.#participants.values()) p.tick(now);
-    if (!this.#on && ([...this.#participants.values()].some((p) => p.parts.length > 0)
-      || (this.#mediaConnectedAt !== null && now - this.#mediaConnectedAt >= ON_WITHOUT_MEDIA_MS))) {
+    const on = this.#live ? this.#liveOn : [...this.#participants.values()].some((p) => p.parts.length > 0)
+      || (this.#mediaConnectedAt !== null && now - this.#mediaConnectedAt >= ON_WITHOUT_MEDIA_MS);
+    if (!this.#on && on) {
       this.#on = true;
       this.#log.info('recording.on', { files: [...this.#participants.values()].reduce((n, p) => n + p.parts.length, 0) });
       this.#listener.on();
@@ -340,7 +369,7 @@ export class RecordingSession {
     for (const t of this.#tracks.values()) t.tick(now + this.#config.jitterMs);
     for (const p of this.#participants.values()) p.close(now, true);
     this.#log.info('recording.tracks', { tracks: [...this.#tracks.values()].map((t) => t.toJSON()) });
-    await Promise.allSettled([this.#media.close(), this.#room.leave()]);
+    await Promise.allSettled([this.#media.close(), this.#room.leave(), this.#live?.close()]);
     const m = this.#manifest;
     const endMs = this.#timeline();
     for (const p of m.participants) for (const r of p.presence) r.leftMs ??= endMs;
@@ -361,6 +390,6 @@ export class RecordingSession {
   }
 
   toJSON(): Record<string, unknown> {
-    return { sessionId: this.req.sessionId, room: this.req.roomJid, on: this.#on, tracks: [...this.#tracks.values()].map((t) => t.toJSON()) };
+    return { sessionId: this.req.sessionId, room: this.req.roomJid, on: this.#on, tracks: [...this.#tracks.values()].map((t) => t.toJSON()), ...(this.#live ? { live: this.#live.toJSON() } : {}) };
   }
 }

@@ -34,6 +34,8 @@ export interface RoomConnectionOptions {
   readonly login: RoomLogin;
   readonly sessionId: string;
   readonly mode: 'file' | 'stream';
+  /** Stream mode, a YouTube broadcast: Jibri's `<live-stream-view-url/>`. */
+  readonly liveStreamViewUrl?: string;
   readonly log: Logger;
   readonly onOccupant: (o: Occupant, present: boolean) => void;
   readonly onJingle: (j: Jingle) => Promise<void>;
@@ -116,7 +118,7 @@ export class RoomConnection {
     });
     await xmpp.send(buildMucPresence({
       to: this.ownJid, join: {},
-      extensions: [xml('nick', { xmlns: NS_NICK }, 'Recorder'), ...recorderOccupantExtensions(this.#o.sessionId, this.#o.mode)],
+      extensions: [xml('nick', { xmlns: NS_NICK }, 'Recorder'), ...recorderOccupantExtensions(this.#o.sessionId, this.#o.mode, this.#o.liveStreamViewUrl)],
     }));
     await joined;
   }

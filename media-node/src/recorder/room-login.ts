@@ -6,8 +6,7 @@
  * domain; such a recorder is seen, and counted, like any participant.
  * @module
  */
-import { xml } from '@xmpp/client';
-import type { Element } from '@edgemeet/protocol';
+import { buildRecorderOccupant, type Element } from '@edgemeet/protocol';
 import type { RecorderConfig } from './recorder-config.ts';
 
 export interface RoomLogin {
@@ -28,6 +27,6 @@ export function roomLogin(config: Pick<RecorderConfig, 'roomLogin' | 'domain' | 
  * The presence children Jibri's browser occupant carries (lib-jitsi-meet's JibriSession reads
  * `session_id` and `mode` from an occupant of the hidden domain).
  */
-export function recorderOccupantExtensions(sessionId: string, mode: 'file' | 'stream'): Element[] {
-  return [xml('session_id', {}, sessionId), xml('mode', {}, mode)];
+export function recorderOccupantExtensions(sessionId: string, mode: 'file' | 'stream', liveStreamViewUrl?: string): Element[] {
+  return buildRecorderOccupant({ sessionId, mode, ...(liveStreamViewUrl ? { liveStreamViewUrl } : {}) });
 }
