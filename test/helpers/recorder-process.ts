@@ -15,17 +15,19 @@ export interface RecorderProcess {
 
 export async function startRecorderProcess(env: Record<string, string>): Promise<RecorderProcess> {
   const main = new URL('../../media-node/src/recorder-main.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, [main], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const log: Array<Record<string, unknown>> = [];
   const shown = new Set(['error', 'warn', ...(process.env.RECORDER_LOG_LEVEL === 'info' ? ['info'] : [])]);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
+  // Always at info: readiness is its `control.joined` line (RECORDER_LOG_LEVEL only decides what is shown).
   await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('the recorder did not join the jibri brewery within 30 s')); }, 30_000);
     void exited.then((how) => reject(new Error(`recorder exited (${how}) before it joined the jibri brewery`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         log.push(entry);
-        if (entry.event === 'control.joined') resolve();
+        if (entry.event === 'control.joined') { clearTimeout(timer); resolve(); }
         if (shown.has(String(entry.level))) process.stderr.write(`${line}\n`);
       } catch {
         process.stderr.write(`${line}\n`);
