@@ -173,7 +173,9 @@ try {
     for (const [i, p] of pages.entries()) recovered[i] ??= recoveredAt(await samples(p), killedAt, oldPcs[i]!);
   }
   result.killRecoveredMs = recovered.map((t) => (t === null ? null : t - killedAt));
-  result.afterKill = await Promise.all(pages.map((p) => flowNow(p, 1500)));
+  // Then everything flows on the new session: polled for up to 5 s, as one tile's video has stalled
+  // for a second or two right after the recovery (a layer switch waiting for a keyframe).
+  result.afterKill = await Promise.all(pages.map((p) => waitFlowing(p, 5000)));
   if (process.env.FAILOVER_DEBUG) result.debugAfterKill = await Promise.all(pages.map((p) => p.evaluate(async () => {
     const w = window as unknown as { __pcs: RTCPeerConnection[]; __samples: unknown[] };
     const tiles = [...document.querySelectorAll<HTMLElement>('.tile:not([data-id="local"])')].map((t) => ({
