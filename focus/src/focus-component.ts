@@ -42,6 +42,8 @@ export interface ConferenceRequester {
 
 /** Distinct client caps whose features a room remembers. */
 const MAX_CACHED_CAPS = 32;
+/** disco#info questions a room keeps waiting for an answer to. */
+const MAX_PENDING_DISCO = 256;
 
 export class FocusComponent {
   readonly #o: FocusComponentOptions;
@@ -186,6 +188,8 @@ export class FocusComponent {
     if (askFeatures) {
       const id = `disco-${++this.#discoSeq}`;
       this.#discoAsked.set(id, { nick, caps: caps! });
+      // Clients that never answer leave their question behind (the wake-up invites them anyway): keep the newest only.
+      if (this.#discoAsked.size > MAX_PENDING_DISCO) this.#discoAsked.delete(this.#discoAsked.keys().next().value!);
       this.#o.host.send(buildDiscoInfoGet(`${this.#roomJid}/${nick}`, id));
       this.#o.host.scheduleWakeUp(now + this.#o.config.featuresTimeoutMs);
     }
