@@ -15,7 +15,7 @@ export interface RecorderProcess {
 
 export async function startRecorderProcess(env: Record<string, string>): Promise<RecorderProcess> {
   const main = new URL('../../media-node/src/recorder-main.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const log: Array<Record<string, unknown>> = [];
   const shown = new Set(['error', 'warn', ...(process.env.RECORDER_LOG_LEVEL === 'info' ? ['info'] : [])]);
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
@@ -34,5 +34,14 @@ export async function startRecorderProcess(env: Record<string, string>): Promise
       }
     });
   });
-  return { process: child, log, exited, kill: (signal = 'SIGKILL') => { child.kill(signal); } };
+  // Signals go to the recorder's whole process group: its ffmpeg children (composition) must not
+  // outlive a killed recorder in a test run (systemd's control group does this in production).
+  const kill = (signal: NodeJS.Signals = 'SIGKILL') => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      child.kill(signal);
+    }
+  };
+  return { process: child, log, exited, kill };
 }
